@@ -1,0 +1,1 @@
+"""TorchCanvas application: main window, actions, settings and the command line."""

@@ -1,0 +1,103 @@
+"""The ``torchcanvas`` command: the main window, or a summary or export of a file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.errors import TorchCanvasError
+from core.graph import Document
+
+USAGE = """torchcanvas                       open the main window
+  torchcanvas FILE                  open FILE in the main window
+  torchcanvas summary FILE [--input 2,20] [--json]
+  torchcanvas export FILE --python OUT.py"""
+
+
+class CommandLineError(Exception):
+    """A one-line message for the person at the terminal."""
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise CommandLineError(f"--input {text!r}: expected sizes like 2,20") from None
+    if not shape or any(size < 1 for size in shape):
+        raise CommandLineError(f"--input {text!r}: every size must be a positive integer")
+    return shape
+
+
+def open_document(name: str) -> Document:
+    """A project, a graph.json, or the name of a shipped template (``mlp``)."""
+    from core.files import load_document
+    from core.templates import load_template
+
+    path = Path(name)
+    if not path.exists():
+        try:
+            return load_template(name)
+        except KeyError:
+            raise CommandLineError(f"{name}: no such file") from None
+    return load_document(path)
+
+
+def summary(args: argparse.Namespace) -> int:
+    from core.inspect import summary_dict, summary_text
+
+    document = open_document(args.file)
+    shape = parse_shape(args.input) if args.input else None
+    if args.json:
+        data = summary_dict(document, shape)
+        print(json.dumps(data, indent=2))
+        return 0 if data["error"] is None else 1
+    print(summary_text(document, shape))
+    return 0 if summary_dict(document, shape)["error"] is None else 1
+
+
+def export(args: argparse.Namespace) -> int:
+    from core.atomic import write_atomically
+    from core.codegen import to_python
+
+    if not args.python:
+        raise CommandLineError("export: say what to write, e.g. --python OUT.py")
+    source = to_python(open_document(args.file)).encode()
+    write_atomically(args.python, lambda stream: stream.write(source))
+    print(f"wrote {args.python}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="torchcanvas", usage=USAGE,
+        description="Build PyTorch networks by pointing and clicking, and look inside them.")
+    commands = parser.add_subparsers(dest="command")
+    summary_parser = commands.add_parser("summary", help="print one row per layer and totals")
+    summary_parser.add_argument("file", help="a .tcanvas project, a graph.json, or a template")
+    summary_parser.add_argument("--input", help="input shape, e.g. 2,20 (default: the file's)")
+    summary_parser.add_argument("--json", action="store_true", help="print one JSON object")
+    export_parser = commands.add_parser("export", help="write the network as Python source")
+    export_parser.add_argument("file", help="a .tcanvas project, a graph.json, or a template")
+    export_parser.add_argument("--python", metavar="OUT.py", help="write standalone source")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("summary", "export", "-h", "--help"):
+        from app.main import run_gui
+
+        return run_gui(argv[0] if argv else None)
+    args = build_parser().parse_args(argv)
+    try:
+        return {"summary": summary, "export": export}[args.command](args)
+    except (CommandLineError, TorchCanvasError, OSError) as error:
+        print(f"torchcanvas: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""Reading and writing documents: ``graph.json`` and the ``.tcanvas`` project.
+
+A file is parsed into plain records first, each field checked where it is read, so a
+bad file raises a typed error naming the place (``graph.nodes[2].args``) and nothing
+half-built escapes. A ``.tcanvas`` is a zip of ``graph.json`` and, when the model has
+weights, ``weights.safetensors``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from core.atomic import write_atomically
+from core.catalog import spec_for
+from core.errors import DocumentError, InvalidFormatError, UnsupportedVersionError
+from core.graph import BLOCK, CONTAINERS, Document, Edge, Graph, InputSpec, Node
+from core.validate import MAX_DEPTH, check_document
+from core.weights import WeightsError, read_safetensors_bytes, safetensors_bytes
+
+FORMAT = "torchcanvas"
+VERSION = 1
+GRAPH_MEMBER = "graph.json"
+WEIGHTS_MEMBER = "weights.safetensors"
+PROJECT_SUFFIX = ".tcanvas"
+
+MAX_GRAPH_BYTES = 64 << 20
+MAX_NODES = 100_000
+_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+# Renamed layer types map here so old files still open.
+RENAMED_TYPES: dict[str, str] = {}
+
+
+@dataclass
+class Project:
+    """What a project file holds: the document and, if saved, its weights."""
+
+    document: Document
+    weights: dict[str, torch.Tensor] | None = None
+
+
+# Document ↔ plain data -------------------------------------------------------------
+
+
+def document_to_dict(document: Document) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": document.title,
+        "description": document.description,
+        "input": {"shape": list(document.input.shape), "dtype": document.input.dtype},
+        "seed": document.seed,
+        "device": document.device,
+        "graph": _graph_to_dict(document.root),
+        "view": {"positions": {k: list(v) for k, v in document.positions.items()}},
+    }
+
+
+def _graph_to_dict(graph: Graph) -> dict[str, Any]:
+    return {
+        "container": graph.container,
+        "class_name": graph.class_name,
+        "nodes": [_node_to_dict(node) for node in graph.nodes],
+        "edges": [{"from": e.src, "to": e.dst, "port": e.port} for e in graph.edges],
+    }
+
+
+def _node_to_dict(node: Node) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": node.id, "type": node.type}
+    if node.name:
+        data["name"] = node.name
+    if node.type != BLOCK:
+        spec = spec_for(node.type)
+        data["args"] = {a.name: a.to_json(node.args.get(a.name, a.default)) for a in spec.args}
+    if node.shares:
+        data["shares"] = node.shares
+    if node.graph is not None:
+        data["graph"] = _graph_to_dict(node.graph)
+    return data
+
+
+def document_from_dict(data: Any) -> Document:
+    """Build a document from parsed JSON; raises a `DocumentError` subclass if invalid."""
+    reader = _Reader()
+    document = reader.document(data)
+    check_document(document)
+    return document
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    def document(self, data: Any) -> Document:
+        obj = _object(data, "the file")
+        if obj.get("format") != FORMAT:
+            raise InvalidFormatError("this is not a TorchCanvas document (format is not "
+                                     f"{FORMAT!r})")
+        version = obj.get("version")
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise InvalidFormatError("version must be an integer", "version")
+        if version != VERSION:
+            raise UnsupportedVersionError(
+                f"format version {version} is not supported (this program reads {VERSION})",
+                "version",
+            )
+        input_data = _object(obj.get("input", {}), "input")
+        shape = _list(input_data.get("shape", [2, 20]), "input.shape")
+        if not shape or any(isinstance(s, bool) or not isinstance(s, int) or not 0 < s <= 1 << 31
+                            for s in shape):
+            raise InvalidFormatError("must be a list of positive integers", "input.shape")
+        dtype = _string(input_data.get("dtype", "float32"), "input.dtype")
+        if dtype not in ("float32", "float64", "int64"):
+            raise InvalidFormatError(f"unknown dtype {dtype!r}", "input.dtype")
+        view = _object(obj.get("view", {}), "view")
+        positions = {}
+        for key, value in _object(view.get("positions", {}), "view.positions").items():
+            point = _list(value, f"view.positions.{key}")
+            if len(point) != 2 or not all(isinstance(v, (int, float)) and
+                                          not isinstance(v, bool) for v in point):
+                raise InvalidFormatError("must be [x, y]", f"view.positions.{key}")
+            positions[key] = (float(point[0]), float(point[1]))
+        seed = obj.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 63:
+            raise InvalidFormatError("must be a non-negative integer", "seed")
+        root = self.graph(obj.get("graph"), "graph", depth=0)
+        document = Document(
+            root=root,
+            input=InputSpec(tuple(shape), dtype),
+            title=_string(obj.get("title", ""), "title"),
+            description=_string(obj.get("description", ""), "description"),
+            seed=seed,
+            device=_string(obj.get("device", "cpu"), "device"),
+            positions={k: v for k, v in positions.items() if k in self.ids},
+        )
+        return document
+
+    def graph(self, data: Any, where: str, depth: int) -> Graph:
+        if depth > MAX_DEPTH:
+            raise InvalidFormatError(f"blocks are nested more than {MAX_DEPTH} deep", where)
+        obj = _object(data, where)
+        container = _string(obj.get("container", "sequential"), f"{where}.container")
+        if container not in CONTAINERS:
+            raise InvalidFormatError(f"must be one of {', '.join(CONTAINERS)}",
+                                     f"{where}.container")
+        graph = Graph(container=container,
+                      class_name=_string(obj.get("class_name", ""), f"{where}.class_name"))
+        for index, item in enumerate(_list(obj.get("nodes", []), f"{where}.nodes")):
+            graph.nodes.append(self.node(item, f"{where}.nodes[{index}]", depth))
+        for index, item in enumerate(_list(obj.get("edges", []), f"{where}.edges")):
+            graph.edges.append(self.edge(item, f"{where}.edges[{index}]"))
+        return graph
+
+    def node(self, data: Any, where: str, depth: int) -> Node:
+        obj = _object(data, where)
+        node_id = _string(obj.get("id"), f"{where}.id")
+        if not _ID.match(node_id) or node_id in ("input", "output"):
+            raise InvalidFormatError(f"{node_id!r} is not a valid node id", f"{where}.id")
+        if node_id in self.ids:
+            raise InvalidFormatError(f"node id {node_id!r} is used twice", f"{where}.id")
+        if len(self.ids) >= MAX_NODES:
+            raise InvalidFormatError(f"more than {MAX_NODES} nodes", where)
+        self.ids.add(node_id)
+        layer_type = _string(obj.get("type"), f"{where}.type")
+        layer_type = RENAMED_TYPES.get(layer_type, layer_type)
+        name = _string(obj.get("name", ""), f"{where}.name")
+        shares = obj.get("shares")
+        if shares is not None:
+            shares = _string(shares, f"{where}.shares")
+        if layer_type == BLOCK:
+            return Node(node_id, BLOCK, name=name, shares=shares,
+                        graph=self.graph(obj.get("graph"), f"{where}.graph", depth + 1))
+        if "graph" in obj:
+            raise InvalidFormatError("only blocks own a graph", f"{where}.graph")
+        try:
+            spec = spec_for(layer_type)
+        except DocumentError as error:
+            raise type(error)(str(error), f"{where}.type") from None
+        args = _object(obj.get("args", {}), f"{where}.args")
+        try:
+            args = spec.validate_args(args)
+        except DocumentError as error:
+            raise type(error)(str(error), f"{where}.args") from None
+        return Node(node_id, layer_type, args, name, shares)
+
+    def edge(self, data: Any, where: str) -> Edge:
+        obj = _object(data, where)
+        port = obj.get("port", 0)
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < 1 << 16:
+            raise InvalidFormatError("port must be a small non-negative integer",
+                                     f"{where}.port")
+        return Edge(_string(obj.get("from"), f"{where}.from"),
+                    _string(obj.get("to"), f"{where}.to"), port)
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidFormatError(f"expected an object, got {_kind(value)}", where)
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidFormatError(f"expected a list, got {_kind(value)}", where)
+    return value
+
+
+def _string(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidFormatError(f"expected a string, got {_kind(value)}", where)
+    return value
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+# Files --------------------------------------------------------------------------------
+
+
+def document_to_json(document: Document) -> str:
+    return json.dumps(document_to_dict(document), indent=2) + "\n"
+
+
+def document_from_json(text: str | bytes) -> Document:
+    if len(text) > MAX_GRAPH_BYTES:
+        raise InvalidFormatError(f"graph.json is larger than {MAX_GRAPH_BYTES >> 20} MB")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise InvalidFormatError(f"not valid JSON: {error}") from None
+    return document_from_dict(data)
+
+
+def save_document(document: Document, path: str | os.PathLike[str],
+                  weights: dict[str, torch.Tensor] | None = None) -> None:
+    """Write ``document`` atomically: ``.json`` as graph.json alone, anything else as a
+    ``.tcanvas`` project (with ``weights`` if given)."""
+    check_document(document)
+    text = document_to_json(document).encode()
+    if Path(path).suffix.lower() == ".json":
+        if weights is not None:
+            raise InvalidFormatError("a .json file holds no weights; save a .tcanvas project")
+        write_atomically(path, lambda stream: stream.write(text))
+        return
+    blob = safetensors_bytes(weights) if weights is not None else None
+
+    def write(stream) -> None:
+        with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(GRAPH_MEMBER, text)
+            if blob is not None:
+                archive.writestr(WEIGHTS_MEMBER, blob, compress_type=zipfile.ZIP_STORED)
+
+    write_atomically(path, write)
+
+
+def read_project(path: str | os.PathLike[str]) -> Project:
+    """Read a ``.tcanvas`` project or a bare ``graph.json``."""
+    target = Path(path)
+    try:
+        size = target.stat().st_size
+        with open(target, "rb") as stream:
+            head = stream.read(4)
+    except OSError as error:
+        raise InvalidFormatError(f"cannot read {target.name}: {error.strerror or error}") \
+            from None
+    if head != b"PK\x03\x04":
+        if size > MAX_GRAPH_BYTES:
+            raise InvalidFormatError(f"{target.name} is too large for a graph.json")
+        return Project(document_from_json(target.read_bytes()))
+    try:
+        with zipfile.ZipFile(target) as archive:
+            names = set(archive.namelist())
+            if GRAPH_MEMBER not in names:
+                raise InvalidFormatError(f"{target.name} has no {GRAPH_MEMBER}")
+            document = document_from_json(_member(archive, GRAPH_MEMBER, size,
+                                                  MAX_GRAPH_BYTES))
+            weights = None
+            if WEIGHTS_MEMBER in names:
+                try:
+                    weights = read_safetensors_bytes(
+                        _member(archive, WEIGHTS_MEMBER, size, None))
+                except WeightsError as error:
+                    raise InvalidFormatError(str(error), WEIGHTS_MEMBER) from None
+    except zipfile.BadZipFile as error:
+        raise InvalidFormatError(f"{target.name} is not a valid project file: {error}") \
+            from None
+    return Project(document, weights)
+
+
+def _member(archive: zipfile.ZipFile, name: str, file_size: int, limit: int | None) -> bytes:
+    info = archive.getinfo(name)
+    ceiling = limit if limit is not None else 1 << 40
+    if info.file_size > ceiling:
+        raise InvalidFormatError(f"{name} declares {info.file_size} bytes, over the limit")
+    if info.compress_type == zipfile.ZIP_STORED and info.file_size > file_size:
+        raise InvalidFormatError(f"{name} declares more bytes than the file holds")
+    with archive.open(info) as stream:
+        data = stream.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise InvalidFormatError(f"{name} is not the size its header declares")
+    return data
+
+
+def load_document(path: str | os.PathLike[str]) -> Document:
+    """The document in a ``.tcanvas`` project or ``graph.json`` file."""
+    return read_project(path).document
+

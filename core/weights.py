@@ -1,0 +1,126 @@
+"""Weights in and out: safetensors (the default) and ``torch.save`` state_dicts.
+
+Nothing here ever unpickles an arbitrary object: ``.pt`` files load with
+``weights_only=True`` and safetensors files hold nothing but tensors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as safetensors_load
+from safetensors.torch import save as safetensors_save
+
+from core.atomic import write_atomically
+from core.errors import TorchCanvasError
+
+ALIASES_KEY = "torchcanvas.aliases"
+SAFETENSORS_SUFFIXES = (".safetensors",)
+PICKLE_SUFFIXES = (".pt", ".pth", ".params", ".bin")
+
+
+class WeightsError(TorchCanvasError):
+    """A weights file could not be read or written."""
+
+
+def _tensor_identity(tensor: torch.Tensor) -> tuple:
+    return (tensor.untyped_storage().data_ptr(), tensor.storage_offset(),
+            tuple(tensor.shape), tuple(tensor.stride()), tensor.dtype, str(tensor.device))
+
+
+def safetensors_bytes(state: dict[str, torch.Tensor]) -> bytes:
+    """Serialize a state_dict. Keys that name the same tensor (tied layers) are stored
+    once and listed as aliases, so loading gives them back under every key."""
+    tensors: dict[str, torch.Tensor] = {}
+    aliases: dict[str, str] = {}
+    seen: dict[tuple, str] = {}
+    storages: set[int] = set()
+    for key, tensor in state.items():
+        if not isinstance(tensor, torch.Tensor):
+            raise WeightsError(f"{key} is not a tensor")
+        if tensor.is_meta or isinstance(tensor, torch.nn.parameter.UninitializedTensorMixin):
+            raise WeightsError(f"{key} has no values yet (run the model once to size it)")
+        tensor = tensor.detach()
+        identity = _tensor_identity(tensor)
+        if identity in seen:
+            aliases[key] = seen[identity]
+            continue
+        seen[identity] = key
+        pointer = tensor.untyped_storage().data_ptr()
+        if pointer in storages or not tensor.is_contiguous():
+            tensor = tensor.contiguous().clone()
+        storages.add(tensor.untyped_storage().data_ptr())
+        tensors[key] = tensor.cpu()
+    metadata = {ALIASES_KEY: json.dumps(aliases)} if aliases else None
+    try:
+        return safetensors_save(tensors, metadata=metadata)
+    except (SafetensorError, ValueError, RuntimeError) as error:
+        raise WeightsError(f"cannot write weights: {error}") from None
+
+
+def read_safetensors_bytes(data: bytes) -> dict[str, torch.Tensor]:
+    try:
+        tensors = safetensors_load(data)
+        header_size = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8:8 + header_size])
+    except (SafetensorError, ValueError, RuntimeError, OverflowError) as error:
+        raise WeightsError(f"not a valid safetensors file: {error}") from None
+    metadata = header.get("__metadata__") or {}
+    try:
+        aliases = json.loads(metadata.get(ALIASES_KEY, "{}"))
+    except ValueError:
+        raise WeightsError("the aliases in the weights metadata are malformed") from None
+    if not isinstance(aliases, dict):
+        raise WeightsError("the aliases in the weights metadata are malformed")
+    for alias, original in aliases.items():
+        if original not in tensors:
+            raise WeightsError(f"alias {alias} points at a missing tensor {original}")
+        tensors[alias] = tensors[original]
+    return tensors
+
+
+def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike[str]) -> None:
+    """Write a state_dict atomically; the suffix picks safetensors or ``torch.save``."""
+    suffix = Path(path).suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
+        plain = {k: v.detach().cpu() for k, v in state.items()}
+        write_atomically(path, lambda stream: torch.save(plain, stream))
+    else:
+        blob = safetensors_bytes(state)
+        write_atomically(path, lambda stream: stream.write(blob))
+
+
+def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """Read a state_dict from safetensors or a ``torch.save`` file (weights only)."""
+    target = Path(path)
+    try:
+        with open(target, "rb") as stream:
+            head = stream.read(8)
+    except OSError as error:
+        raise WeightsError(f"cannot read {target.name}: {error.strerror or error}") from None
+    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
+        return _load_pickled(target)
+    return read_safetensors_bytes(target.read_bytes())
+
+
+def _load_pickled(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise WeightsError(
+            f"{path.name} holds objects other than tensors and was refused; "
+            f"nothing in it was run ({first})"
+        ) from None
+    except (RuntimeError, ValueError, EOFError, OSError) as error:
+        raise WeightsError(f"{path.name} is not a readable torch file: {error}") from None
+    if not isinstance(loaded, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
+    ):
+        raise WeightsError(f"{path.name} does not hold a state_dict (names → tensors)")
+    return dict(loaded)

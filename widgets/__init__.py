@@ -1,0 +1,1 @@
+"""TorchCanvas widgets: each shows core state and sends edits to core."""
