@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,11 +71,9 @@ class LayerSpec:
         values = {a.name: a.validate(args.get(a.name, a.default)) for a in self.args}
         if self.check is not None and (reason := self.check(values)):
             raise ArgumentError(reason)
-        try:
-            with torch.device("meta"):
-                self.factory(**values)
-        except Exception as error:  # torch's own refusal, reported as the reason
-            raise ArgumentError(f"{self.type} refuses these arguments: {error}") from None
+        refusal = _torch_refusal(self.type, tuple(values.items()))
+        if refusal:
+            raise ArgumentError(f"{self.type} refuses these arguments: {refusal}")
         return values
 
     def create(self, args: Mapping[str, Any]) -> nn.Module:
@@ -90,6 +89,17 @@ class LayerSpec:
         """A short ``name=value`` summary of the arguments that differ most often."""
         shown = [f"{a.name}={args.get(a.name)}" for a in self.args if a.kind != "bool"][:limit]
         return ", ".join(shown)
+
+
+@functools.lru_cache(maxsize=4096)
+def _torch_refusal(layer_type: str, items: tuple[tuple[str, Any], ...]) -> str:
+    """Why torch will not construct this layer ("" if it will), tried on ``meta``."""
+    try:
+        with torch.device("meta"):
+            CATALOG[layer_type].factory(**dict(items))
+    except Exception as error:  # torch's own refusal, reported as the reason
+        return str(error) or type(error).__name__
+    return ""
 
 
 def _divisible(total: str, parts: str) -> Callable[[Mapping[str, Any]], str | None]:

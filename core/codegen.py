@@ -56,13 +56,14 @@ class _Writer:
     def _hoisted(self) -> dict[str, str]:
         """Owners whose module appears under more than one attribute: a variable each."""
         hoisted: dict[str, str] = {}
-        taken: set[str] = set()
+        taken = {"torch", "nn", "self", "x", "OrderedDict", "build_model", "INPUT_SHAPE"}
         for sub in self.plan.walk():
-            for name, node_id in sub.attributes:
+            for _, node_id in sub.attributes:
                 owner = self.document.node(node_id).shares
                 if owner is None or owner in hoisted:
                     continue
-                base = f"shared_{name}" if name.isidentifier() else f"shared_{owner}"
+                owner_name = self.document.node(owner).name
+                base = owner_name if owner_name.isidentifier() else "shared"
                 variable, number = base, 1
                 while variable in taken:
                     variable, number = f"{base}_{number}", number + 1

@@ -15,7 +15,7 @@ from typing import Any
 from core.catalog import spec_for
 from core.errors import DocumentError, EditError, TorchCanvasError
 from core.events import Event
-from core.graph import BLOCK, INPUT, OUTPUT, ROOT, Document, Edge, Graph, InputSpec, Node
+from core.graph import BLOCK, INPUT, OUTPUT, Document, Edge, Graph, InputSpec, Node
 from core.validate import input_range, is_valid_name, topological_order
 
 
@@ -77,6 +77,9 @@ class Command:
         recorder = Recorder(document)
         try:
             self._do(recorder)
+        except DocumentError as error:
+            recorder.undo_all()
+            raise EditError(f"{self.text}: {error}") from error
         except TorchCanvasError:
             recorder.undo_all()
             raise
@@ -138,14 +141,15 @@ class RemoveNodes(Command):
         doc = r.document
         removed = set(self.node_ids)
         for node_id in self.node_ids:
-            if doc.has_node(node_id) and node_id != ROOT:
+            if doc.has_node(node_id) and doc.node(node_id).graph is not None:
                 removed.update(n.id for _, n in doc.walk(node_id))
+        for owner_id in sorted(removed):
+            survivors = [t for t in _twins_of(doc, owner_id) if t not in removed]
+            if survivors:
+                _promote(r, survivors)
         for node_id in self.node_ids:
             if not doc.has_node(node_id):
                 continue
-            survivors = [t for t in _twins_of(doc, node_id) if t not in removed]
-            if survivors:
-                _promote(r, survivors)
             graph_id = doc.parent_of(node_id)
             for edge in list(doc.graph(graph_id).edges):
                 if node_id in (edge.src, edge.dst):
@@ -427,9 +431,9 @@ class Ungroup(Command):
             r.set_position(self.block_id, None)
         for offset, node in enumerate(moved):
             r.insert_node(graph_id, node, index + offset)
-            if node.name in taken:
+            if node.name and node.name in taken:
                 r.set_node_fields(node.id, name=_free_name(node.name, taken))
-            taken.add(node.name)
+            taken.add(r.document.node(node.id).name)
         for edge in inner_edges:
             if edge.src == INPUT:
                 if sources:

@@ -158,14 +158,17 @@ def _default_class_name(document: Document, graph_id: str) -> str:
 
 
 def _plan_calls(plan: ModulePlan, graph: Graph, order: list[str]) -> None:
-    """Call every node whose inputs are all connected and computed; a merge waits for
-    its smallest number of inputs."""
+    """Call every node whose inputs are all connected and computed; a merge waits until
+    its inputs fill ports 0, 1, … without a gap, and are at least its minimum."""
     available = {INPUT}
     by_id = {node.id: node for node in graph.nodes}
     for node_id in order:
-        inputs = [edge.src for edge in graph.inputs_of(node_id)]
+        edges = graph.inputs_of(node_id)
+        inputs = [edge.src for edge in edges]
+        contiguous = [edge.port for edge in edges] == list(range(len(edges)))
         node = by_id[node_id]
-        if len(inputs) >= input_range(node)[0] and all(s in available for s in inputs):
+        if contiguous and len(inputs) >= input_range(node)[0] and \
+                all(s in available for s in inputs):
             plan.calls.append(Call(node_id, plan.names[node_id], inputs))
             available.add(node_id)
     feeding = [edge.src for edge in graph.edges if edge.dst == OUTPUT]

@@ -91,10 +91,6 @@ def check_edges(graph: Graph, where: str) -> None:
             raise PortError(
                 f"{describe_node(ids[edge.dst])} has no input {edge.port}", where
             )
-    for node in graph.nodes:
-        ports = sorted(p for d, p in fed if d == node.id)
-        if ports and ports != list(range(len(ports))):
-            raise PortError(f"{describe_node(node)} has a gap in its inputs {ports}", where)
 
 
 def _check_edge_shape(edge: Edge, where: str) -> None:

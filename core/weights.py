@@ -20,6 +20,7 @@ from core.atomic import write_atomically
 from core.errors import TorchCanvasError
 
 ALIASES_KEY = "torchcanvas.aliases"
+ORDER_KEY = "torchcanvas.order"
 SAFETENSORS_SUFFIXES = (".safetensors",)
 PICKLE_SUFFIXES = (".pt", ".pth", ".params", ".bin")
 
@@ -56,7 +57,10 @@ def safetensors_bytes(state: dict[str, torch.Tensor]) -> bytes:
             tensor = tensor.contiguous().clone()
         storages.add(tensor.untyped_storage().data_ptr())
         tensors[key] = tensor.cpu()
-    metadata = {ALIASES_KEY: json.dumps(aliases)} if aliases else None
+    # safetensors sorts its keys; the order a module registered them is kept here.
+    metadata = {ORDER_KEY: json.dumps(list(state))}
+    if aliases:
+        metadata[ALIASES_KEY] = json.dumps(aliases)
     try:
         return safetensors_save(tensors, metadata=metadata)
     except (SafetensorError, ValueError, RuntimeError) as error:
@@ -81,6 +85,12 @@ def read_safetensors_bytes(data: bytes) -> dict[str, torch.Tensor]:
         if original not in tensors:
             raise WeightsError(f"alias {alias} points at a missing tensor {original}")
         tensors[alias] = tensors[original]
+    try:
+        order = json.loads(metadata.get(ORDER_KEY, "[]"))
+    except ValueError:
+        order = []
+    if isinstance(order, list) and sorted(map(str, order)) == sorted(tensors):
+        tensors = {key: tensors[key] for key in order}
     return tensors
 
 

@@ -1,0 +1,64 @@
+"""The catalog: enough layers, typed schemas, and values checked as torch would."""
+
+import pytest
+import torch
+
+from core.catalog import CATALOG, CATEGORIES, spec_for
+from core.errors import ArgumentError, UnknownLayerError
+
+REQUIRED = {
+    "Linear", "LazyLinear", "Conv1d", "Conv2d", "LazyConv1d", "LazyConv2d", "ConvTranspose2d",
+    "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LayerNorm", "GroupNorm", "Dropout", "Flatten",
+    "Unflatten", "Embedding", "Identity", "ReLU", "LeakyReLU", "GELU", "SiLU", "Sigmoid",
+    "Tanh", "Softmax", "LogSoftmax", "CenteredLayer", "MyLinear", "FixedHiddenLinear",
+    "HalveUntilL1", "Sum", "Add", "Concat", "Multiply",
+}
+
+
+def test_catalog_has_every_required_layer_and_at_least_forty():
+    assert set(CATALOG) >= REQUIRED
+    assert len(CATALOG) >= 40
+    assert "Chapter layers" in CATEGORIES
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_entry_has_a_typed_schema_and_builds_with_defaults(name):
+    spec = CATALOG[name]
+    assert spec.help and spec.category
+    for arg in spec.args:
+        assert arg.help, f"{name}.{arg.name} has no help"
+        assert arg.kind in ("int", "float", "bool", "choice", "size", "shape", "padding")
+    args = spec.validate_args({})
+    assert isinstance(spec.create(args), torch.nn.Module)
+
+
+def test_values_stay_typed_and_out_of_range_values_are_refused():
+    linear = spec_for("Linear")
+    assert linear.validate_args({"in_features": 4096, "out_features": 4096})["in_features"] == 4096
+    for bad in ("256", 2.5, True, 0, -1, None):
+        with pytest.raises(ArgumentError, match="in_features"):
+            linear.validate_args({"in_features": bad})
+    assert spec_for("Flatten").validate_args({"end_dim": -1})["end_dim"] == -1
+    assert spec_for("LayerNorm").validate_args({"eps": 1e-5})["eps"] == 1e-5
+    assert spec_for("BatchNorm1d").validate_args({"momentum": None})["momentum"] is None
+    assert spec_for("Conv2d").validate_args({"kernel_size": [3, 5]})["kernel_size"] == (3, 5)
+    assert spec_for("Conv2d").validate_args({"padding": "same"})["padding"] == "same"
+    with pytest.raises(ArgumentError, match="is not one of"):
+        spec_for("GELU").validate_args({"approximate": "fast"})
+    with pytest.raises(ArgumentError, match="has no argument"):
+        spec_for("ReLU").validate_args({"inplace": True})
+
+
+def test_cross_argument_rules_are_explained():
+    with pytest.raises(ArgumentError, match="divisible"):
+        spec_for("GroupNorm").validate_args({"num_groups": 3, "num_channels": 16})
+    with pytest.raises(ArgumentError, match="stride"):
+        spec_for("Conv2d").validate_args({"padding": "same", "stride": 2})
+    with pytest.raises(ArgumentError, match="Embedding refuses"):
+        spec_for("Embedding").validate_args({"num_embeddings": 10, "padding_idx": 50})
+
+
+def test_unknown_type():
+    with pytest.raises(UnknownLayerError, match="Blah"):
+        spec_for("Blah")
