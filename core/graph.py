@@ -115,14 +115,16 @@ class Document:
 
     def __post_init__(self) -> None:
         self._parents: dict[str, str] = {}
+        self._nodes: dict[str, Node] = {}
         self._reindex()
 
     # Lookup -------------------------------------------------------------------
 
     def _reindex(self) -> None:
-        self._parents = {}
+        self._parents, self._nodes = {}, {}
         for graph_id, node in self.walk():
             self._parents[node.id] = graph_id
+            self._nodes[node.id] = node
         numbers = [int(m.group(1)) for i in self._parents if (m := _ID_PATTERN.match(i))]
         self._counter = itertools.count(max(numbers, default=0) + 1)
 
@@ -147,8 +149,10 @@ class Document:
         return sub
 
     def node(self, node_id: str) -> Node:
-        graph = self.graph(self.parent_of(node_id))
-        return graph.nodes[graph.node_index(node_id)]
+        try:
+            return self._nodes[node_id]
+        except KeyError:
+            raise KeyError(f"no node {node_id!r}") from None
 
     def has_node(self, node_id: str) -> bool:
         return node_id in self._parents
@@ -192,9 +196,11 @@ class Document:
             raise EditError(f"node id {node.id!r} is already used")
         graph.nodes.insert(len(graph.nodes) if index is None else index, node)
         self._parents[node.id] = graph_id
+        self._nodes[node.id] = node
         if node.graph is not None:
             for gid, inner in self.walk(node.id):
                 self._parents[inner.id] = gid
+                self._nodes[inner.id] = inner
         self.events.node_added.emit(graph_id, node.id)
         self.events.structure_changed.emit()
 
@@ -207,8 +213,10 @@ class Document:
         if node.graph is not None:
             for _, inner in list(self.walk(node_id)):
                 del self._parents[inner.id]
+                del self._nodes[inner.id]
         del graph.nodes[index]
         del self._parents[node_id]
+        del self._nodes[node_id]
         self.events.node_removed.emit(graph_id, node_id)
         self.events.structure_changed.emit()
         return graph_id, index, node

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.errors import BuildError
-from core.graph import BLOCK, INPUT, MODULE, OUTPUT, ROOT, Document, Graph
+from core.graph import BLOCK, INPUT, MODULE, OUTPUT, ROOT, Document, Edge, Graph
 from core.validate import check_document, describe_graph, input_range, topological_order
 
 SEQUENTIAL_KIND = "sequential"
@@ -162,8 +162,11 @@ def _plan_calls(plan: ModulePlan, graph: Graph, order: list[str]) -> None:
     its inputs fill ports 0, 1, … without a gap, and are at least its minimum."""
     available = {INPUT}
     by_id = {node.id: node for node in graph.nodes}
+    incoming: dict[str, list[Edge]] = {}
+    for edge in graph.edges:
+        incoming.setdefault(edge.dst, []).append(edge)
     for node_id in order:
-        edges = graph.inputs_of(node_id)
+        edges = sorted(incoming.get(node_id, []), key=lambda e: e.port)
         inputs = [edge.src for edge in edges]
         contiguous = [edge.port for edge in edges] == list(range(len(edges)))
         node = by_id[node_id]

@@ -1,0 +1,17 @@
+"""Run every benchmark and print its figures (``make bench``)."""
+
+from __future__ import annotations
+
+import platform
+
+import torch
+
+import bench_build
+import bench_meta
+
+if __name__ == "__main__":
+    print(f"torch {torch.__version__}, Python {platform.python_version()}, "
+          f"{platform.machine()}, {torch.get_num_threads()} threads available\n")
+    bench_build.main()
+    print()
+    bench_meta.main()
