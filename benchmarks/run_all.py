@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import platform
 
-import torch
-
 import bench_build
 import bench_meta
+import torch
 
 if __name__ == "__main__":
     print(f"torch {torch.__version__}, Python {platform.python_version()}, "
