@@ -8,11 +8,34 @@ The scripting face::
     report = infer_shapes(document, (2, 20))
     print(report.output_shape, report.parameters)
     source = to_python(document)
+
+The names load on first use, so that the parts which need no torch (the document, the
+catalog, editing) start without waiting for it.
 """
 
-from core.build import build_module
-from core.codegen import to_python
-from core.files import load_document, save_document
-from core.shapes import infer_shapes
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_FACE = {
+    "build_module": "core.build",
+    "infer_shapes": "core.shapes",
+    "load_document": "core.files",
+    "save_document": "core.files",
+    "to_python": "core.codegen",
+}
 
 __all__ = ["build_module", "infer_shapes", "load_document", "save_document", "to_python"]
+
+if TYPE_CHECKING:
+    from core.build import build_module
+    from core.codegen import to_python
+    from core.files import load_document, save_document
+    from core.shapes import infer_shapes
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FACE:
+        return getattr(importlib.import_module(_FACE[name]), name)
+    raise AttributeError(f"module 'core' has no attribute {name!r}")

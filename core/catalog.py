@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import nn
-
-from core import layers
 from core.arguments import ArgSpec, choice, count, flag, integer, real, size
 from core.errors import ArgumentError, UnknownLayerError
+
+if TYPE_CHECKING:
+    from torch import nn
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -21,7 +21,9 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 class LayerSpec:
     """What the program knows about one layer type.
 
-    ``factory`` is called with the validated arguments as keywords. ``inputs`` is the
+    ``factory_path`` names the class (``"nn.Linear"``), imported on first use so
+    that the catalog, the palette and the inspector work before torch has loaded; it is
+    called with the validated arguments as keywords. ``inputs`` is the
     smallest and largest number of inputs (``None``: no upper bound). ``expects``
     describes the input shape the layer accepts, with ``{arg}`` placeholders.
     """
@@ -29,22 +31,30 @@ class LayerSpec:
     type: str
     category: str
     help: str
-    factory: Callable[..., nn.Module]
+    factory_path: str
     args: tuple[ArgSpec, ...] = ()
     inputs: tuple[int, int | None] = (1, 1)
     expects: str = ""
     check: Callable[[Mapping[str, Any]], str | None] | None = None
 
     @property
+    def factory(self) -> Callable[..., nn.Module]:
+        return _resolve(self.factory_path)
+
+    @property
+    def class_name(self) -> str:
+        return self.factory_path.rsplit(".", 1)[1]
+
+    @property
     def code_name(self) -> str:
         """How generated source spells the class: ``nn.Linear`` or ``CenteredLayer``."""
-        if self.factory.__module__.startswith("torch.nn"):
-            return f"nn.{self.factory.__name__}"
-        return self.factory.__name__
+        if self.factory_path.startswith("nn."):
+            return f"nn.{self.class_name}"
+        return self.class_name
 
     @property
     def is_custom(self) -> bool:
-        return self.factory.__module__ == layers.__name__
+        return self.factory_path.startswith("layers.")
 
     @property
     def is_merge(self) -> bool:
@@ -91,9 +101,18 @@ class LayerSpec:
         return ", ".join(shown)
 
 
+@functools.cache
+def _resolve(path: str) -> Callable[..., nn.Module]:
+    package, _, name = path.partition(".")
+    module = importlib.import_module({"nn": "torch.nn", "layers": "core.layers"}[package])
+    return getattr(module, name)
+
+
 @functools.lru_cache(maxsize=4096)
 def _torch_refusal(layer_type: str, items: tuple[tuple[str, Any], ...]) -> str:
     """Why torch will not construct this layer ("" if it will), tried on ``meta``."""
+    import torch
+
     try:
         with torch.device("meta"):
             CATALOG[layer_type].factory(**dict(items))
@@ -183,28 +202,28 @@ def _entries() -> list[LayerSpec]:
     L = LayerSpec
     return [
         # Linear
-        L("Linear", "Linear", "fully connected layer: y = x Wᵀ + b", nn.Linear, (
+        L("Linear", "Linear", "fully connected layer: y = x Wᵀ + b", "nn.Linear", (
             count("in_features", 20, "size of each input sample"),
             count("out_features", 256, "size of each output sample"),
             flag("bias", True, "add a learnable bias"),
         ), expects="(*, {in_features})"),
         L("LazyLinear", "Linear", "fully connected layer whose input size is inferred",
-          nn.LazyLinear, (
+          "nn.LazyLinear", (
               count("out_features", 256, "size of each output sample"),
               flag("bias", True, "add a learnable bias"),
           ), expects="(*, in_features)"),
-        L("Identity", "Linear", "passes its input through unchanged", nn.Identity),
+        L("Identity", "Linear", "passes its input through unchanged", "nn.Identity"),
         # Convolution
-        L("Conv1d", "Convolution", "1-D convolution over (N, C, L)", nn.Conv1d,
+        L("Conv1d", "Convolution", "1-D convolution over (N, C, L)", "nn.Conv1d",
           _conv_args(1, False), expects="(N, {in_channels}, L)", check=_conv_check(False)),
-        L("Conv2d", "Convolution", "2-D convolution over (N, C, H, W)", nn.Conv2d,
+        L("Conv2d", "Convolution", "2-D convolution over (N, C, H, W)", "nn.Conv2d",
           _conv_args(2, False), expects="(N, {in_channels}, H, W)", check=_conv_check(False)),
         L("LazyConv1d", "Convolution", "1-D convolution whose input channels are inferred",
-          nn.LazyConv1d, _conv_args(1, True), expects="(N, C, L)", check=_conv_check(True)),
+          "nn.LazyConv1d", _conv_args(1, True), expects="(N, C, L)", check=_conv_check(True)),
         L("LazyConv2d", "Convolution", "2-D convolution whose input channels are inferred",
-          nn.LazyConv2d, _conv_args(2, True), expects="(N, C, H, W)", check=_conv_check(True)),
+          "nn.LazyConv2d", _conv_args(2, True), expects="(N, C, H, W)", check=_conv_check(True)),
         L("ConvTranspose2d", "Convolution", "2-D transposed convolution (learned upsampling)",
-          nn.ConvTranspose2d, (
+          "nn.ConvTranspose2d", (
               count("in_channels", 16, "channels of the input"),
               count("out_channels", 16, "channels the layer produces"),
               size("kernel_size", 2, "size of the kernel", 2),
@@ -217,66 +236,66 @@ def _entries() -> list[LayerSpec]:
               size("dilation", 1, "spacing between kernel elements", 2),
           ), expects="(N, {in_channels}, H, W)", check=_divisible("out_channels", "groups")),
         # Pooling
-        L("MaxPool1d", "Pooling", "maximum over sliding windows of (N, C, L)", nn.MaxPool1d,
+        L("MaxPool1d", "Pooling", "maximum over sliding windows of (N, C, L)", "nn.MaxPool1d",
           _pool_args(1, False), expects="(N, C, L)"),
-        L("MaxPool2d", "Pooling", "maximum over sliding windows of (N, C, H, W)", nn.MaxPool2d,
+        L("MaxPool2d", "Pooling", "maximum over sliding windows of (N, C, H, W)", "nn.MaxPool2d",
           _pool_args(2, False), expects="(N, C, H, W)"),
-        L("AvgPool1d", "Pooling", "average over sliding windows of (N, C, L)", nn.AvgPool1d,
+        L("AvgPool1d", "Pooling", "average over sliding windows of (N, C, L)", "nn.AvgPool1d",
           _pool_args(1, True), expects="(N, C, L)"),
-        L("AvgPool2d", "Pooling", "average over sliding windows of (N, C, H, W)", nn.AvgPool2d,
+        L("AvgPool2d", "Pooling", "average over sliding windows of (N, C, H, W)", "nn.AvgPool2d",
           _pool_args(2, True), expects="(N, C, H, W)"),
         L("AdaptiveAvgPool1d", "Pooling", "average pooling to a fixed output length",
-          nn.AdaptiveAvgPool1d, (size("output_size", 1, "length of the output", 1),),
+          "nn.AdaptiveAvgPool1d", (size("output_size", 1, "length of the output", 1),),
           expects="(N, C, L)"),
         L("AdaptiveAvgPool2d", "Pooling", "average pooling to a fixed output size",
-          nn.AdaptiveAvgPool2d, (size("output_size", 1, "height and width of the output", 2),),
+          "nn.AdaptiveAvgPool2d", (size("output_size", 1, "height and width of the output", 2),),
           expects="(N, C, H, W)"),
         L("AdaptiveMaxPool2d", "Pooling", "max pooling to a fixed output size",
-          nn.AdaptiveMaxPool2d, (size("output_size", 1, "height and width of the output", 2),),
+          "nn.AdaptiveMaxPool2d", (size("output_size", 1, "height and width of the output", 2),),
           expects="(N, C, H, W)"),
         # Normalization
         L("BatchNorm1d", "Normalization", "normalize each channel over the batch",
-          nn.BatchNorm1d, _norm_args(False),
+          "nn.BatchNorm1d", _norm_args(False),
           expects="(N, {num_features}) or (N, {num_features}, L)"),
         L("BatchNorm2d", "Normalization", "normalize each image channel over the batch",
-          nn.BatchNorm2d, _norm_args(False), expects="(N, {num_features}, H, W)"),
+          "nn.BatchNorm2d", _norm_args(False), expects="(N, {num_features}, H, W)"),
         L("LazyBatchNorm1d", "Normalization", "BatchNorm1d whose channel count is inferred",
-          nn.LazyBatchNorm1d, _norm_args(True), expects="(N, C) or (N, C, L)"),
+          "nn.LazyBatchNorm1d", _norm_args(True), expects="(N, C) or (N, C, L)"),
         L("LazyBatchNorm2d", "Normalization", "BatchNorm2d whose channel count is inferred",
-          nn.LazyBatchNorm2d, _norm_args(True), expects="(N, C, H, W)"),
+          "nn.LazyBatchNorm2d", _norm_args(True), expects="(N, C, H, W)"),
         L("LayerNorm", "Normalization", "normalize over the last dimensions of each sample",
-          nn.LayerNorm, (
+          "nn.LayerNorm", (
               ArgSpec("normalized_shape", "shape", (256,), "sizes of the trailing dimensions",
                       minimum=1, maximum=1 << 20),
               real("eps", 1e-5, "added to the variance for numerical stability", minimum=0.0),
               flag("elementwise_affine", True, "learnable per-element scale and shift"),
               flag("bias", True, "learnable shift (with elementwise_affine)"),
           ), expects="(*, {normalized_shape})"),
-        L("GroupNorm", "Normalization", "normalize over groups of channels", nn.GroupNorm, (
+        L("GroupNorm", "Normalization", "normalize over groups of channels", "nn.GroupNorm", (
             count("num_groups", 4, "number of channel groups"),
             count("num_channels", 16, "channels C of the input"),
             real("eps", 1e-5, "added to the variance for numerical stability", minimum=0.0),
             flag("affine", True, "learnable per-channel scale and shift"),
         ), expects="(N, {num_channels}, *)", check=_divisible("num_channels", "num_groups")),
         # Dropout
-        L("Dropout", "Dropout", "zero elements at random while training", nn.Dropout,
+        L("Dropout", "Dropout", "zero elements at random while training", "nn.Dropout",
           (real("p", 0.5, "probability of zeroing an element", minimum=0.0, maximum=1.0),)),
-        L("Dropout2d", "Dropout", "zero whole channels at random while training", nn.Dropout2d,
+        L("Dropout2d", "Dropout", "zero whole channels at random while training", "nn.Dropout2d",
           (real("p", 0.5, "probability of zeroing a channel", minimum=0.0, maximum=1.0),),
           expects="(N, C, H, W)"),
         # Shape
-        L("Flatten", "Shape", "merge a range of dimensions into one", nn.Flatten, (
+        L("Flatten", "Shape", "merge a range of dimensions into one", "nn.Flatten", (
             integer("start_dim", 1, "first dimension to merge"),
             integer("end_dim", -1, "last dimension to merge"),
         )),
-        L("Unflatten", "Shape", "split one dimension into several", nn.Unflatten, (
+        L("Unflatten", "Shape", "split one dimension into several", "nn.Unflatten", (
             _dim,
             ArgSpec("unflattened_size", "shape", (1, -1),
                     "the sizes it becomes (one may be -1)", minimum=-1, maximum=1 << 20),
         )),
         # Embedding
         L("Embedding", "Embedding", "look up a learned vector for each integer index",
-          nn.Embedding, (
+          "nn.Embedding", (
               count("num_embeddings", 1000, "size of the vocabulary"),
               count("embedding_dim", 64, "size of each vector"),
               integer("padding_idx", None, "index whose vector stays zero", optional=True,
@@ -287,56 +306,56 @@ def _entries() -> list[LayerSpec]:
               flag("sparse", False, "sparse gradient for the weight"),
           ), expects="integer indices, any shape"),
         # Activation
-        L("ReLU", "Activation", "max(0, x)", nn.ReLU),
-        L("LeakyReLU", "Activation", "x for x > 0, negative_slope · x otherwise", nn.LeakyReLU,
+        L("ReLU", "Activation", "max(0, x)", "nn.ReLU"),
+        L("LeakyReLU", "Activation", "x for x > 0, negative_slope · x otherwise", "nn.LeakyReLU",
           (real("negative_slope", 0.01, "slope for negative inputs"),)),
-        L("GELU", "Activation", "x · Φ(x), the Gaussian error linear unit", nn.GELU,
+        L("GELU", "Activation", "x · Φ(x), the Gaussian error linear unit", "nn.GELU",
           (choice("approximate", "none", ("none", "tanh"), "exact or tanh approximation"),)),
-        L("SiLU", "Activation", "x · sigmoid(x) (swish)", nn.SiLU),
-        L("Sigmoid", "Activation", "1 / (1 + e^-x)", nn.Sigmoid),
-        L("Tanh", "Activation", "hyperbolic tangent", nn.Tanh),
-        L("Softmax", "Activation", "exponentials normalized to sum to 1 along dim", nn.Softmax,
+        L("SiLU", "Activation", "x · sigmoid(x) (swish)", "nn.SiLU"),
+        L("Sigmoid", "Activation", "1 / (1 + e^-x)", "nn.Sigmoid"),
+        L("Tanh", "Activation", "hyperbolic tangent", "nn.Tanh"),
+        L("Softmax", "Activation", "exponentials normalized to sum to 1 along dim", "nn.Softmax",
           (integer("dim", -1, "the dimension that sums to 1"),)),
-        L("LogSoftmax", "Activation", "log of softmax along dim, computed stably", nn.LogSoftmax,
+        L("LogSoftmax", "Activation", "log of softmax along dim, computed stably", "nn.LogSoftmax",
           (integer("dim", -1, "the dimension softmax runs along"),)),
-        L("ELU", "Activation", "x for x > 0, alpha · (e^x − 1) otherwise", nn.ELU,
+        L("ELU", "Activation", "x for x > 0, alpha · (e^x − 1) otherwise", "nn.ELU",
           (real("alpha", 1.0, "value approached for very negative inputs"),)),
-        L("PReLU", "Activation", "leaky ReLU with a learned slope", nn.PReLU, (
+        L("PReLU", "Activation", "leaky ReLU with a learned slope", "nn.PReLU", (
             count("num_parameters", 1, "1, or the number of channels"),
             real("init", 0.25, "initial slope"),
         )),
-        L("Softplus", "Activation", "smooth ReLU: log(1 + e^(beta·x)) / beta", nn.Softplus, (
+        L("Softplus", "Activation", "smooth ReLU: log(1 + e^(beta·x)) / beta", "nn.Softplus", (
             real("beta", 1.0, "sharpness", minimum=1e-6),
             real("threshold", 20.0, "above this, the layer is linear"),
         )),
-        L("Mish", "Activation", "x · tanh(softplus(x))", nn.Mish),
+        L("Mish", "Activation", "x · tanh(softplus(x))", "nn.Mish"),
         # Merge
         L("Add", "Merge", "element-wise sum of two or more inputs (residual join)",
-          layers.Add, inputs=(2, None), expects="broadcastable shapes"),
+          "layers.Add", inputs=(2, None), expects="broadcastable shapes"),
         L("Multiply", "Merge", "element-wise product of two or more inputs (gating)",
-          layers.Multiply, inputs=(2, None), expects="broadcastable shapes"),
-        L("Concat", "Merge", "join two or more inputs along a dimension", layers.Concat,
+          "layers.Multiply", inputs=(2, None), expects="broadcastable shapes"),
+        L("Concat", "Merge", "join two or more inputs along a dimension", "layers.Concat",
           (_dim,), inputs=(2, None), expects="equal sizes except along dim"),
         # The chapter's own layers
         L("CenteredLayer", "Chapter layers", "subtracts the mean of its input; no parameters",
-          layers.CenteredLayer),
+          "layers.CenteredLayer"),
         L("MyLinear", "Chapter layers", "a hand-written linear layer with ReLU built in",
-          layers.MyLinear, (
+          "layers.MyLinear", (
               count("in_units", 64, "size of each input sample"),
               count("units", 8, "size of each output sample"),
           ), expects="(*, {in_units})"),
         L("FixedHiddenLinear", "Chapter layers",
           "x @ W + offset with W random and constant (a buffer, never trained)",
-          layers.FixedHiddenLinear, (
+          "layers.FixedHiddenLinear", (
               count("in_features", 20, "size of each input sample"),
               count("out_features", 20, "size of each output sample"),
               real("offset", 1.0, "constant added to every output"),
           ), expects="(*, {in_features})"),
         L("HalveUntilL1", "Chapter layers",
           "control flow: halves the input until its L1 norm is at most limit",
-          layers.HalveUntilL1,
+          "layers.HalveUntilL1",
           (real("limit", 1.0, "the largest L1 norm left alone", minimum=1e-30),)),
-        L("Sum", "Chapter layers", "sum of all elements, or along one dimension", layers.Sum, (
+        L("Sum", "Chapter layers", "sum of all elements, or along one dimension", "layers.Sum", (
             integer("dim", None, "dimension to sum over; unset sums everything", optional=True),
             flag("keepdim", False, "keep the summed dimension with size 1"),
         )),
