@@ -393,6 +393,11 @@ class Group(Command):
             r.insert_edge(self.block_id, Edge(outgoing[0].src, OUTPUT))
         for edge in outgoing:
             r.insert_edge(graph_id, Edge(self.block_id, edge.dst, edge.port))
+        try:
+            topological_order(graph)
+        except DocumentError:
+            raise EditError("Group: a path leaves the selection and comes back into it; "
+                            "select the nodes in between too") from None
         spots = [doc.positions[i] for i in ordered if i in doc.positions]
         if spots:
             r.set_position(self.block_id, (sum(p[0] for p in spots) / len(spots),
