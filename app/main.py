@@ -1,34 +1,55 @@
-"""Entry point of the desktop application."""
+"""Entry point of the desktop application.
+
+The window is painted before torch is imported: torch loads on a worker thread while
+the palette is already usable, and the first network appears when it is ready.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 from pathlib import Path
 
-from core.errors import TorchCanvasError
-
 DEFAULT_TEMPLATE = "mlp"
+STARTED = time.perf_counter()
+
+
+def _load_torch() -> None:
+    import torch  # noqa: F401
+
+    import core.files
+    import core.shapes  # noqa: F401
 
 
 def run_gui(path: str | None = None) -> int:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.background import Background
+    from app.errors import install_exception_handler
     from app.main_window import MainWindow
-    from core.files import load_document
-    from core.templates import load_template
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("TorchCanvas")
     app.setOrganizationName("TorchCanvas")
-    document, opened = load_template(DEFAULT_TEMPLATE), None
-    problem = None
-    if path:
-        try:
-            document, opened = load_document(path), Path(path)
-        except (TorchCanvasError, OSError) as error:
-            problem = f"{path}: {error}"
-    window = MainWindow(document, opened)
+    window = MainWindow(ready=False)
+    install_exception_handler(window)
+    window.statusBar().showMessage("Loading PyTorch…")
     window.show()
-    if problem:
-        window.statusBar().showMessage(f"Could not open {problem}", 10000)
+
+    def loaded(_: object) -> None:
+        window.ready = True
+        window.statusBar().clearMessage()
+        if path is None or not window.open_path(Path(path)):
+            from core.templates import load_template
+
+            window.workspace.replace(load_template(DEFAULT_TEMPLATE))
+
+    def failed(error: Exception) -> None:
+        window.statusBar().showMessage(f"PyTorch could not be loaded: {error}")
+
+    loader = Background(loaded, failed, window)
+    QTimer.singleShot(0, lambda: loader.submit(_load_torch))
     return app.exec()

@@ -1,63 +1,404 @@
-"""The main window."""
+"""The main window: canvas in the centre, palette and inspector docked beside it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
-from core.errors import TorchCanvasError
-from core.files import load_document
-from core.graph import Document
-from core.shapes import format_shape, infer_shapes
-from widgets.layer_tree import LayerTree
+from app.actions import ACTIONS, make_actions
+from app.background import Background
+from app.settings import Settings
+from core.edit import Compound, Disconnect, Group, Move, RemoveNodes, Share, Ungroup, Unshare
+from core.errors import EditError, TorchCanvasError
+from core.graph import ROOT, Document
+from core.layout import layered_positions
+from core.report import ShapeReport, format_shape
+from core.workspace import Workspace
+from widgets.breadcrumb import Breadcrumb
+from widgets.canvas_scene import CanvasScene
+from widgets.canvas_view import CanvasView
+from widgets.inspector import Inspector
+from widgets.node_look import count_text
+from widgets.palette import LayerPalette
 
-FILE_FILTER = "TorchCanvas projects (*.tcanvas *.json);;All files (*)"
+PROJECT_FILTER = "TorchCanvas projects (*.tcanvas);;Graph only (*.json)"
+OPEN_FILTER = "TorchCanvas files (*.tcanvas *.json);;All files (*)"
+TOOLBAR = ["new", "open", "save", None, "undo", "redo", None, "group", "ungroup", "share",
+           None, "zoom_in", "zoom_out", "fit", "arrange"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, document: Document, path: Path | None = None) -> None:
+    def __init__(self, workspace: Workspace | None = None, settings: Settings | None = None,
+                 ready: bool = True) -> None:
         super().__init__()
-        self.document = document
-        self.path = path
-        self.layers = LayerTree(self)
-        self.setCentralWidget(self.layers)
+        self.workspace = workspace or Workspace()
+        self.settings = settings or Settings()
+        self.scene = CanvasScene(self.workspace, self)
+        self.view = CanvasView(self.scene, self)
+        self.breadcrumb = Breadcrumb(self)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.breadcrumb)
+        layout.addWidget(self.view)
+        self.setCentralWidget(central)
+        self.palette = LayerPalette(self)
+        self.inspector = Inspector(self.workspace, self.scene.execute, self)
+        self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
+        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea,
+                   "inspector")
         self.totals = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals)
-        self._make_menus()
-        self.resize(900, 600)
-        self.show_document(document, path)
+        self.shapes = Background(self._show_report, self._report_failed, self)
+        self._shape_timer = QTimer(self, singleShot=True, interval=0)
+        self._shape_timer.timeout.connect(self.request_shapes)
+        made = make_actions(self, {name: getattr(self, f"do_{name}") for name in ACTIONS})
+        self.actions, self.menus = made["actions"], made["menus"]
+        self.recent_menu = self.menus["&File"].addMenu("Open &Recent")
+        self.menus["&File"].insertMenu(self.actions["save"], self.recent_menu)
+        self._make_toolbar()
+        self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.scene.graph_shown.connect(self._graph_shown)
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.breadcrumb.graph_chosen.connect(self.scene.show_graph)
+        self.palette.layer_activated.connect(self.scene.add_after_selection)
+        self.workspace.state_changed.connect(self._update_title)
+        self.workspace.document_replaced.connect(self._document_replaced)
+        self._follow(self.workspace.document)
+        self.resize(1280, 800)
+        self._restore_window()
+        self._update_recent_menu()
+        self.ready = ready
+        self._document_replaced()
 
-    def _make_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open)
-        open_action.triggered.connect(self.open_file)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addActions([open_action, quit_action])
+    # Layout ----------------------------------------------------------------------
 
-    def show_document(self, document: Document, path: Path | None) -> None:
-        self.document, self.path = document, path
-        name = path.name if path else (document.title or "Untitled")
-        self.setWindowTitle(f"{name} — TorchCanvas")
-        self.layers.show_document(document)
-        report = infer_shapes(document)
-        self.totals.setText(
-            f"input {format_shape(report.input_shape)} → output "
-            f"{format_shape(report.output_shape)} · {report.parameters:,} parameters"
-        )
+    def _dock(self, title: str, widget: QWidget, area, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
 
-    def open_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open", "", FILE_FILTER)
-        if name:
-            self.open_path(Path(name))
+    def _make_toolbar(self) -> None:
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("toolbar_main")
+        toolbar.setMovable(False)
+        for name in TOOLBAR:
+            if name is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(self.actions[name])
+        self.addToolBar(toolbar)
+
+    def _restore_window(self) -> None:
+        geometry, state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    # Following the workspace -------------------------------------------------------
+
+    def _follow(self, document: Document) -> None:
+        document.events.structure_changed.connect(self._shape_timer.start)
+        document.events.input_changed.connect(self._shape_timer.start)
+
+    def _document_replaced(self) -> None:
+        self._follow(self.workspace.document)
+        self.scene.attach()
+        self.inspector.attach()
+        self._update_title()
+        if self.ready:
+            self.request_shapes()
+            QTimer.singleShot(0, self.view.fit)
+
+    def request_shapes(self) -> None:
+        """Dry-run a snapshot of the document off the GUI thread; the newest wins."""
+        from core.shapes import infer_shapes
+
+        snapshot = self.workspace.document.snapshot()
+        self.shapes.submit(lambda: infer_shapes(snapshot))
+
+    def _show_report(self, report: ShapeReport) -> None:
+        self.scene.apply_report(report)
+        if report.error:
+            self.totals.setText(f"⚠ {report.error}")
+            return
+        errors = report.node_errors()
+        text = (f"input {format_shape(report.input_shape)} → output "
+                f"{format_shape(report.output_shape)} · {count_text(report.parameters)} "
+                "parameters")
+        if errors:
+            text = f"⚠ {len(errors)} node{'s' if len(errors) > 1 else ''} in error · " + text
+        self.totals.setText(text)
+
+    def _report_failed(self, error: Exception) -> None:
+        self.totals.setText(f"⚠ shapes could not be checked: {error}")
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.workspace.display_name}[*] — TorchCanvas")
+        self.setWindowModified(self.workspace.modified)
+        history = self.workspace.history
+        self.actions["undo"].setEnabled(history.can_undo)
+        self.actions["redo"].setEnabled(history.can_redo)
+        self.actions["undo"].setText(f"&Undo {history.undo_text}".rstrip())
+        self.actions["redo"].setText(f"&Redo {history.redo_text}".rstrip())
+
+    def _graph_shown(self, graph_id: str) -> None:
+        self.breadcrumb.show_path(self.workspace.document, graph_id)
+        self.actions["up"].setEnabled(graph_id != ROOT)
+
+    def _selection_changed(self) -> None:
+        selected = self.scene.selected_node_ids()
+        self.inspector.show_nodes(selected)
+        errors = [self.scene.nodes[i].look.error for i in selected
+                  if i in self.scene.nodes and self.scene.nodes[i].look.error]
+        if errors:
+            self.statusBar().showMessage(errors[0], 15000)
+
+    # File actions -------------------------------------------------------------------
 
     def open_path(self, path: Path) -> bool:
+        from core.files import load_document
+
         try:
             document = load_document(path)
         except (TorchCanvasError, OSError) as error:
             QMessageBox.warning(self, "Cannot open", f"{path.name}: {error}")
             return False
-        self.show_document(document, path)
+        self.workspace.replace(document, path)
+        self.settings.add_recent(path)
+        self._update_recent_menu()
+        self.statusBar().showMessage(f"Opened {path}", 5000)
         return True
+
+    def save_to(self, path: Path) -> bool:
+        from core.files import save_document
+
+        try:
+            save_document(self.workspace.document, path)
+        except (TorchCanvasError, OSError) as error:
+            QMessageBox.warning(self, "Cannot save", f"{path.name}: {error}")
+            return False
+        self.workspace.mark_saved(path)
+        self.settings.add_recent(path)
+        self._update_recent_menu()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files():
+            action = self.recent_menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self._open_recent(p))
+        self.recent_menu.setEnabled(bool(self.settings.recent_files()))
+
+    def _open_recent(self, path: Path) -> None:
+        if self.maybe_save() and not self.open_path(path):
+            self.settings.remove_recent(path)
+            self._update_recent_menu()
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the document: saved, discarded, or unchanged."""
+        if not self.workspace.modified:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.workspace.display_name}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.do_save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def do_new(self) -> None:
+        if self.maybe_save():
+            self.workspace.replace(Document())
+
+    def do_open(self) -> None:
+        if not self.maybe_save():
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Open", "", OPEN_FILTER)
+        if name:
+            self.open_path(Path(name))
+
+    def do_save(self) -> bool:
+        path = self.workspace.path
+        if path is None or path.suffix.lower() not in (".tcanvas", ".json"):
+            return self.do_save_as()
+        return self.save_to(path)
+
+    def do_save_as(self) -> bool:
+        name, chosen = QFileDialog.getSaveFileName(self, "Save As",
+                                                   f"{self.workspace.display_name}",
+                                                   PROJECT_FILTER)
+        if not name:
+            return False
+        path = Path(name)
+        if not path.suffix:
+            path = path.with_suffix(".json" if "json" in chosen else ".tcanvas")
+        return self.save_to(path)
+
+    def do_export_python(self) -> None:
+        from core.atomic import write_atomically
+        from core.codegen import to_python
+
+        name, _ = QFileDialog.getSaveFileName(self, "Export Python", "model.py",
+                                              "Python source (*.py)")
+        if not name:
+            return
+        try:
+            source = to_python(self.workspace.document).encode()
+            write_atomically(name, lambda stream: stream.write(source))
+        except (TorchCanvasError, OSError) as error:
+            QMessageBox.warning(self, "Cannot export", str(error))
+            return
+        self.statusBar().showMessage(f"Wrote {name}", 5000)
+
+    def do_quit(self) -> None:
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.scene.detach()
+        event.accept()
+
+    # Edit actions -------------------------------------------------------------------
+
+    def do_undo(self) -> None:
+        self.workspace.undo()
+        self.scene.flush()
+
+    def do_redo(self) -> None:
+        self.workspace.redo()
+        self.scene.flush()
+
+    def do_delete(self) -> None:
+        nodes = self.scene.selected_node_ids()
+        edges = [item for item in self.scene.selected_edges()
+                 if not {item.edge.src, item.edge.dst} & set(nodes)]
+        steps = [Disconnect(item.graph_id, item.edge) for item in edges]
+        if nodes:
+            steps.append(RemoveNodes(nodes))
+        if steps:
+            self.scene.execute(Compound("Delete", steps))
+
+    def do_select_all(self) -> None:
+        for item in self.scene.nodes.values():
+            item.setSelected(True)
+
+    def do_copy(self) -> None:
+        from core.clipboard import copy_nodes
+
+        nodes = self.scene.selected_node_ids()
+        if nodes:
+            try:
+                QGuiApplication.clipboard().setText(copy_nodes(self.workspace.document, nodes))
+            except KeyError:
+                self.statusBar().showMessage("Copy: select nodes of one graph", 5000)
+
+    def do_cut(self) -> None:
+        self.do_copy()
+        self.do_delete()
+
+    def do_paste(self) -> None:
+        from core.clipboard import paste_command
+
+        try:
+            command = paste_command(self.workspace.document,
+                                    QGuiApplication.clipboard().text(), self.scene.graph_id)
+        except EditError as error:
+            self.statusBar().showMessage(str(error), 5000)
+            return
+        if self.scene.execute(command):
+            self.scene.select_nodes(command.node_ids)
+
+    def do_group(self) -> None:
+        nodes = self.scene.selected_node_ids()
+        if not nodes:
+            self.statusBar().showMessage("Group: select the nodes to group first", 5000)
+            return
+        block = self.workspace.document.new_id()
+        if self.scene.execute(Group(nodes, block)):
+            self.scene.select_nodes([block])
+
+    def do_ungroup(self) -> None:
+        blocks = [i for i in self.scene.selected_node_ids()
+                  if self.workspace.document.node(i).graph is not None]
+        if blocks:
+            self.scene.execute(Compound("Ungroup", [Ungroup(b) for b in blocks]))
+
+    def do_share(self) -> None:
+        document = self.workspace.document
+        chosen = self.scene.selected_node_ids()
+        order = {node.id: index for index, (_, node) in enumerate(document.walk())}
+        chosen.sort(key=order.__getitem__)
+        if len(chosen) < 2:
+            self.statusBar().showMessage("Share: select two or more layers of one type", 5000)
+            return
+        owner = next((i for i in chosen if document.node(i).shares), chosen[0])
+        owner = document.owner_of(owner)
+        steps = [Share(i, owner) for i in chosen if document.owner_of(i) != owner]
+        if steps:
+            self.scene.execute(Compound("Share parameters", steps))
+
+    def do_unshare(self) -> None:
+        document = self.workspace.document
+        shared = [i for i in self.scene.selected_node_ids() if len(document.twins(i)) > 1]
+        if shared:
+            self.scene.execute(Compound("Unshare", [Unshare(i) for i in shared]))
+
+    # View actions ---------------------------------------------------------------------
+
+    def do_zoom_in(self) -> None:
+        self.view.zoom_in()
+
+    def do_zoom_out(self) -> None:
+        self.view.zoom_out()
+
+    def do_fit(self) -> None:
+        self.view.fit()
+
+    def do_arrange(self) -> None:
+        graph = self.workspace.document.graph(self.scene.graph_id)
+        layout = layered_positions(graph)
+        self.scene.execute(Move({node.id: layout[node.id] for node in graph.nodes}))
+        self.scene.rebuild()
+
+    def do_toggle_block(self) -> None:
+        for node_id in self.scene.selected_node_ids():
+            if self.workspace.document.node(node_id).graph is not None:
+                self.scene.toggle_block(node_id)
+                return
+
+    def do_open_block(self) -> None:
+        for node_id in self.scene.selected_node_ids():
+            if self.workspace.document.node(node_id).graph is not None:
+                self.scene.show_graph(node_id)
+                return
+
+    def do_up(self) -> None:
+        if self.scene.graph_id != ROOT:
+            self.scene.show_graph(self.workspace.document.parent_of(self.scene.graph_id))
+
+    def do_about(self) -> None:
+        QMessageBox.about(self, "About TorchCanvas",
+                          "TorchCanvas builds PyTorch networks by pointing and clicking, and "
+                          "shows what is inside them.")

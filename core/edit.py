@@ -86,6 +86,9 @@ class Command:
         except (KeyError, ValueError) as error:
             recorder.undo_all()
             raise EditError(f"{self.text}: {error}") from None
+        except BaseException:
+            recorder.undo_all()
+            raise
         self._inverses = recorder.inverses
 
     def revert(self, document: Document) -> None:

@@ -278,6 +278,16 @@ class Document:
 
     # Copies -------------------------------------------------------------------
 
+    def snapshot(self) -> Document:
+        """A structural copy cheap enough to take on every edit, for another thread.
+
+        Graphs, lists and nodes are copied; argument dicts are shared, which is safe
+        because the mutators replace them and never change them in place.
+        """
+        return Document(root=_copy_graph(self.root), input=self.input, title=self.title,
+                        description=self.description, seed=self.seed, device=self.device,
+                        positions=dict(self.positions))
+
     def clone(self) -> Document:
         """A deep copy with fresh, unconnected events."""
         return Document(
@@ -289,3 +299,13 @@ class Document:
             device=self.device,
             positions=dict(self.positions),
         )
+
+
+def _copy_graph(graph: Graph) -> Graph:
+    nodes = []
+    for node in graph.nodes:
+        twin = copy.copy(node)
+        if node.graph is not None:
+            twin.graph = _copy_graph(node.graph)
+        nodes.append(twin)
+    return Graph(nodes, list(graph.edges), graph.container, graph.class_name)

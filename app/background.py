@@ -1,0 +1,66 @@
+"""Work off the GUI thread: a function runs on the thread pool and its result comes
+back to the GUI thread as a signal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class _Relay(QObject):
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, function: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.function = function
+        self.relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self.function()
+        except Exception as error:  # reported to the GUI thread, never lost
+            self.relay.failed.emit(error)
+            return
+        self.relay.finished.emit(result)
+
+
+class Background(QObject):
+    """Runs one kind of job; only the newest request's result is delivered."""
+
+    def __init__(self, on_result: Callable[[Any], None],
+                 on_error: Callable[[Exception], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.on_result = on_result
+        self.on_error = on_error
+        self.generation = 0
+        self.delivered = 0
+        self._relays: dict[int, _Relay] = {}
+
+    @property
+    def idle(self) -> bool:
+        return self.delivered == self.generation
+
+    def submit(self, function: Callable[[], Any]) -> int:
+        self.generation += 1
+        generation = self.generation
+        relay = _Relay()
+        relay.finished.connect(lambda result, g=generation: self._deliver(g, result, None))
+        relay.failed.connect(lambda error, g=generation: self._deliver(g, None, error))
+        self._relays[generation] = relay
+        QThreadPool.globalInstance().start(_Job(function, relay))
+        return generation
+
+    def _deliver(self, generation: int, result: Any, error: Exception | None) -> None:
+        self._relays.pop(generation, None)
+        if generation != self.generation:
+            return  # a newer request is on its way; this answer is stale
+        self.delivered = generation
+        if error is not None:
+            self.on_error(error)
+        else:
+            self.on_result(result)

@@ -1,0 +1,64 @@
+"""The one facade the GUI talks to: the open document, its history, and its file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.edit import Command, History
+from core.events import Event
+from core.graph import Document
+from core.layout import fill_missing_positions
+
+
+class Workspace:
+    """Holds the document being edited; every edit goes through `execute`.
+
+    ``document_replaced`` fires when New or Open puts another document in place; views
+    then reconnect to ``workspace.document.events``. ``state_changed`` fires when the
+    file name or the saved state changes.
+    """
+
+    def __init__(self, document: Document | None = None, path: Path | None = None) -> None:
+        self.document_replaced = Event("document_replaced")
+        self.state_changed = Event("state_changed")
+        self.document = document or Document()
+        self.path = path
+        self.history = History(self.document)
+        self.history.changed.connect(self.state_changed.emit)
+        fill_missing_positions(self.document)
+
+    def replace(self, document: Document, path: Path | None = None) -> None:
+        self.history.changed.disconnect(self.state_changed.emit)
+        self.document = document
+        self.path = path
+        self.history = History(document)
+        self.history.changed.connect(self.state_changed.emit)
+        fill_missing_positions(document)
+        self.document_replaced.emit()
+        self.state_changed.emit()
+
+    def execute(self, command: Command) -> Command:
+        """Apply ``command`` as one undo step; raises `EditError` and changes nothing if
+        it cannot be made."""
+        return self.history.push(command)
+
+    def undo(self) -> None:
+        self.history.undo()
+
+    def redo(self) -> None:
+        self.history.redo()
+
+    @property
+    def modified(self) -> bool:
+        return not self.history.is_clean
+
+    def mark_saved(self, path: Path) -> None:
+        self.path = path
+        self.history.mark_clean()
+        self.state_changed.emit()
+
+    @property
+    def display_name(self) -> str:
+        if self.path is not None:
+            return self.path.name
+        return self.document.title or "Untitled"

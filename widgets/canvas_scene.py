@@ -1,0 +1,580 @@
+"""The canvas scene: a mirror of one graph of the document (and of its expanded blocks).
+
+It builds items for what exists, follows the document's events to add, remove and
+refresh them, and turns what the person does (drag a connection, move nodes, drop a
+layer) into commands for the workspace. It never changes the document itself.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
+
+from core.edit import AddNode, Command, Compound, Connect, Disconnect, Move
+from core.errors import EditError
+from core.graph import INPUT, OUTPUT, ROOT, Edge, Node
+from core.layout import ROW_HEIGHT, boundary_positions
+from core.report import ShapeReport, format_shape
+from core.workspace import Workspace
+from widgets import style
+from widgets.edge_item import EdgeItem, TwinLinkItem
+from widgets.frame_item import FrameItem
+from widgets.node_item import INPUT_ROLE, OUTPUT_ROLE, BoundaryItem, NodeItem, PortedItem
+from widgets.node_look import LookContext
+
+SceneItem = NodeItem | FrameItem
+
+
+class CanvasScene(QGraphicsScene):
+    graph_shown = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, workspace: Workspace, parent=None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.graph_id = ROOT
+        self.expanded: set[str] = set()
+        self.report: ShapeReport | None = None
+        self.nodes: dict[str, SceneItem] = {}
+        self.boundaries: dict[str, BoundaryItem] = {}
+        self.edges: dict[tuple[str, Edge], EdgeItem] = {}
+        self.twin_links: list[TwinLinkItem] = []
+        self.offsets: dict[str, QPointF] = {}
+        self._connecting: tuple[str, str, QGraphicsPathItem, QPointF] | None = None
+        self._needs_rebuild = False
+        self._rebuild_timer = QTimer(self, singleShot=True, interval=0)
+        self._rebuild_timer.timeout.connect(self.flush)
+        self.setBackgroundBrush(style.BACKGROUND)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.selectionChanged.connect(self._highlight_twins)
+        self._document = None
+        self.attach()
+
+    # Following the document ---------------------------------------------------------
+
+    @property
+    def document(self):
+        return self.workspace.document
+
+    def attach(self) -> None:
+        """Mirror ``workspace.document`` (call again after it was replaced)."""
+        if self._document is not None:
+            self._connect_events(self._document, connect=False)
+        self._document = self.workspace.document
+        self._connect_events(self._document, connect=True)
+        self.graph_id, self.expanded, self.report = ROOT, set(), None
+        self.rebuild()
+
+    def detach(self) -> None:
+        if self._document is not None:
+            self._connect_events(self._document, connect=False)
+            self._document = None
+
+    def _connect_events(self, document, connect: bool) -> None:
+        events = document.events
+        pairs = [(events.node_added, self._on_node_added),
+                 (events.node_removed, self._on_node_removed),
+                 (events.edge_added, self._on_edge_added),
+                 (events.edge_removed, self._on_edge_removed),
+                 (events.args_changed, self._on_args_changed),
+                 (events.node_moved, self._on_node_moved),
+                 (events.input_changed, self._on_input_changed)]
+        for event, callback in pairs:
+            (event.connect if connect else event.disconnect)(callback)
+
+    def _displayed_graphs(self) -> set[str]:
+        return {self.graph_id} | {g for g in self.expanded if g in self.nodes}
+
+    def _schedule_rebuild(self) -> None:
+        self._needs_rebuild = True
+        self._rebuild_timer.start()
+
+    def flush(self) -> None:
+        """Do a rebuild that events asked for, now."""
+        if self._needs_rebuild:
+            self.rebuild()
+
+    def _on_node_added(self, graph_id: str, node_id: str) -> None:
+        node = self.document.node(node_id)
+        if graph_id == self.graph_id and node.graph is None and not self._needs_rebuild:
+            self._add_node_item(graph_id, node, None)
+        elif graph_id in self._displayed_graphs() or self._needs_rebuild:
+            self._schedule_rebuild()
+
+    def _on_node_removed(self, graph_id: str, node_id: str) -> None:
+        if self.graph_id != ROOT and not self.document.has_node(self.graph_id):
+            self.graph_id = ROOT
+            self._schedule_rebuild()
+            return
+        item = self.nodes.pop(node_id, None)
+        if item is None:
+            return
+        if isinstance(item, FrameItem) or item.parentItem() is not None:
+            self._schedule_rebuild()
+        for edge_item in list(item.edges):
+            if isinstance(edge_item, EdgeItem):
+                self._remove_edge_item(edge_item)
+            else:
+                self._remove_twin_links()
+        self.removeItem(item)
+
+    def _on_edge_added(self, graph_id: str, edge: Edge) -> None:
+        if graph_id in self._displayed_graphs() and not self._needs_rebuild:
+            self._add_edge_item(graph_id, edge)
+
+    def _on_edge_removed(self, graph_id: str, edge: Edge) -> None:
+        item = self.edges.get((graph_id, edge))
+        if item is not None:
+            self._remove_edge_item(item)
+
+    def _on_args_changed(self, node_id: str) -> None:
+        if node_id in self.nodes:
+            self._schedule_rebuild() if self._twin_state_changed() else self.refresh_looks()
+
+    def _on_node_moved(self, node_id: str) -> None:
+        item = self.nodes.get(node_id)
+        position = self.document.positions.get(node_id)
+        if item is None or position is None:
+            return
+        target = QPointF(*position) + self.offsets.get(node_id, QPointF())
+        if item.pos() != target:
+            item.setPos(target)
+            self._refit_parents(item)
+
+    def _on_input_changed(self) -> None:
+        if INPUT_ROLE in self.boundaries:
+            self.boundaries[INPUT_ROLE].set_text(self._input_text())
+
+    def _twin_state_changed(self) -> bool:
+        pairs = {(t.first.node_id, t.second.node_id) for t in self.twin_links}
+        return pairs != set(self._twin_pairs())
+
+    # Building -----------------------------------------------------------------------
+
+    def show_graph(self, graph_id: str) -> None:
+        """Show the root graph or open block ``graph_id`` on its own."""
+        self.graph_id = graph_id
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        self._needs_rebuild = False
+        self.clearSelection()
+        self.clear()
+        self.nodes, self.boundaries, self.edges, self.twin_links = {}, {}, {}, []
+        self.offsets = {}
+        if self.graph_id != ROOT and not self.document.has_node(self.graph_id):
+            self.graph_id = ROOT
+        self.expanded = {b for b in self.expanded if self.document.has_node(b)}
+        context = LookContext(self.document)
+        graph = self.document.graph(self.graph_id)
+        spots = boundary_positions(self.document, self.graph_id)
+        for role, text in ((INPUT_ROLE, self._input_text()), (OUTPUT_ROLE, "output")):
+            item = BoundaryItem(self.graph_id, role, text)
+            item.setPos(*spots[INPUT if role == INPUT_ROLE else OUTPUT])
+            self.addItem(item)
+            self.boundaries[role] = item
+        self._build_nodes(self.graph_id, graph.nodes, None, context)
+        self._build_edges(self.graph_id)
+        self._build_twin_links()
+        self.graph_shown.emit(self.graph_id)
+        self.refresh_looks(context)
+
+    def _build_nodes(self, graph_id, nodes, parent: FrameItem | None, context) -> None:
+        """Items for ``nodes``; an expanded block becomes a frame, and what lies below it
+        in the same graph moves down to make room (a view offset, not a new position)."""
+        shift = self._frame_shift(nodes) if parent is not None else QPointF()
+        for node in nodes:
+            self.offsets[node.id] = QPointF(shift)
+            if node.graph is not None and node.id in self.expanded:
+                frame = FrameItem(node.id, graph_id, self._look(context, node.id))
+                self._place(frame, node.id, parent)
+                self.nodes[node.id] = frame
+                self._build_nodes(node.id, node.graph.nodes, frame, context)
+                frame.refit()
+            else:
+                self._add_node_item(graph_id, node, parent, context)
+        frames = sorted((self.nodes[n.id] for n in nodes
+                         if isinstance(self.nodes[n.id], FrameItem)), key=lambda f: f.pos().y())
+        for frame in frames:
+            extra = frame.boundingRect().bottom() - 8 - style.NODE_HEIGHT / 2
+            below = [self.nodes[n.id] for n in nodes
+                     if self.nodes[n.id].pos().y() > frame.pos().y()]
+            for item in below:
+                self.offsets[item.node_id] += QPointF(0, extra)
+                item.moveBy(0, extra)
+            if parent is None and OUTPUT_ROLE in self.boundaries:
+                self.boundaries[OUTPUT_ROLE].moveBy(0, extra)
+
+    def _frame_shift(self, nodes) -> QPointF:
+        """Inside a frame, children start just under its header, centred on it."""
+        spots = [self.document.positions.get(n.id, (0.0, 0.0)) for n in nodes]
+        if not spots:
+            return QPointF()
+        centre = (min(x for x, _ in spots) + max(x for x, _ in spots)) / 2
+        top = -style.NODE_HEIGHT / 2 + style.FRAME_HEADER + style.FRAME_MARGIN + \
+            style.NODE_HEIGHT / 2
+        return QPointF(-centre, top - min(y for _, y in spots))
+
+    def _build_edges(self, graph_id: str) -> None:
+        for edge in self.document.graph(graph_id).edges:
+            self._add_edge_item(graph_id, edge)
+        for node in self.document.graph(graph_id).nodes:
+            if node.id in self.expanded and isinstance(self.nodes.get(node.id), FrameItem):
+                self._build_edges(node.id)
+
+    def _place(self, item, node_id: str, parent: FrameItem | None) -> None:
+        position = self.document.positions.get(node_id, (0.0, 0.0))
+        if parent is not None:
+            item.setParentItem(parent)
+        else:
+            self.addItem(item)
+        item.setPos(QPointF(*position) + self.offsets.get(node_id, QPointF()))
+
+    def _add_node_item(self, graph_id, node: Node, parent, context=None) -> NodeItem:
+        context = context or LookContext(self.document, light=True)
+        item = NodeItem(node.id, graph_id, self._look(context, node.id))
+        if parent is None and graph_id != self.graph_id:
+            parent = self.nodes.get(graph_id)
+        self._place(item, node.id, parent)
+        self.nodes[node.id] = item
+        return item
+
+    def _endpoint(self, graph_id: str, end: str) -> tuple[PortedItem | None, bool]:
+        """The item an edge end attaches to, and whether it is a frame's inner side."""
+        if end in (INPUT, OUTPUT):
+            if graph_id == self.graph_id:
+                return self.boundaries.get(INPUT_ROLE if end == INPUT else OUTPUT_ROLE), False
+            return self.nodes.get(graph_id), True
+        return self.nodes.get(end), False
+
+    def _add_edge_item(self, graph_id: str, edge: Edge) -> None:
+        source, source_inner = self._endpoint(graph_id, edge.src)
+        target, target_inner = self._endpoint(graph_id, edge.dst)
+        if source is None or target is None or (graph_id, edge) in self.edges:
+            return
+        item = EdgeItem(graph_id, edge, source, target, source_inner, target_inner)
+        self.addItem(item)
+        self.edges[(graph_id, edge)] = item
+        item.set_label(self._edge_label(graph_id, edge))
+        self._refresh_merge(target)
+
+    def _remove_edge_item(self, item: EdgeItem) -> None:
+        item.detach()
+        self.edges.pop((item.graph_id, item.edge), None)
+        self.removeItem(item)
+        self._refresh_merge(item.target)
+
+    def _refresh_merge(self, item: PortedItem) -> None:
+        """A merge shows one free input more than it has connected."""
+        if isinstance(item, NodeItem) and self.document.has_node(item.node_id) and \
+                self.document.node(item.node_id).graph is None:
+            context = LookContext(self.document, light=True)
+            item.set_look(self._look(context, item.node_id))
+            for edge in item.edges:
+                edge.update_path()  # type: ignore[attr-defined]
+
+    def _twin_pairs(self) -> list[tuple[str, str]]:
+        return [(n.shares, n.id) for _, n in self.document.walk()
+                if n.shares and n.id in self.nodes and n.shares in self.nodes]
+
+    def _build_twin_links(self) -> None:
+        for owner, twin in self._twin_pairs():
+            link = TwinLinkItem(self.nodes[owner], self.nodes[twin])
+            link.update_path = link.refresh  # type: ignore[attr-defined]
+            self.nodes[owner].edges.append(link)  # type: ignore[arg-type]
+            self.nodes[twin].edges.append(link)  # type: ignore[arg-type]
+            self.addItem(link)
+            self.twin_links.append(link)
+
+    def _remove_twin_links(self) -> None:
+        for link in self.twin_links:
+            for end in (link.first, link.second):
+                if link in end.edges:
+                    end.edges.remove(link)  # type: ignore[arg-type]
+            if link.scene() is self:
+                self.removeItem(link)
+        self.twin_links = []
+
+    # Looks ----------------------------------------------------------------------------
+
+    def _look(self, context: LookContext, node_id: str):
+        shape = self.report.nodes.get(node_id) if self.report else None
+        return context.look(node_id, shape)
+
+    def apply_report(self, report: ShapeReport) -> None:
+        """Show the shapes, counts and errors of the newest dry run."""
+        self.report = report
+        self.refresh_looks()
+
+    def refresh_looks(self, context: LookContext | None = None) -> None:
+        context = context or LookContext(self.document)
+        for node_id, item in self.nodes.items():
+            if self.document.has_node(node_id):
+                item.set_look(self._look(context, node_id))
+        for (graph_id, edge), item in self.edges.items():
+            item.set_label(self._edge_label(graph_id, edge))
+        for edge_item in self.edges.values():
+            edge_item.update_path()
+        if INPUT_ROLE in self.boundaries:
+            self.boundaries[INPUT_ROLE].set_text(self._input_text())
+
+    def _input_text(self) -> str:
+        if self.graph_id == ROOT:
+            return "input " + format_shape(tuple(self.document.input.shape))
+        shape = self.report.nodes.get(self.graph_id) if self.report else None
+        if shape and shape.input_shapes:
+            return "input " + format_shape(shape.input_shapes[0])
+        return "input"
+
+    def _edge_label(self, graph_id: str, edge: Edge) -> str:
+        if self.report is None:
+            return ""
+        if edge.src == INPUT:
+            if graph_id == ROOT:
+                return format_shape(self.report.input_shape)
+            outer = self.report.nodes.get(graph_id)
+            return format_shape(outer.input_shapes[0]) if outer and outer.input_shapes else ""
+        shape = self.report.nodes.get(edge.src)
+        return format_shape(shape.output_shape) if shape and shape.output_shape else ""
+
+    def _highlight_twins(self) -> None:
+        selected = {i.node_id for i in self.selectedItems() if isinstance(i, PortedItem)}
+        twins = set()
+        for node_id in selected:
+            if self.document.has_node(node_id):
+                twins.update(self.document.twins(node_id))
+        for node_id, item in self.nodes.items():
+            item.set_highlighted(node_id in twins and len(twins) > 1)
+
+    # Editing -------------------------------------------------------------------------
+
+    def execute(self, command: Command) -> bool:
+        """Run ``command``; a refused edit becomes a message, never an exception."""
+        try:
+            self.workspace.execute(command)
+        except EditError as error:
+            self.message.emit(str(error))
+            return False
+        self.flush()
+        return True
+
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems()
+                if isinstance(i, (NodeItem, FrameItem))]
+
+    def selected_edges(self) -> list[EdgeItem]:
+        return [i for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def select_nodes(self, node_ids) -> None:
+        self.clearSelection()
+        for node_id in node_ids:
+            if node_id in self.nodes:
+                self.nodes[node_id].setSelected(True)
+
+    def graph_at(self, scene_point: QPointF) -> tuple[str, QPointF]:
+        """The graph a drop at ``scene_point`` lands in, and the point in its frame."""
+        frames = [i for i in self.items(scene_point) if isinstance(i, FrameItem)]
+        if frames:
+            return frames[0].inner_graph_id, frames[0].mapFromScene(scene_point)
+        return self.graph_id, scene_point
+
+    def drop_layer(self, layer_type: str, scene_point: QPointF) -> str | None:
+        """Add ``layer_type`` where it was dropped; onto an edge, insert it there."""
+        graph_id, local = self.graph_at(scene_point)
+        node = Node(self.document.new_id(), layer_type)
+        position = (round(local.x(), 1), round(local.y(), 1))
+        edge_item = next((i for i in self.items(scene_point) if isinstance(i, EdgeItem)
+                          and i.graph_id == graph_id), None)
+        if edge_item is not None:
+            command = self._insert_on_edge(graph_id, node, edge_item.edge, position)
+        else:
+            command = AddNode(graph_id, node, position=position)
+        if self.execute(command):
+            self.select_nodes([node.id])
+            return node.id
+        return None
+
+    def _insert_on_edge(self, graph_id: str, node: Node, edge: Edge, position) -> Command:
+        return Compound(f"Insert {node.type}", [
+            AddNode(graph_id, node, position=position),
+            Disconnect(graph_id, edge),
+            Connect(graph_id, Edge(edge.src, node.id)),
+            Connect(graph_id, Edge(node.id, edge.dst, edge.port)),
+        ])
+
+    def add_after_selection(self, layer_type: str) -> str | None:
+        """Add ``layer_type`` after the selected node (or at the end of the chain)."""
+        selected = [i for i in self.selected_node_ids() if i in self.nodes]
+        graph_id = self.nodes[selected[0]].graph_id if selected else self.graph_id
+        graph = self.document.graph(graph_id)
+        if selected:
+            anchor = selected[0]
+        else:
+            feeding = [e.src for e in graph.edges if e.dst == OUTPUT]
+            anchor = feeding[0] if feeding else INPUT
+        if anchor == INPUT:
+            x, y = boundary_positions(self.document, graph_id)[INPUT]
+        else:
+            x, y = self.document.positions.get(anchor, (0.0, 0.0))
+        node = Node(self.document.new_id(), layer_type)
+        steps: list[Command] = [AddNode(graph_id, node, position=(x, y + ROW_HEIGHT))]
+        outgoing = [e for e in graph.edges if e.src == anchor]
+        for edge in outgoing:
+            steps += [Disconnect(graph_id, edge),
+                      Connect(graph_id, Edge(node.id, edge.dst, edge.port))]
+        steps.append(Connect(graph_id, Edge(anchor, node.id)))
+        if not graph.nodes and not outgoing:
+            steps.append(Connect(graph_id, Edge(node.id, OUTPUT)))
+        shift = [(n.id, self.document.positions[n.id]) for n in graph.nodes
+                 if n.id in self.document.positions and self.document.positions[n.id][1] > y
+                 and abs(self.document.positions[n.id][0] - x) < style.NODE_WIDTH]
+        if shift:
+            steps.append(Move({i: (p[0], p[1] + ROW_HEIGHT) for i, p in shift}))
+        if self.execute(Compound(f"Add {layer_type}", steps)):
+            self.select_nodes([node.id])
+            return node.id
+        return None
+
+    def toggle_block(self, block_id: str) -> None:
+        """Expand a collapsed block into a frame, or collapse it back into one node."""
+        self.expanded ^= {block_id}
+        self.rebuild()
+
+    # Mouse -----------------------------------------------------------------------------
+
+    def _ported_at(self, point: QPointF) -> PortedItem | None:
+        for item in self.items(point):
+            if isinstance(item, PortedItem):
+                return item
+        return None
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        point = event.scenePos()
+        item = self._ported_at(point)
+        if item is not None and event.button() == Qt.MouseButton.LeftButton:
+            local = item.mapFromScene(point)
+            if isinstance(item, FrameItem) and item.toggle_rect().contains(local):
+                self.toggle_block(item.node_id)
+                return
+            if isinstance(item, NodeItem) and item.look.is_block:
+                corner = QPointF(-style.NODE_WIDTH / 2, -style.NODE_HEIGHT / 2)
+                if (local - corner).x() < 30 and (local - corner).y() < 24:
+                    self.toggle_block(item.node_id)
+                    return
+            source = self._connection_source(item, point)
+            if source is not None:
+                line = QGraphicsPathItem()
+                line.setPen(QPen(style.SELECTED, 1.8, Qt.PenStyle.DashLine))
+                self.addItem(line)
+                self._connecting = (*source, line, point)
+                return
+        super().mousePressEvent(event)
+
+    def _connection_source(self, item: PortedItem, point: QPointF) -> tuple[str, str] | None:
+        if isinstance(item, BoundaryItem):
+            hit = item.port_at(point)
+            return (item.graph_id, INPUT) if hit == ("out", 0) else None
+        if isinstance(item, FrameItem):
+            if (item.input_port(0) - point).manhattanLength() <= 12:
+                return item.inner_graph_id, INPUT
+            if (item.output_port() - point).manhattanLength() <= 12:
+                return item.graph_id, item.node_id
+            return None
+        hit = item.port_at(point)
+        return (item.graph_id, item.node_id) if hit == ("out", 0) else None
+
+    def _connection_target(self, point: QPointF) -> tuple[str, str, int] | None:
+        for item in self.items(point):
+            if isinstance(item, BoundaryItem) and item.port_at(point, 18) == ("in", 0):
+                return item.graph_id, OUTPUT, 0
+            if isinstance(item, FrameItem):
+                if (item.input_port(0) - point).manhattanLength() <= 18:
+                    return item.graph_id, item.node_id, 0
+                if (item.output_port() - point).manhattanLength() <= 18:
+                    return item.inner_graph_id, OUTPUT, 0
+            if isinstance(item, NodeItem):
+                hit = item.port_at(point, 18)
+                if hit and hit[0] == "in":
+                    return item.graph_id, item.node_id, hit[1]
+                first_free = self._first_free_port(item)
+                return item.graph_id, item.node_id, first_free
+        return None
+
+    def _first_free_port(self, item: NodeItem) -> int:
+        graph = self.document.graph(item.graph_id)
+        used = {e.port for e in graph.edges if e.dst == item.node_id}
+        port = 0
+        while port in used:
+            port += 1
+        return port
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._connecting is not None:
+            *_, line, start = self._connecting
+            path = QPainterPath(start)
+            path.lineTo(event.scenePos())
+            line.setPath(path)
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._connecting is not None:
+            graph_id, source, line, _ = self._connecting
+            self._connecting = None
+            self.removeItem(line)
+            self.connect_at(graph_id, source, event.scenePos())
+            return
+        super().mouseReleaseEvent(event)
+        self.commit_moves()
+
+    def connect_at(self, graph_id: str, source: str, point: QPointF) -> bool:
+        """Connect ``source`` to the port under ``point``."""
+        target = self._connection_target(point)
+        if target is None:
+            return False
+        if target[0] != graph_id:
+            self.message.emit("Connect: both ends must be in the same graph")
+            return False
+        return self.execute(Connect(graph_id, Edge(source, target[1], target[2])))
+
+    def commit_moves(self) -> None:
+        """One Move command for every node a drag left somewhere new."""
+        moved = {}
+        for item in self.selectedItems():
+            if not isinstance(item, (NodeItem, FrameItem)):
+                continue
+            node_id = item.node_id
+            old = self.document.positions.get(node_id)
+            place = item.pos() - self.offsets.get(node_id, QPointF())
+            new = (round(place.x(), 1), round(place.y(), 1))
+            if old is None or (abs(old[0] - new[0]) > 0.05 or abs(old[1] - new[1]) > 0.05):
+                moved[node_id] = new
+        if moved:
+            self.execute(Move(moved))
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        item = self._ported_at(event.scenePos())
+        if isinstance(item, (NodeItem, FrameItem)) and item.look.is_block:
+            self.show_graph(item.node_id)
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def _refit_parents(self, item) -> None:
+        parent = item.parentItem()
+        while isinstance(parent, FrameItem):
+            parent.refit()
+            parent = parent.parentItem()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        if painter.worldTransform().m11() < 0.5:
+            return
+        painter.setPen(QPen(style.GRID, 1))
+        step = 40
+        left = int(rect.left()) - int(rect.left()) % step
+        top = int(rect.top()) - int(rect.top()) % step
+        for x in range(left, int(rect.right()), step):
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+        for y in range(top, int(rect.bottom()), step):
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))

@@ -1,0 +1,214 @@
+"""The inspector: the selected node's name and arguments as typed editors, a block's
+container, or the document's input when nothing is selected. Every change is one
+undoable command; a value the layer would reject is refused with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.catalog import spec_for
+from core.edit import Command, Rename, SetArguments, SetContainer, SetInput, Unshare
+from core.graph import MODULE, SEQUENTIAL
+from core.workspace import Workspace
+from widgets import style
+from widgets.argument_editor import ArgumentEditor
+
+DTYPES = ("float32", "float64", "int64")
+
+
+class Inspector(QScrollArea):
+    def __init__(self, workspace: Workspace, execute: Callable[[Command], bool],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.execute = execute
+        self.node_id: str | None = None
+        self.editors: dict[str, ArgumentEditor] = {}
+        self.setWidgetResizable(True)
+        self.setMinimumWidth(250)
+        self._document = None
+        self.attach()
+
+    def attach(self) -> None:
+        if self._document is not None:
+            self._document.events.args_changed.disconnect(self._on_args_changed)
+            self._document.events.input_changed.disconnect(self.refresh)
+        self._document = self.workspace.document
+        self._document.events.args_changed.connect(self._on_args_changed)
+        self._document.events.input_changed.connect(self.refresh)
+        self.show_nodes([])
+
+    def _on_args_changed(self, node_id: str) -> None:
+        if node_id == self.node_id:
+            self.refresh()
+
+    def show_nodes(self, node_ids: list[str]) -> None:
+        self.node_id = node_ids[0] if len(node_ids) == 1 else None
+        self._count = len(node_ids)
+        self.refresh()
+
+    def refresh(self) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.error = QLabel(page)
+        self.error.setObjectName("inspector_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {style.ERROR.name()};")
+        self.editors = {}
+        document = self.workspace.document
+        if self.node_id is not None and not document.has_node(self.node_id):
+            self.node_id = None
+        if self.node_id is None and self._count > 1:
+            layout.addWidget(QLabel(f"{self._count} nodes selected"))
+        elif self.node_id is None:
+            self._document_page(layout)
+        else:
+            self._node_page(layout)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        self.setWidget(page)
+
+    def _heading(self, layout: QVBoxLayout, title: str, text: str) -> None:
+        heading = QLabel(title)
+        heading.setFont(style.font(11, bold=True))
+        layout.addWidget(heading)
+        help_label = QLabel(text)
+        help_label.setWordWrap(True)
+        help_label.setStyleSheet(f"color: {style.MUTED.name()};")
+        layout.addWidget(help_label)
+
+    def _document_page(self, layout: QVBoxLayout) -> None:
+        document = self.workspace.document
+        self._heading(layout, document.title or "Network",
+                      "Nothing is selected: these settings belong to the whole network.")
+        form = QFormLayout()
+        self.input_shape = QLineEdit(", ".join(map(str, document.input.shape)))
+        self.input_shape.setObjectName("input_shape")
+        self.input_shape.setToolTip("the shape of the sample input, batch first, e.g. 2, 20")
+        self.input_shape.editingFinished.connect(self._commit_input)
+        self.input_dtype = QComboBox()
+        self.input_dtype.addItems(list(DTYPES))
+        self.input_dtype.setCurrentText(document.input.dtype)
+        self.input_dtype.activated.connect(lambda _=0: self._commit_input())
+        form.addRow("Input shape", self.input_shape)
+        form.addRow("Input dtype", self.input_dtype)
+        layout.addLayout(form)
+        if document.description:
+            about = QLabel(document.description)
+            about.setWordWrap(True)
+            layout.addWidget(about)
+
+    def _commit_input(self) -> None:
+        text = self.input_shape.text().replace("(", "").replace(")", "")
+        try:
+            shape = tuple(int(p) for p in text.split(",") if p.strip())
+        except ValueError:
+            self.error.setText(f"Input shape: {text!r} is not a list of whole numbers")
+            return
+        document = self.workspace.document
+        if shape == tuple(document.input.shape) and \
+                self.input_dtype.currentText() == document.input.dtype:
+            return
+        if not self.execute(SetInput(shape, self.input_dtype.currentText())):
+            self.error.setText("Input shape: every size must be a positive whole number")
+            self.input_shape.setText(", ".join(map(str, document.input.shape)))
+
+    def _node_page(self, layout: QVBoxLayout) -> None:
+        document = self.workspace.document
+        node = document.node(self.node_id)
+        form = QFormLayout()
+        self.name_edit = QLineEdit(node.name)
+        self.name_edit.setObjectName("node_name")
+        self.name_edit.setPlaceholderText("automatic")
+        self.name_edit.setToolTip("the attribute name in the built module")
+        self.name_edit.editingFinished.connect(self._commit_name)
+        if node.graph is not None:
+            self._heading(layout, "Block", "A nested module. Its layers run in order inside "
+                          "it; double-click it on the canvas to open it.")
+            form.addRow("Name", self.name_edit)
+            self.container = QComboBox()
+            self.container.setObjectName("container")
+            self.container.addItems(["nn.Sequential", "a class of its own"])
+            self.container.setCurrentIndex(0 if node.graph.container == SEQUENTIAL else 1)
+            self.container.activated.connect(lambda _=0: self._commit_container())
+            self.class_name = QLineEdit(node.graph.class_name)
+            self.class_name.setObjectName("class_name")
+            self.class_name.setPlaceholderText("automatic")
+            self.class_name.editingFinished.connect(self._commit_container)
+            form.addRow("Container", self.container)
+            form.addRow("Class name", self.class_name)
+            layout.addLayout(form)
+            return
+        spec = spec_for(node.type)
+        self._heading(layout, node.type, spec.help)
+        form.addRow("Name", self.name_edit)
+        for arg in spec.args:
+            editor = ArgumentEditor(arg, self)
+            editor.set_value(node.args.get(arg.name, arg.default))
+            editor.committed.connect(lambda name=arg.name: self._commit_argument(name))
+            self.editors[arg.name] = editor
+            label = QLabel(arg.name)
+            label.setToolTip(arg.help)
+            form.addRow(label, editor.widget)
+        layout.addLayout(form)
+        if node.shares or any(n.shares == node.id for _, n in document.walk()):
+            twins = [t for t in document.twins(node.id) if t != node.id]
+            note = QLabel(f"Shares one module with {', '.join(twins)}: a change here changes "
+                          "every twin, and their parameters are one set.")
+            note.setWordWrap(True)
+            note.setStyleSheet(f"color: {style.TWIN.name()};")
+            layout.addWidget(note)
+            unshare = QPushButton("Give this node its own module")
+            unshare.clicked.connect(lambda: self.execute(Unshare(node.id)))
+            layout.addWidget(unshare)
+
+    def _commit_name(self) -> None:
+        node = self.workspace.document.node(self.node_id)
+        name = self.name_edit.text().strip()
+        if name != node.name and not self.execute(Rename(node.id, name)):
+            self.error.setText(f"Name: {name!r} is not a free attribute name here")
+            self.name_edit.setText(node.name)
+
+    def _commit_container(self) -> None:
+        node = self.workspace.document.node(self.node_id)
+        container = SEQUENTIAL if self.container.currentIndex() == 0 else MODULE
+        class_name = self.class_name.text().strip()
+        if (container, class_name) == (node.graph.container, node.graph.class_name):
+            return
+        if not self.execute(SetContainer(node.id, container, class_name)):
+            self.error.setText(f"Class name: {class_name!r} is not a Python class name")
+            self.refresh()
+
+    def _commit_argument(self, name: str) -> None:
+        editor = self.editors[name]
+        node = self.workspace.document.node(self.node_id)
+        try:
+            value = editor.value()
+        except ValueError as error:
+            self._refuse(name, str(error), node.args.get(name))
+            return
+        try:
+            validated = spec_for(node.type).validate_args({**node.args, name: value})
+        except Exception as error:  # the schema's or torch's reason, shown to the person
+            self._refuse(name, str(error), node.args.get(name))
+            return
+        self.error.setText("")
+        if validated != node.args:
+            self.execute(SetArguments(node.id, {name: value}))
+
+    def _refuse(self, name: str, reason: str, current) -> None:
+        self.error.setText(f"{name}: {reason}" if not reason.startswith(name) else reason)
+        self.editors[name].set_value(current)
+        self.error.setAlignment(Qt.AlignmentFlag.AlignLeft)

@@ -1,0 +1,213 @@
+"""Scene items for nodes: a layer or collapsed block, a graph's input and output.
+
+An item holds a node id and the `NodeLook` it paints, never the node itself. Ports are
+painted, not child items, so a scene of ten thousand nodes stays light: inputs along the
+top edge, the output at the bottom centre.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from widgets import style
+from widgets.node_look import NodeLook
+
+INPUT_ROLE = "input"
+OUTPUT_ROLE = "output"
+
+
+class PortedItem(QGraphicsItem):
+    """Something edges attach to. ``graph_id`` is the graph the item's node lives in."""
+
+    def __init__(self, node_id: str, graph_id: str) -> None:
+        super().__init__()
+        self.node_id = node_id
+        self.graph_id = graph_id
+        self.edges: list[QGraphicsItem] = []
+
+    def input_port(self, port: int) -> QPointF:
+        raise NotImplementedError
+
+    def output_port(self) -> QPointF:
+        raise NotImplementedError
+
+    def input_count(self) -> int:
+        return 1
+
+    def port_at(self, scene_point: QPointF, radius: float = 12.0) -> tuple[str, int] | None:
+        """``("out", 0)`` or ``("in", port)`` when ``scene_point`` is on a port."""
+        if (self.output_port() - scene_point).manhattanLength() <= radius:
+            return ("out", 0)
+        for port in range(self.input_count()):
+            if (self.input_port(port) - scene_point).manhattanLength() <= radius:
+                return ("in", port)
+        return None
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
+            for edge in self.edges:
+                edge.update_path()  # type: ignore[attr-defined]
+            parent = self.parentItem()
+            if parent is not None and hasattr(parent, "refit"):
+                parent.refit()
+        return super().itemChange(change, value)
+
+
+def _paint_port(painter: QPainter, centre: QPointF, filled: bool) -> None:
+    painter.setPen(QPen(style.EDGE, 1.2))
+    painter.setBrush(QBrush(style.EDGE if filled else style.NODE_FILL))
+    painter.drawEllipse(centre, style.PORT_RADIUS, style.PORT_RADIUS)
+
+
+class NodeItem(PortedItem):
+    """A layer, or a collapsed block, centred on its position."""
+
+    def __init__(self, node_id: str, graph_id: str, look: NodeLook) -> None:
+        super().__init__(node_id, graph_id)
+        self.look = look
+        self.highlighted = False
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
+        self.setAcceptHoverEvents(True)
+        self.setToolTip(look.tooltip)
+        self._rect = QRectF(-style.NODE_WIDTH / 2, -style.NODE_HEIGHT / 2,
+                            style.NODE_WIDTH, style.NODE_HEIGHT)
+
+    def set_look(self, look: NodeLook) -> None:
+        if look != self.look:
+            self.look = look
+            self.setToolTip(look.tooltip)
+            self.update()
+
+    def set_highlighted(self, highlighted: bool) -> None:
+        if highlighted != self.highlighted:
+            self.highlighted = highlighted
+            self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-8, -8, 8, 8)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(self._rect, 8, 8)
+        return path
+
+    def input_count(self) -> int:
+        return self.look.inputs
+
+    def input_port(self, port: int) -> QPointF:
+        count = max(1, self.look.inputs)
+        step = style.NODE_WIDTH / (count + 1)
+        x = self._rect.left() + step * (port + 1)
+        return self.mapToScene(QPointF(x, self._rect.top()))
+
+    def output_port(self) -> QPointF:
+        return self.mapToScene(QPointF(0, self._rect.bottom()))
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        look = self.look
+        detail_level = option.levelOfDetailFromTransform(painter.worldTransform())
+        selected = self.isSelected()
+        border = style.ERROR if look.error else (
+            style.SELECTED if selected else style.TWIN if look.shared else style.NODE_BORDER)
+        width = 2.4 if selected or self.highlighted or look.error else 1.2
+        pen = QPen(border, width)
+        if look.shared:
+            pen.setStyle(Qt.PenStyle.DashLine if look.twin_of else Qt.PenStyle.SolidLine)
+        painter.setPen(pen)
+        painter.setBrush(QBrush(style.ERROR_FILL if look.error else style.NODE_FILL))
+        if detail_level < 0.35:
+            painter.drawRect(self._rect)
+            return
+        painter.drawRoundedRect(self._rect, 8, 8)
+        if look.is_block:
+            painter.drawRoundedRect(self._rect.adjusted(4, 4, -4, -4), 6, 6)
+        accent = style.category_color(look.category)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(accent)
+        painter.drawRoundedRect(QRectF(self._rect.left() + 1, self._rect.top() + 1, 6,
+                                       self._rect.height() - 2), 3, 3)
+        if self.highlighted and not selected:
+            painter.setPen(QPen(style.TWIN, 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(self._rect.adjusted(-4, -4, 4, 4), 10, 10)
+        left = self._rect.left() + 14
+        text_width = self._rect.width() - 22
+        painter.setPen(style.TEXT)
+        painter.setFont(style.font(9, bold=True))
+        title = ("▸ " if look.is_block else "") + look.title
+        painter.drawText(QRectF(left, self._rect.top() + 5, text_width, 16),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight,
+                                                          int(text_width)))
+        painter.setFont(style.font(8))
+        painter.setPen(style.MUTED)
+        painter.drawText(QRectF(left, self._rect.top() + 23, text_width, 14),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(look.detail, Qt.TextElideMode.ElideRight,
+                                                          int(text_width)))
+        painter.setPen(style.ERROR if look.error else style.TEXT)
+        bottom = QRectF(left, self._rect.top() + 41, text_width, 16)
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         "⚠ shape does not fit" if look.error else look.shape)
+        painter.setPen(style.MUTED)
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         look.parameters)
+        if look.shared:
+            painter.setPen(style.TWIN)
+            painter.setFont(style.font(7.5, bold=True))
+            badge = f"⛓ = {look.twin_of}" if look.twin_of else "⛓ shared"
+            painter.drawText(QRectF(self._rect.right() - 84, self._rect.top() - 15, 84, 13),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, badge)
+        for port in range(self.look.inputs):
+            _paint_port(painter, self.mapFromScene(self.input_port(port)), False)
+        _paint_port(painter, QPointF(0, self._rect.bottom()), True)
+
+
+class BoundaryItem(PortedItem):
+    """The input or the output of the graph on show; it cannot be deleted."""
+
+    def __init__(self, graph_id: str, role: str, text: str) -> None:
+        super().__init__(role, graph_id)
+        self.role = role
+        self.text = text
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
+        self._rect = QRectF(-style.BOUNDARY_WIDTH / 2, -style.BOUNDARY_HEIGHT / 2,
+                            style.BOUNDARY_WIDTH, style.BOUNDARY_HEIGHT)
+
+    def set_text(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-8, -8, 8, 8)
+
+    def input_count(self) -> int:
+        return 1 if self.role == OUTPUT_ROLE else 0
+
+    def input_port(self, port: int) -> QPointF:
+        return self.mapToScene(QPointF(0, self._rect.top()))
+
+    def output_port(self) -> QPointF:
+        if self.role == OUTPUT_ROLE:
+            return QPointF(1e9, 1e9)  # the output has no outgoing port
+        return self.mapToScene(QPointF(0, self._rect.bottom()))
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        painter.setPen(QPen(style.NODE_BORDER, 1.2))
+        painter.setBrush(style.BOUNDARY_FILL)
+        painter.drawRoundedRect(self._rect, 15, 15)
+        painter.setPen(style.TEXT)
+        painter.setFont(style.font(9, bold=True))
+        painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)
+        if self.role == INPUT_ROLE:
+            _paint_port(painter, QPointF(0, self._rect.bottom()), True)
+        else:
+            _paint_port(painter, QPointF(0, self._rect.top()), False)

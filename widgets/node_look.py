@@ -1,0 +1,113 @@
+"""What a node item shows, worked out from the document and the latest dry run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.catalog import spec_for
+from core.errors import TorchCanvasError
+from core.graph import Document
+from core.plan import plan_document
+from core.report import NodeShape, format_shape
+from core.validate import input_range
+
+
+@dataclass(frozen=True)
+class NodeLook:
+    """The strings and flags a node item paints; no document objects inside."""
+
+    title: str
+    detail: str
+    shape: str
+    parameters: str
+    category: str
+    error: str | None = None
+    waiting: bool = False
+    shared: bool = False
+    twin_of: str = ""
+    inputs: int = 1
+    is_block: bool = False
+    tooltip: str = ""
+
+
+def count_text(count: int) -> str:
+    if count >= 1_000_000_000:
+        return f"{count / 1e9:.2f} B"
+    if count >= 1_000_000:
+        return f"{count / 1e6:.2f} M"
+    return f"{count:,}"
+
+
+class LookContext:
+    """What every look needs from the whole document, worked out once per refresh."""
+
+    def __init__(self, document: Document, light: bool = False) -> None:
+        """``light`` skips what needs the whole document (names from the plan, twins),
+        for drawing one new node at once; the next full refresh fills them in."""
+        self.document = document
+        self.owners: set[str | None] = set()
+        self.incoming: dict[str, dict[str, int]] = {}
+        self.labels: dict[str, str] = {}
+        if light:
+            return
+        self.owners = {n.shares for _, n in document.walk() if n.shares}
+        try:
+            for plan in plan_document(document).walk():
+                self.labels.update(plan.names)
+        except TorchCanvasError:
+            pass
+
+    def _incoming(self, node_id: str) -> int:
+        graph_id = self.document.parent_of(node_id)
+        if graph_id not in self.incoming:
+            counts: dict[str, int] = {}
+            for edge in self.document.graph(graph_id).edges:
+                counts[edge.dst] = counts.get(edge.dst, 0) + 1
+            self.incoming[graph_id] = counts
+        return self.incoming[graph_id].get(node_id, 0)
+
+    def look(self, node_id: str, shape: NodeShape | None) -> NodeLook:
+        document = self.document
+        node = document.node(node_id)
+        name = node.name or self.labels.get(node_id, "")
+        if node.graph is not None:
+            graph = node.graph
+            kind = graph.class_name or (
+                "Sequential" if graph.container == "sequential" else "Block")
+            title = f"{name} · {kind}" if name else kind
+            count = len(graph.nodes)
+            detail = f"block of {count} node{'s' if count != 1 else ''}"
+            category, inputs = "Block", 1
+            help_text = "a nested module: click ▸ to expand it, double-click to open it"
+        else:
+            spec = spec_for(node.type)
+            title = f"{name} · {node.type}" if name else node.type
+            detail = spec.key_args(node.args)
+            category, help_text = spec.category, spec.help
+            low, high = input_range(node)
+            connected = self._incoming(node_id)
+            inputs = max(low, connected + 1) if high is None else high
+        shape_text, parameters, error, waiting = "", "", None, False
+        if shape is not None:
+            if shape.output_shape is not None:
+                shape_text = "→ " + format_shape(shape.output_shape)
+            elif shape.waiting_for:
+                waiting = True
+                shape_text = "→ ? (no input)" if shape.waiting_for == "input" else "→ ?"
+            if shape.parameters:
+                parameters = count_text(shape.parameters) + " params"
+            elif shape.lazy:
+                parameters = "lazy params"
+            error = shape.error
+        twin_of = ""
+        if node.shares and document.has_node(node.shares):
+            owner = document.node(node.shares)
+            twin_of = owner.name or self.labels.get(owner.id, owner.id)
+        shared = bool(node.shares) or node_id in self.owners
+        tooltip = error or help_text
+        if shared:
+            others = [t for t in document.twins(node_id) if t != node_id]
+            tooltip += "\nshares one module (the same parameters) with " + ", ".join(
+                self.labels.get(t, t) for t in others)
+        return NodeLook(title, detail, shape_text, parameters, category, error, waiting,
+                        shared, twin_of, inputs, node.graph is not None, tooltip)
