@@ -24,9 +24,16 @@ class _Job(QRunnable):
         try:
             result = self.function()
         except Exception as error:  # reported to the GUI thread, never lost
-            self.relay.failed.emit(error)
+            self._send(self.relay.failed, error)
             return
-        self.relay.finished.emit(result)
+        self._send(self.relay.finished, result)
+
+    @staticmethod
+    def _send(signal, value) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            pass  # the window that asked has closed; nobody is waiting for the answer
 
 
 class Background(QObject):

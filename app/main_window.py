@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
 
     def _show_report(self, report: ShapeReport) -> None:
         self.scene.apply_report(report)
+        self._announce_errors()
         if report.error:
             self.totals.setText(f"⚠ {report.error}")
             return
@@ -163,9 +164,12 @@ class MainWindow(QMainWindow):
         self.actions["up"].setEnabled(graph_id != ROOT)
 
     def _selection_changed(self) -> None:
-        selected = self.scene.selected_node_ids()
-        self.inspector.show_nodes(selected)
-        errors = [self.scene.nodes[i].look.error for i in selected
+        self.inspector.show_nodes(self.scene.selected_node_ids())
+        self._announce_errors()
+
+    def _announce_errors(self) -> None:
+        """A selected node that does not fit says why in the status bar."""
+        errors = [self.scene.nodes[i].look.error for i in self.scene.selected_node_ids()
                   if i in self.scene.nodes and self.scene.nodes[i].look.error]
         if errors:
             self.statusBar().showMessage(errors[0], 15000)

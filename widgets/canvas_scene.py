@@ -159,8 +159,11 @@ class CanvasScene(QGraphicsScene):
 
     def rebuild(self) -> None:
         self._needs_rebuild = False
+        selected = self.selected_node_ids()
+        blocked = self.blockSignals(True)
         self.clearSelection()
         self.clear()
+        self.blockSignals(blocked)
         self.nodes, self.boundaries, self.edges, self.twin_links = {}, {}, {}, []
         self.offsets = {}
         if self.graph_id != ROOT and not self.document.has_node(self.graph_id):
@@ -179,6 +182,7 @@ class CanvasScene(QGraphicsScene):
         self._build_twin_links()
         self.graph_shown.emit(self.graph_id)
         self.refresh_looks(context)
+        self.select_nodes([i for i in selected if i in self.nodes])
 
     def _build_nodes(self, graph_id, nodes, parent: FrameItem | None, context) -> None:
         """Items for ``nodes``; an expanded block becomes a frame, and what lies below it

@@ -79,15 +79,19 @@ class FrameItem(PortedItem):
         painter.setPen(QPen(border, 2.0 if self.isSelected() else 1.3, Qt.PenStyle.DashLine))
         painter.setBrush(QBrush(style.FRAME_FILL))
         painter.drawRoundedRect(self._rect, 12, 12)
-        painter.setPen(style.TEXT)
-        painter.setFont(style.font(9, bold=True))
         header = QRectF(self._rect.left() + 28, self._rect.top() + 4, self._rect.width() - 36, 20)
-        painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         self.look.title)
+        summary = f"{self.look.shape}   {self.look.parameters}".strip()
         painter.setFont(style.font(8))
         painter.setPen(style.ERROR if self.look.error else style.MUTED)
         painter.drawText(header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         f"{self.look.shape}   {self.look.parameters}")
+                         summary)
+        room = header.width() - painter.fontMetrics().horizontalAdvance(summary) - 10
+        painter.setPen(style.TEXT)
+        painter.setFont(style.font(9, bold=True))
+        title = painter.fontMetrics().elidedText(self.look.title, Qt.TextElideMode.ElideRight,
+                                                 int(max(room, 40)))
+        painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         title)
         painter.setPen(style.TEXT)
         painter.setFont(style.font(10, bold=True))
         painter.drawText(self.toggle_rect(), Qt.AlignmentFlag.AlignCenter, "▾")

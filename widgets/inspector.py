@@ -44,15 +44,27 @@ class Inspector(QScrollArea):
     def attach(self) -> None:
         if self._document is not None:
             self._document.events.args_changed.disconnect(self._on_args_changed)
-            self._document.events.input_changed.disconnect(self.refresh)
+            self._document.events.input_changed.disconnect(self._on_input_changed)
         self._document = self.workspace.document
         self._document.events.args_changed.connect(self._on_args_changed)
-        self._document.events.input_changed.connect(self.refresh)
+        self._document.events.input_changed.connect(self._on_input_changed)
         self.show_nodes([])
 
     def _on_args_changed(self, node_id: str) -> None:
-        if node_id == self.node_id:
-            self.refresh()
+        """Mirror the change in place: the editor that caused it may still be busy."""
+        if node_id != self.node_id or not self.workspace.document.has_node(node_id):
+            return
+        node = self.workspace.document.node(node_id)
+        for name, editor in self.editors.items():
+            editor.set_value(node.args.get(name))
+        if hasattr(self, "name_edit") and self.name_edit.text() != node.name:
+            self.name_edit.setText(node.name)
+
+    def _on_input_changed(self) -> None:
+        if self.node_id is None and hasattr(self, "input_shape"):
+            spec = self.workspace.document.input
+            self.input_shape.setText(", ".join(map(str, spec.shape)))
+            self.input_dtype.setCurrentText(spec.dtype)
 
     def show_nodes(self, node_ids: list[str]) -> None:
         self.node_id = node_ids[0] if len(node_ids) == 1 else None
@@ -60,6 +72,7 @@ class Inspector(QScrollArea):
         self.refresh()
 
     def refresh(self) -> None:
+        """Build the page for the current selection from scratch."""
         page = QWidget()
         layout = QVBoxLayout(page)
         self.error = QLabel(page)
@@ -189,7 +202,7 @@ class Inspector(QScrollArea):
             return
         if not self.execute(SetContainer(node.id, container, class_name)):
             self.error.setText(f"Class name: {class_name!r} is not a Python class name")
-            self.refresh()
+            self.class_name.setText(node.graph.class_name)
 
     def _commit_argument(self, name: str) -> None:
         editor = self.editors[name]

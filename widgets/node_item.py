@@ -78,6 +78,8 @@ class NodeItem(PortedItem):
 
     def set_look(self, look: NodeLook) -> None:
         if look != self.look:
+            if look.inputs != self.look.inputs:
+                self.prepareGeometryChange()
             self.look = look
             self.setToolTip(look.tooltip)
             self.update()
@@ -91,8 +93,14 @@ class NodeItem(PortedItem):
         return self._rect.adjusted(-8, -8, 8, 8)
 
     def shape(self) -> QPainterPath:
+        """The body and its ports, so a press on a port's rim still finds the node."""
         path = QPainterPath()
+        path.setFillRule(Qt.FillRule.WindingFill)
         path.addRoundedRect(self._rect, 8, 8)
+        grab = style.PORT_RADIUS + 4
+        for port in range(self.look.inputs):
+            path.addEllipse(self.mapFromScene(self.input_port(port)), grab, grab)
+        path.addEllipse(QPointF(0, self._rect.bottom()), grab, grab)
         return path
 
     def input_count(self) -> int:
@@ -150,13 +158,16 @@ class NodeItem(PortedItem):
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(look.detail, Qt.TextElideMode.ElideRight,
                                                           int(text_width)))
-        painter.setPen(style.ERROR if look.error else style.TEXT)
         bottom = QRectF(left, self._rect.top() + 41, text_width, 16)
-        painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         "⚠ shape does not fit" if look.error else look.shape)
         painter.setPen(style.MUTED)
         painter.drawText(bottom, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          look.parameters)
+        room = int(text_width - painter.fontMetrics().horizontalAdvance(look.parameters) - 8)
+        painter.setPen(style.ERROR if look.error else style.TEXT)
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(
+                             "⚠ does not fit" if look.error else look.shape,
+                             Qt.TextElideMode.ElideRight, room))
         if look.shared:
             painter.setPen(style.TWIN)
             painter.setFont(style.font(7.5, bold=True))

@@ -1,34 +1,77 @@
-"""The main window opens with a network, and a bad file changes nothing."""
+"""The main window opens with a network; bad files, errors and settings are handled."""
 
-from PySide6.QtWidgets import QGraphicsRectItem, QMessageBox
+import logging
+import sys
 
-from app.main_window import MainWindow
-from core.templates import load_template
+from PySide6.QtWidgets import QDockWidget, QGraphicsRectItem
+
+from app.errors import install_exception_handler
+from core.files import document_to_dict
+from tests.app.driver import assert_canvas_matches, trigger, wait_for_shapes
 
 
-def test_opens_with_the_chapter_mlp(qtbot):
-    window = MainWindow(load_template("mlp"))
-    qtbot.addWidget(window)
-    window.show()
-    tree = window.layers
-    names = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
-    assert names == ["hidden", "relu", "out"]
-    assert tree.topLevelItem(2).text(2) == "(2, 10)"
+def test_opens_with_the_chapter_mlp(qtbot, make_window):
+    window = make_window("mlp")
+    wait_for_shapes(qtbot, window)
+    titles = sorted(item.look.title for item in window.scene.nodes.values())
+    assert titles == ["hidden · LazyLinear", "out · LazyLinear", "relu · ReLU"]
+    out = window.workspace.document.root.nodes[2].id
+    assert window.scene.nodes[out].look.shape == "→ (2, 10)"
     assert "7,946 parameters" in window.totals.text()
-    assert "TorchCanvas" in window.windowTitle()
+    assert window.windowTitle().startswith("MLP (a custom module)")
+    assert window.scene.boundaries["input"].text == "input (2, 20)"
+    docks = {d.objectName() for d in window.findChildren(QDockWidget)}
+    assert {"dock_palette", "dock_inspector"} <= docks
 
 
-def test_a_bad_file_shows_a_message_and_keeps_the_document(qtbot, tmp_path, monkeypatch):
-    window = MainWindow(load_template("mlp"))
-    qtbot.addWidget(window)
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args[2]))
+def test_a_bad_file_shows_a_message_and_keeps_the_document(make_window, tmp_path, dialogs):
+    window = make_window("mlp")
     bad = tmp_path / "bad.tcanvas"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    before = window.document
+    before = document_to_dict(window.workspace.document)
     assert window.open_path(bad) is False
-    assert window.document is before
-    assert shown and "bad.tcanvas" in shown[0]
+    assert document_to_dict(window.workspace.document) == before
+    assert dialogs and dialogs[-1][0] == "warning" and "bad.tcanvas" in dialogs[-1][1]
+
+
+def test_open_and_recent_files(qtbot, make_window, tmp_path):
+    window = make_window("chimera")
+    path = tmp_path / "chimera.tcanvas"
+    assert window.save_to(path)
+    trigger(window, "new")
+    assert not window.workspace.document.root.nodes
+    assert window.open_path(path)
+    assert_canvas_matches(window)
+    assert [a.text() for a in window.recent_menu.actions()] == ["chimera.tcanvas"]
+
+
+def test_an_unexpected_error_is_shown_logged_and_changes_nothing(qtbot, make_window, caplog,
+                                                                  monkeypatch):
+    window = make_window("mlp")
+    shown = []
+    monkeypatch.setattr("app.errors.QMessageBox.open", lambda box: shown.append(box.text()))
+    old_hook = sys.excepthook
+    install_exception_handler(window)
+    try:
+        before = document_to_dict(window.workspace.document)
+        with caplog.at_level(logging.ERROR, logger="torchcanvas"):
+            try:
+                raise RuntimeError("boom")
+            except RuntimeError:
+                sys.excepthook(*sys.exc_info())
+        assert shown and "boom" in shown[0] and "as it was" in shown[0]
+        assert "boom" in caplog.text
+        assert document_to_dict(window.workspace.document) == before
+    finally:
+        sys.excepthook = old_hook
+
+
+def test_window_layout_persists(qtbot, make_window, settings):
+    window = make_window()
+    window.resize(700, 500)
+    window.close()
+    again = make_window()
+    assert (again.size().width(), again.size().height()) == (700, 500)
 
 
 def test_void_methods_can_be_called_ten_thousand_times(qtbot):

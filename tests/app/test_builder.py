@@ -1,0 +1,219 @@
+"""Building a network in the real main window, as a person would."""
+
+from PySide6.QtCore import QPointF
+
+from core import build_module, infer_shapes
+from core.files import document_to_dict
+from core.graph import INPUT, OUTPUT, ROOT, Edge
+from tests.app.driver import (
+    assert_canvas_matches,
+    drag,
+    drop,
+    drop_on_edge,
+    select,
+    set_argument,
+    trigger,
+    wait_for_shapes,
+)
+
+
+def test_a_whole_editing_session_undoes_to_the_empty_canvas(qtbot, make_window, screenshots):
+    window = make_window()
+    document = window.workspace.document
+    scene = window.scene
+    empty = document_to_dict(document)
+    window.grab().save(str(screenshots / "empty.png"))
+    snapshots = []
+
+    def step():
+        wait_for_shapes(qtbot, window)
+        assert_canvas_matches(window)
+        snapshots.append(document_to_dict(window.workspace.document))
+
+    # Drop two layers and connect input → a → b → output by dragging between ports.
+    drop(window, "LazyLinear", QPointF(0, 120))
+    (first,) = [n.id for n in document.root.nodes]
+    step()
+    drop(window, "ReLU", QPointF(0, 260))
+    second = document.root.nodes[1].id
+    step()
+    start, finish = scene.boundaries["input"], scene.boundaries["output"]
+    finish.setPos(0, 420)
+    drag(window, start.output_port(), scene.nodes[first].input_port(0))
+    drag(window, scene.nodes[first].output_port(), scene.nodes[second].input_port(0))
+    drag(window, scene.nodes[second].output_port(), finish.input_port(0))
+    assert set(document.root.edges) == {Edge(INPUT, first), Edge(first, second),
+                                        Edge(second, OUTPUT)}
+    step()
+    assert infer_shapes(document).output_shape == (2, 256)
+    assert scene.nodes[second].look.shape == "→ (2, 256)"
+
+    # Insert onto an edge; edit an argument in the inspector.
+    third = drop_on_edge(window, "LazyLinear", second, OUTPUT)
+    assert Edge(second, third) in document.root.edges
+    step()
+    select(window, third)
+    set_argument(qtbot, window, "out_features", "10")
+    assert document.node(third).args["out_features"] == 10
+    step()
+    assert scene.nodes[third].look.shape == "→ (2, 10)"
+
+    # Group two layers into a block, collapse and expand it, open it and come back.
+    select(window, first, second)
+    trigger(window, "group")
+    (block,) = [n.id for n in document.root.nodes if n.graph is not None]
+    step()
+    assert [n.id for n in document.graph(block).nodes] == [first, second]
+    trigger(window, "toggle_block")
+    assert block in scene.expanded and first in scene.nodes
+    step()
+    window.grab().save(str(screenshots / "block-expanded.png"))
+    trigger(window, "toggle_block")
+    assert first not in scene.nodes
+    trigger(window, "open_block")
+    assert scene.graph_id == block and window.breadcrumb.parts[-1] == "Sequential"
+    trigger(window, "up")
+    assert scene.graph_id == ROOT
+
+    # Share: a fourth LazyLinear(10) becomes the twin of the third.
+    fourth = drop_on_edge(window, "LazyLinear", third, OUTPUT)
+    select(window, fourth)
+    set_argument(qtbot, window, "out_features", "10")
+    select(window, third, fourth)
+    trigger(window, "share")
+    assert document.node(fourth).shares == third
+    step()
+    net = build_module(document)
+    assert net[1] is net[2]
+    assert scene.nodes[fourth].look.shared and scene.twin_links
+    select(window, fourth)
+    assert scene.nodes[third].highlighted
+
+    # Delete the first layer of the chain.
+    select(window, block)
+    trigger(window, "delete")
+    assert not document.has_node(block)
+    step()
+
+    # Undo everything back to the empty canvas, then redo everything.
+    end = document_to_dict(document)
+    while window.workspace.history.can_undo:
+        trigger(window, "undo")
+        wait_for_shapes(qtbot, window)
+        assert_canvas_matches(window)
+    assert document_to_dict(document) == empty
+    assert not scene.nodes
+    while window.workspace.history.can_redo:
+        trigger(window, "redo")
+        assert_canvas_matches(window)
+    assert document_to_dict(document) == end
+
+
+def test_double_click_in_the_palette_adds_after_the_selection(qtbot, make_window):
+    window = make_window("sequential-mlp")
+    document = window.workspace.document
+    first = document.root.nodes[0].id
+    select(window, first)
+    window.palette.layer_activated.emit("Dropout")
+    assert len(document.root.nodes) == 4
+    net = build_module(document)
+    assert type(net[1]).__name__ == "Dropout"
+    assert_canvas_matches(window)
+
+
+def test_palette_filter_finds_layers_by_name_and_help(make_window):
+    window = make_window()
+    window.palette.filter.setText("conv")
+    assert set(window.palette.visible_types()) >= {"Conv1d", "Conv2d", "LazyConv2d"}
+    assert "ReLU" not in window.palette.visible_types()
+    window.palette.filter.setText("mean")
+    assert "CenteredLayer" in window.palette.visible_types()
+
+
+def test_a_refused_argument_shows_the_reason_and_changes_nothing(qtbot, make_window):
+    window = make_window("mlp")
+    document = window.workspace.document
+    hidden = document.root.nodes[0].id
+    select(window, hidden)
+    set_argument(qtbot, window, "out_features", "0")  # below the spin box's minimum
+    assert document.node(hidden).args["out_features"] == 256
+    window.workspace.document.root.nodes[0]
+    drop(window, "GroupNorm", QPointF(400, 400))
+    norm = document.root.nodes[-1].id
+    select(window, norm)
+    set_argument(qtbot, window, "num_groups", "3")
+    assert document.node(norm).args["num_groups"] == 4
+    assert "divisible" in window.inspector.error.text()
+
+
+def test_inspector_keeps_values_typed(qtbot, make_window):
+    window = make_window()
+    drop(window, "LayerNorm", QPointF(0, 100))
+    node = window.workspace.document.root.nodes[0].id
+    select(window, node)
+    set_argument(qtbot, window, "eps", "1e-6")
+    set_argument(qtbot, window, "normalized_shape", "4096")
+    args = window.workspace.document.node(node).args
+    assert args["eps"] == 1e-6 and isinstance(args["eps"], float)
+    assert args["normalized_shape"] == (4096,)
+    drop(window, "Flatten", QPointF(0, 300))
+    flatten = window.workspace.document.root.nodes[1].id
+    select(window, flatten)
+    set_argument(qtbot, window, "end_dim", "-1")
+    assert window.workspace.document.node(flatten).args["end_dim"] == -1
+
+
+def test_a_node_in_error_is_drawn_in_error_and_explained(qtbot, make_window, screenshots):
+    window = make_window("my-linear")
+    document = window.workspace.document
+    first = document.root.nodes[0].id
+    select(window, first)
+    set_argument(qtbot, window, "in_units", "32")
+    wait_for_shapes(qtbot, window)
+    look = window.scene.nodes[first].look
+    assert look.error and "(2, 64)" in look.error and "MyLinear" in look.error
+    select(window, first)
+    assert "(2, 64)" in window.statusBar().currentMessage()
+    window.grab().save(str(screenshots / "node-in-error.png"))
+
+
+def test_moving_a_node_is_one_undo_step(qtbot, make_window):
+    window = make_window("mlp")
+    document = window.workspace.document
+    node = document.root.nodes[0].id
+    item = window.scene.nodes[node]
+    before = document.positions[node]
+    drag(window, item.mapToScene(QPointF(0, 8)), item.mapToScene(QPointF(150, 48)))
+    after = document.positions[node]
+    assert abs(after[0] - before[0] - 150) < 2 and abs(after[1] - before[1] - 40) < 2
+    trigger(window, "undo")
+    assert document.positions[node] == before
+    assert_canvas_matches(window)
+
+
+def test_copy_and_paste_duplicates_nodes_with_new_ids(qtbot, make_window):
+    window = make_window("mlp")
+    document = window.workspace.document
+    ids = [n.id for n in document.root.nodes]
+    select(window, *ids[:2])
+    trigger(window, "copy")
+    trigger(window, "paste")
+    assert len(document.root.nodes) == 5
+    new = [n.id for n in document.root.nodes if n.id not in ids]
+    assert sorted(window.scene.selected_node_ids()) == sorted(new)
+    assert any(e.src == new[0] and e.dst == new[1] for e in document.root.edges)
+    assert_canvas_matches(window)
+
+
+def test_title_marks_unsaved_changes_and_save_clears_it(qtbot, make_window, tmp_path, dialogs):
+    window = make_window("mlp")
+    assert not window.isWindowModified()
+    drop(window, "ReLU", QPointF(300, 300))
+    assert window.isWindowModified() and "[*]" in window.windowTitle()
+    path = tmp_path / "net.tcanvas"
+    assert window.save_to(path)
+    assert not window.isWindowModified() and "net.tcanvas" in window.windowTitle()
+    assert window.settings.recent_files()[0] == path.resolve()
+    drop(window, "ReLU", QPointF(300, 500))
+    window.close()
+    assert ("question", "Save the changes to net.tcanvas?") in dialogs
