@@ -403,8 +403,8 @@ class Group(Command):
                             "select the nodes in between too") from None
         spots = [doc.positions[i] for i in ordered if i in doc.positions]
         if spots:
-            r.set_position(self.block_id, (sum(p[0] for p in spots) / len(spots),
-                                           sum(p[1] for p in spots) / len(spots)))
+            top = min(spots, key=lambda p: p[1])
+            r.set_position(self.block_id, (sum(p[0] for p in spots) / len(spots), top[1]))
 
 
 class Ungroup(Command):

@@ -99,6 +99,7 @@ class CanvasScene(QGraphicsScene):
         node = self.document.node(node_id)
         if graph_id == self.graph_id and node.graph is None and not self._needs_rebuild:
             self._add_node_item(graph_id, node, None)
+            self._keep_boundaries_clear(node_id)
         elif graph_id in self._displayed_graphs() or self._needs_rebuild:
             self._schedule_rebuild()
 
@@ -132,6 +133,17 @@ class CanvasScene(QGraphicsScene):
         if node_id in self.nodes:
             self._schedule_rebuild() if self._twin_state_changed() else self.refresh_looks()
 
+    def _keep_boundaries_clear(self, node_id: str) -> None:
+        """The input stays above every node of the graph on show, the output below."""
+        if node_id not in self.nodes or self.nodes[node_id].graph_id != self.graph_id:
+            return
+        y = self.nodes[node_id].pos().y()
+        start, end = self.boundaries.get(INPUT_ROLE), self.boundaries.get(OUTPUT_ROLE)
+        if start is not None and y - ROW_HEIGHT < start.pos().y():
+            start.setY(y - ROW_HEIGHT)
+        if end is not None and y + ROW_HEIGHT > end.pos().y():
+            end.setY(y + ROW_HEIGHT)
+
     def _on_node_moved(self, node_id: str) -> None:
         item = self.nodes.get(node_id)
         position = self.document.positions.get(node_id)
@@ -141,6 +153,7 @@ class CanvasScene(QGraphicsScene):
         if item.pos() != target:
             item.setPos(target)
             self._refit_parents(item)
+        self._keep_boundaries_clear(node_id)
 
     def _on_input_changed(self) -> None:
         if INPUT_ROLE in self.boundaries:
@@ -384,14 +397,22 @@ class CanvasScene(QGraphicsScene):
         return self.graph_id, scene_point
 
     def drop_layer(self, layer_type: str, scene_point: QPointF) -> str | None:
-        """Add ``layer_type`` where it was dropped; onto an edge, insert it there."""
+        """Add ``layer_type`` where it was dropped: onto an edge, it is inserted there; into
+        an empty graph, it is wired between the input and the output."""
         graph_id, local = self.graph_at(scene_point)
         node = Node(self.document.new_id(), layer_type)
         position = (round(local.x(), 1), round(local.y(), 1))
         edge_item = next((i for i in self.items(scene_point) if isinstance(i, EdgeItem)
                           and i.graph_id == graph_id), None)
+        graph = self.document.graph(graph_id)
         if edge_item is not None:
             command = self._insert_on_edge(graph_id, node, edge_item.edge, position)
+        elif not graph.nodes and not graph.edges:
+            command = Compound(f"Add {layer_type}", [
+                AddNode(graph_id, node, position=position),
+                Connect(graph_id, Edge(INPUT, node.id)),
+                Connect(graph_id, Edge(node.id, OUTPUT)),
+            ])
         else:
             command = AddNode(graph_id, node, position=position)
         if self.execute(command):
@@ -400,8 +421,24 @@ class CanvasScene(QGraphicsScene):
         return None
 
     def _insert_on_edge(self, graph_id: str, node: Node, edge: Edge, position) -> Command:
+        """Put ``node`` on ``edge`` in the gap between its ends, making the gap wider
+        (everything from the edge's end down moves one row) when it is too narrow."""
+        spots = {**boundary_positions(self.document, graph_id), **self.document.positions}
+        top = spots.get(edge.src, position)
+        bottom = spots.get(edge.dst, (top[0], top[1] + 2 * ROW_HEIGHT))
+        steps: list[Command] = []
+        if bottom[1] - top[1] < 2 * ROW_HEIGHT - 1:
+            graph = self.document.graph(graph_id)
+            below = {n.id: spots[n.id] for n in graph.nodes
+                     if n.id in self.document.positions and spots[n.id][1] >= bottom[1] - 1}
+            if below:
+                steps.append(Move({i: (x, y + ROW_HEIGHT) for i, (x, y) in below.items()}))
+            place = (top[0], top[1] + ROW_HEIGHT)
+        else:
+            place = ((top[0] + bottom[0]) / 2, (top[1] + bottom[1]) / 2)
         return Compound(f"Insert {node.type}", [
-            AddNode(graph_id, node, position=position),
+            *steps,
+            AddNode(graph_id, node, position=place),
             Disconnect(graph_id, edge),
             Connect(graph_id, Edge(edge.src, node.id)),
             Connect(graph_id, Edge(node.id, edge.dst, edge.port)),

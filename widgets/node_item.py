@@ -171,7 +171,7 @@ class NodeItem(PortedItem):
         if look.shared:
             painter.setPen(style.TWIN)
             painter.setFont(style.font(7.5, bold=True))
-            badge = f"⛓ = {look.twin_of}" if look.twin_of else "⛓ shared"
+            badge = f"↔ {look.twin_of}" if look.twin_of else "↔ shared"
             painter.drawText(QRectF(self._rect.right() - 84, self._rect.top() - 15, 84, 13),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, badge)
         for port in range(self.look.inputs):
@@ -180,14 +180,14 @@ class NodeItem(PortedItem):
 
 
 class BoundaryItem(PortedItem):
-    """The input or the output of the graph on show; it cannot be deleted."""
+    """The input or the output of the graph on show. It stays above (below) the graph's
+    nodes by itself, and cannot be moved or deleted."""
 
     def __init__(self, graph_id: str, role: str, text: str) -> None:
         super().__init__(role, graph_id)
         self.role = role
         self.text = text
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
         self._rect = QRectF(-style.BOUNDARY_WIDTH / 2, -style.BOUNDARY_HEIGHT / 2,
                             style.BOUNDARY_WIDTH, style.BOUNDARY_HEIGHT)
 

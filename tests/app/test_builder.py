@@ -1,6 +1,8 @@
 """Building a network in the real main window, as a person would."""
 
-from PySide6.QtCore import QPointF
+import torch
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
 
 from core import build_module, infer_shapes
 from core.files import document_to_dict
@@ -10,11 +12,14 @@ from tests.app.driver import (
     drag,
     drop,
     drop_on_edge,
+    edge_item,
     select,
     set_argument,
+    set_text,
     trigger,
     wait_for_shapes,
 )
+from tests.chapter import REFERENCES
 
 
 def test_a_whole_editing_session_undoes_to_the_empty_canvas(qtbot, make_window, screenshots):
@@ -30,16 +35,25 @@ def test_a_whole_editing_session_undoes_to_the_empty_canvas(qtbot, make_window, 
         assert_canvas_matches(window)
         snapshots.append(document_to_dict(window.workspace.document))
 
-    # Drop two layers and connect input → a → b → output by dragging between ports.
+    # The first drop into an empty graph is wired between input and output; the second,
+    # dropped beside it, is wired by dragging from port to port.
     drop(window, "LazyLinear", QPointF(0, 120))
     (first,) = [n.id for n in document.root.nodes]
+    assert set(document.root.edges) == {Edge(INPUT, first), Edge(first, OUTPUT)}
     step()
-    drop(window, "ReLU", QPointF(0, 260))
+    drop(window, "ReLU", QPointF(300, 260))
     second = document.root.nodes[1].id
+    assert not [e for e in document.root.edges if second in (e.src, e.dst)]
     step()
-    start, finish = scene.boundaries["input"], scene.boundaries["output"]
-    finish.setPos(0, 420)
-    drag(window, start.output_port(), scene.nodes[first].input_port(0))
+    select(window, first)
+    trigger(window, "delete")  # a selected edge or node goes with Delete; undo brings it back
+    trigger(window, "undo")
+    edge = edge_item(window, first, OUTPUT)
+    edge.setSelected(True)
+    trigger(window, "delete")
+    assert Edge(first, OUTPUT) not in document.root.edges
+    step()
+    finish = scene.boundaries["output"]
     drag(window, scene.nodes[first].output_port(), scene.nodes[second].input_port(0))
     drag(window, scene.nodes[second].output_port(), finish.input_port(0))
     assert set(document.root.edges) == {Edge(INPUT, first), Edge(first, second),
@@ -217,3 +231,75 @@ def test_title_marks_unsaved_changes_and_save_clears_it(qtbot, make_window, tmp_
     drop(window, "ReLU", QPointF(300, 500))
     window.close()
     assert ("question", "Save the changes to net.tcanvas?") in dialogs
+
+
+def _last(window) -> str:
+    graph = window.workspace.document.graph(window.scene.graph_id)
+    return next(e.src for e in graph.edges if e.dst == OUTPUT)
+
+
+def _append(qtbot, window, layer_type: str, name: str = "", **args: str) -> str:
+    """Drop ``layer_type`` onto the edge into the output, then fill in the inspector."""
+    graph = window.workspace.document.graph(window.scene.graph_id)
+    if graph.nodes:
+        node = drop_on_edge(window, layer_type, _last(window), OUTPUT)
+    else:
+        drop(window, layer_type, QPointF(0, 120))
+        node = graph.nodes[0].id
+    select(window, node)
+    for key, value in args.items():
+        set_argument(qtbot, window, key, value)
+    if name:
+        set_text(window.inspector.name_edit, name)
+    return node
+
+
+def _group(qtbot, window, nodes, name="", class_name="") -> str:
+    select(window, *nodes)
+    trigger(window, "group")
+    (block,) = window.scene.selected_node_ids()
+    if name:
+        set_text(window.inspector.name_edit, name)
+    if class_name:
+        QTest.keyClick(window.inspector.container, Qt.Key.Key_Down)
+        set_text(window.inspector.class_name, class_name)
+    return block
+
+
+def test_the_chimera_built_by_drops_and_inspector_edits_matches_the_chapter(qtbot, make_window,
+                                                                           screenshots):
+    window = make_window()
+    net_layers = [_append(qtbot, window, "LazyLinear", out_features="64"),
+                  _append(qtbot, window, "ReLU"),
+                  _append(qtbot, window, "LazyLinear", out_features="32"),
+                  _append(qtbot, window, "ReLU")]
+    net = _group(qtbot, window, net_layers, name="net")
+    linear = _append(qtbot, window, "LazyLinear", "linear", out_features="16")
+    _group(qtbot, window, [net, linear], class_name="NestMLP")
+    _append(qtbot, window, "LazyLinear", out_features="20")
+    owner = _append(qtbot, window, "LazyLinear", "linear", out_features="20")
+    fixed = [owner,
+             _append(qtbot, window, "FixedHiddenLinear", "rand_weight", in_features="20",
+                     out_features="20"),
+             _append(qtbot, window, "ReLU", "relu"),
+             _append(qtbot, window, "LazyLinear", out_features="20")]
+    select(window, owner, fixed[-1])
+    trigger(window, "share")
+    fixed += [_append(qtbot, window, "HalveUntilL1", "halve"),
+              _append(qtbot, window, "Sum", "sum")]
+    block = _group(qtbot, window, fixed, class_name="FixedHiddenMLP")
+    window.scene.toggle_block(block)
+    wait_for_shapes(qtbot, window)
+    window.view.fit()
+    window.grab().save(str(screenshots / "chimera.png"))
+
+    document = window.workspace.document
+    ours, theirs = build_module(document), REFERENCES["chimera"][0]()
+    x = torch.rand(2, 20)
+    ours(x), theirs(x)
+    keys = [k for k in ours.state_dict() if not k.endswith("rand_weight.weight")]
+    assert keys == list(theirs.state_dict())
+    assert {k: v.shape for k, v in ours.state_dict().items() if k in keys} == \
+        {k: v.shape for k, v in theirs.state_dict().items()}
+    assert type(ours[0]).__name__ == "NestMLP" and type(ours[2]).__name__ == "FixedHiddenMLP"
+    assert infer_shapes(document).output_shape == ()
