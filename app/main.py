@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from pathlib import Path
 
 DEFAULT_TEMPLATE = "mlp"
-STARTED = time.perf_counter()
 
 
 def _load_torch() -> None:
@@ -22,7 +20,9 @@ def _load_torch() -> None:
     import core.shapes  # noqa: F401
 
 
-def run_gui(path: str | None = None) -> int:
+def start_gui(path: str | None = None):
+    """Create the application and show the window at once; torch and the first network
+    follow from a worker thread. Returns ``(app, window)``."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -50,6 +50,11 @@ def run_gui(path: str | None = None) -> int:
     def failed(error: Exception) -> None:
         window.statusBar().showMessage(f"PyTorch could not be loaded: {error}")
 
-    loader = Background(loaded, failed, window)
-    QTimer.singleShot(0, lambda: loader.submit(_load_torch))
+    window.torch_loader = Background(loaded, failed, window)
+    QTimer.singleShot(0, lambda: window.torch_loader.submit(_load_torch))
+    return app, window
+
+
+def run_gui(path: str | None = None) -> int:
+    app, _window = start_gui(path)
     return app.exec()

@@ -147,6 +147,8 @@ class RemoveNodes(Command):
             if doc.has_node(node_id) and doc.node(node_id).graph is not None:
                 removed.update(n.id for _, n in doc.walk(node_id))
         for owner_id in sorted(removed):
+            if not doc.has_sharers(owner_id):
+                continue
             survivors = [t for t in _twins_of(doc, owner_id) if t not in removed]
             if survivors:
                 _promote(r, survivors)

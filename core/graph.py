@@ -116,15 +116,15 @@ class Document:
     def __post_init__(self) -> None:
         self._parents: dict[str, str] = {}
         self._nodes: dict[str, Node] = {}
+        self._sharers: dict[str, dict[str, None]] = {}
         self._reindex()
 
     # Lookup -------------------------------------------------------------------
 
     def _reindex(self) -> None:
-        self._parents, self._nodes = {}, {}
+        self._parents, self._nodes, self._sharers = {}, {}, {}
         for graph_id, node in self.walk():
-            self._parents[node.id] = graph_id
-            self._nodes[node.id] = node
+            self._index(graph_id, node)
         numbers = [int(m.group(1)) for i in self._parents if (m := _ID_PATTERN.match(i))]
         self._counter = itertools.count(max(numbers, default=0) + 1)
 
@@ -179,14 +179,30 @@ class Document:
             if candidate not in self._parents:
                 return candidate
 
+    def _index(self, graph_id: str, node: Node) -> None:
+        self._parents[node.id] = graph_id
+        self._nodes[node.id] = node
+        if node.shares:
+            self._sharers.setdefault(node.shares, {})[node.id] = None
+
+    def _unindex(self, node: Node) -> None:
+        del self._parents[node.id]
+        del self._nodes[node.id]
+        if node.shares and node.shares in self._sharers:
+            self._sharers[node.shares].pop(node.id, None)
+
     def owner_of(self, node_id: str) -> str:
         """The node whose module ``node_id`` uses: itself unless it is a twin."""
         return self.node(node_id).shares or node_id
 
+    def has_sharers(self, node_id: str) -> bool:
+        """True when other nodes use this node's module."""
+        return bool(self._sharers.get(node_id))
+
     def twins(self, node_id: str) -> list[str]:
         """The owner and every node sharing its module, owner first."""
         owner = self.owner_of(node_id)
-        return [owner] + [n.id for _, n in self.walk() if n.shares == owner]
+        return [owner, *self._sharers.get(owner, ())]
 
     # Mutators: the only ways a document changes. Each emits its event. -------------
 
@@ -195,12 +211,10 @@ class Document:
         if node.id in self._parents or node.id in BOUNDARIES:
             raise EditError(f"node id {node.id!r} is already used")
         graph.nodes.insert(len(graph.nodes) if index is None else index, node)
-        self._parents[node.id] = graph_id
-        self._nodes[node.id] = node
+        self._index(graph_id, node)
         if node.graph is not None:
             for gid, inner in self.walk(node.id):
-                self._parents[inner.id] = gid
-                self._nodes[inner.id] = inner
+                self._index(gid, inner)
         self.events.node_added.emit(graph_id, node.id)
         self.events.structure_changed.emit()
 
@@ -212,11 +226,9 @@ class Document:
         node = graph.nodes[index]
         if node.graph is not None:
             for _, inner in list(self.walk(node_id)):
-                del self._parents[inner.id]
-                del self._nodes[inner.id]
+                self._unindex(inner)
         del graph.nodes[index]
-        del self._parents[node_id]
-        del self._nodes[node_id]
+        self._unindex(node)
         self.events.node_removed.emit(graph_id, node_id)
         self.events.structure_changed.emit()
         return graph_id, index, node
@@ -241,11 +253,15 @@ class Document:
         """Set any of ``type``, ``args``, ``name``, ``shares``; return the old values."""
         node = self.node(node_id)
         old = {}
-        for key, value in fields.items():
+        for key in fields:
             if key not in ("type", "args", "name", "shares"):
                 raise AttributeError(key)
+        graph_id = self._parents[node_id]
+        self._unindex(node)
+        for key, value in fields.items():
             old[key] = getattr(node, key)
             setattr(node, key, copy.deepcopy(value))
+        self._index(graph_id, node)
         self.events.args_changed.emit(node_id)
         self.events.structure_changed.emit()
         return old

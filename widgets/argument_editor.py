@@ -107,7 +107,8 @@ class ArgumentEditor(QObject):
             elif isinstance(widget, QComboBox):
                 widget.setCurrentText(str(value))
             elif isinstance(widget, QSpinBox):
-                widget.setValue(int(value))
+                if value is not None:
+                    widget.setValue(int(value))
             else:
                 widget.setText(format_value(self.spec, value))
         finally:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
+from core.catalog import spec_for
 from core.edit import AddNode, Command, Compound, Connect, Disconnect, Move
 from core.errors import EditError
 from core.graph import INPUT, OUTPUT, ROOT, Edge, Node
@@ -43,10 +44,11 @@ class CanvasScene(QGraphicsScene):
         self.offsets: dict[str, QPointF] = {}
         self._connecting: tuple[str, str, QGraphicsPathItem, QPointF] | None = None
         self._needs_rebuild = False
+        self._building = False
+        self._highlighted: set[str] = set()
         self._rebuild_timer = QTimer(self, singleShot=True, interval=0)
         self._rebuild_timer.timeout.connect(self.flush)
         self.setBackgroundBrush(style.BACKGROUND)
-        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.selectionChanged.connect(self._highlight_twins)
         self._document = None
         self.attach()
@@ -185,6 +187,7 @@ class CanvasScene(QGraphicsScene):
         context = LookContext(self.document)
         graph = self.document.graph(self.graph_id)
         spots = boundary_positions(self.document, self.graph_id)
+        self._building = True
         for role, text in ((INPUT_ROLE, self._input_text()), (OUTPUT_ROLE, "output")):
             item = BoundaryItem(self.graph_id, role, text)
             item.setPos(*spots[INPUT if role == INPUT_ROLE else OUTPUT])
@@ -192,9 +195,9 @@ class CanvasScene(QGraphicsScene):
             self.boundaries[role] = item
         self._build_nodes(self.graph_id, graph.nodes, None, context)
         self._build_edges(self.graph_id)
+        self._building = False
         self._build_twin_links()
         self.graph_shown.emit(self.graph_id)
-        self.refresh_looks(context)
         self.select_nodes([i for i in selected if i in self.nodes])
 
     def _build_nodes(self, graph_id, nodes, parent: FrameItem | None, context) -> None:
@@ -284,8 +287,11 @@ class CanvasScene(QGraphicsScene):
 
     def _refresh_merge(self, item: PortedItem) -> None:
         """A merge shows one free input more than it has connected."""
-        if isinstance(item, NodeItem) and self.document.has_node(item.node_id) and \
-                self.document.node(item.node_id).graph is None:
+        if self._building or not isinstance(item, NodeItem) or \
+                not self.document.has_node(item.node_id):
+            return
+        node = self.document.node(item.node_id)
+        if node.graph is None and spec_for(node.type).is_merge:
             context = LookContext(self.document, light=True)
             item.set_look(self._look(context, item.node_id))
             for edge in item.edges:
@@ -356,13 +362,19 @@ class CanvasScene(QGraphicsScene):
         return format_shape(shape.output_shape) if shape and shape.output_shape else ""
 
     def _highlight_twins(self) -> None:
-        selected = {i.node_id for i in self.selectedItems() if isinstance(i, PortedItem)}
-        twins = set()
-        for node_id in selected:
-            if self.document.has_node(node_id):
-                twins.update(self.document.twins(node_id))
-        for node_id, item in self.nodes.items():
-            item.set_highlighted(node_id in twins and len(twins) > 1)
+        """Selecting a shared node highlights every node that shares its module."""
+        twins: set[str] = set()
+        for item in self.selectedItems():
+            if isinstance(item, (NodeItem, FrameItem)) and item.look.shared and \
+                    self.document.has_node(item.node_id):
+                twins.update(self.document.twins(item.node_id))
+        for node_id in self._highlighted - twins:
+            if node_id in self.nodes:
+                self.nodes[node_id].set_highlighted(False)
+        for node_id in twins:
+            if node_id in self.nodes:
+                self.nodes[node_id].set_highlighted(True)
+        self._highlighted = twins
 
     # Editing -------------------------------------------------------------------------
 

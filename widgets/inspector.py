@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -35,9 +35,13 @@ class Inspector(QScrollArea):
         self.workspace = workspace
         self.execute = execute
         self.node_id: str | None = None
+        self.page_node: str | None = None
         self.editors: dict[str, ArgumentEditor] = {}
         self.setWidgetResizable(True)
         self.setMinimumWidth(250)
+        self._count = 0
+        self._pending = QTimer(self, singleShot=True, interval=0)
+        self._pending.timeout.connect(self.refresh)
         self._document = None
         self.attach()
 
@@ -48,11 +52,12 @@ class Inspector(QScrollArea):
         self._document = self.workspace.document
         self._document.events.args_changed.connect(self._on_args_changed)
         self._document.events.input_changed.connect(self._on_input_changed)
-        self.show_nodes([])
+        self.node_id, self._count = None, 0
+        self.refresh()
 
     def _on_args_changed(self, node_id: str) -> None:
         """Mirror the change in place: the editor that caused it may still be busy."""
-        if node_id != self.node_id or not self.workspace.document.has_node(node_id):
+        if node_id != self.page_node or not self.workspace.document.has_node(node_id):
             return
         node = self.workspace.document.node(node_id)
         for name, editor in self.editors.items():
@@ -67,12 +72,14 @@ class Inspector(QScrollArea):
             self.input_dtype.setCurrentText(spec.dtype)
 
     def show_nodes(self, node_ids: list[str]) -> None:
+        """Show the selection; the page is rebuilt once the selection has settled."""
         self.node_id = node_ids[0] if len(node_ids) == 1 else None
         self._count = len(node_ids)
-        self.refresh()
+        self._pending.start()
 
     def refresh(self) -> None:
         """Build the page for the current selection from scratch."""
+        self._pending.stop()
         page = QWidget()
         layout = QVBoxLayout(page)
         self.error = QLabel(page)
@@ -83,6 +90,7 @@ class Inspector(QScrollArea):
         document = self.workspace.document
         if self.node_id is not None and not document.has_node(self.node_id):
             self.node_id = None
+        self.page_node = self.node_id
         if self.node_id is None and self._count > 1:
             layout.addWidget(QLabel(f"{self._count} nodes selected"))
         elif self.node_id is None:
@@ -146,7 +154,8 @@ class Inspector(QScrollArea):
         self.name_edit.setObjectName("node_name")
         self.name_edit.setPlaceholderText("automatic")
         self.name_edit.setToolTip("the attribute name in the built module")
-        self.name_edit.editingFinished.connect(self._commit_name)
+        self.name_edit.editingFinished.connect(
+            lambda edit=self.name_edit, n=node.id: self._commit_name(n, edit))
         if node.graph is not None:
             self._heading(layout, "Block", "A nested module. Its layers run in order inside "
                           "it; double-click it on the canvas to open it.")
@@ -155,11 +164,11 @@ class Inspector(QScrollArea):
             self.container.setObjectName("container")
             self.container.addItems(["nn.Sequential", "a class of its own"])
             self.container.setCurrentIndex(0 if node.graph.container == SEQUENTIAL else 1)
-            self.container.activated.connect(lambda _=0: self._commit_container())
+            self.container.activated.connect(lambda _=0, n=node.id: self._commit_container(n))
             self.class_name = QLineEdit(node.graph.class_name)
             self.class_name.setObjectName("class_name")
             self.class_name.setPlaceholderText("automatic")
-            self.class_name.editingFinished.connect(self._commit_container)
+            self.class_name.editingFinished.connect(lambda n=node.id: self._commit_container(n))
             form.addRow("Container", self.container)
             form.addRow("Class name", self.class_name)
             layout.addLayout(form)
@@ -170,14 +179,15 @@ class Inspector(QScrollArea):
         for arg in spec.args:
             editor = ArgumentEditor(arg, self)
             editor.set_value(node.args.get(arg.name, arg.default))
-            editor.committed.connect(lambda name=arg.name: self._commit_argument(name))
+            editor.committed.connect(
+                lambda e=editor, n=node.id: self._commit_argument(n, e))
             self.editors[arg.name] = editor
             label = QLabel(arg.name)
             label.setToolTip(arg.help)
             form.addRow(label, editor.widget)
         layout.addLayout(form)
-        if node.shares or any(n.shares == node.id for _, n in document.walk()):
-            twins = [t for t in document.twins(node.id) if t != node.id]
+        twins = [t for t in document.twins(node.id) if t != node.id]
+        if twins:
             note = QLabel(f"Shares one module with {', '.join(twins)}: a change here changes "
                           "every twin, and their parameters are one set.")
             note.setWordWrap(True)
@@ -187,15 +197,19 @@ class Inspector(QScrollArea):
             unshare.clicked.connect(lambda: self.execute(Unshare(node.id)))
             layout.addWidget(unshare)
 
-    def _commit_name(self) -> None:
-        node = self.workspace.document.node(self.node_id)
-        name = self.name_edit.text().strip()
+    def _commit_name(self, node_id: str, edit: QLineEdit) -> None:
+        if not self.workspace.document.has_node(node_id):
+            return
+        node = self.workspace.document.node(node_id)
+        name = edit.text().strip()
         if name != node.name and not self.execute(Rename(node.id, name)):
             self.error.setText(f"Name: {name!r} is not a free attribute name here")
-            self.name_edit.setText(node.name)
+            edit.setText(node.name)
 
-    def _commit_container(self) -> None:
-        node = self.workspace.document.node(self.node_id)
+    def _commit_container(self, node_id: str) -> None:
+        if node_id != self.page_node or not self.workspace.document.has_node(node_id):
+            return
+        node = self.workspace.document.node(node_id)
         container = SEQUENTIAL if self.container.currentIndex() == 0 else MODULE
         class_name = self.class_name.text().strip()
         if (container, class_name) == (node.graph.container, node.graph.class_name):
@@ -204,24 +218,27 @@ class Inspector(QScrollArea):
             self.error.setText(f"Class name: {class_name!r} is not a Python class name")
             self.class_name.setText(node.graph.class_name)
 
-    def _commit_argument(self, name: str) -> None:
-        editor = self.editors[name]
-        node = self.workspace.document.node(self.node_id)
+    def _commit_argument(self, node_id: str, editor: ArgumentEditor) -> None:
+        """Commit what ``editor`` holds to ``node_id``, the node its page was made for."""
+        if not self.workspace.document.has_node(node_id):
+            return
+        name = editor.spec.name
+        node = self.workspace.document.node(node_id)
         try:
             value = editor.value()
         except ValueError as error:
-            self._refuse(name, str(error), node.args.get(name))
+            self._refuse(editor, str(error), node.args.get(name))
             return
         try:
             validated = spec_for(node.type).validate_args({**node.args, name: value})
         except Exception as error:  # the schema's or torch's reason, shown to the person
-            self._refuse(name, str(error), node.args.get(name))
+            self._refuse(editor, str(error), node.args.get(name))
             return
         self.error.setText("")
         if validated != node.args:
             self.execute(SetArguments(node.id, {name: value}))
 
-    def _refuse(self, name: str, reason: str, current) -> None:
+    def _refuse(self, editor: ArgumentEditor, reason: str, current) -> None:
+        name = editor.spec.name
         self.error.setText(f"{name}: {reason}" if not reason.startswith(name) else reason)
-        self.editors[name].set_value(current)
-        self.error.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        editor.set_value(current)

@@ -85,8 +85,7 @@ class LookContext:
             detail = spec.key_args(node.args)
             category, help_text = spec.category, spec.help
             low, high = input_range(node)
-            connected = self._incoming(node_id)
-            inputs = max(low, connected + 1) if high is None else high
+            inputs = high if high is not None else max(low, self._incoming(node_id) + 1)
         shape_text, parameters, error, waiting = "", "", None, False
         if shape is not None:
             if shape.output_shape is not None:

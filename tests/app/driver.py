@@ -78,11 +78,13 @@ def select(window, *node_ids: str) -> None:
             Qt.KeyboardModifier.NoModifier
         click(window, item.mapToScene(QPointF(0, 8)), modifier)
     assert sorted(window.scene.selected_node_ids()) == sorted(node_ids)
+    QApplication.processEvents()  # the inspector follows once the selection settles
 
 
 def trigger(window, name: str) -> None:
     window.actions[name].trigger()
     window.scene.flush()
+    QApplication.processEvents()
 
 
 def set_argument(qtbot, window, name: str, text: str) -> None:

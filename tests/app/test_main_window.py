@@ -10,9 +10,10 @@ from core.files import document_to_dict
 from tests.app.driver import assert_canvas_matches, trigger, wait_for_shapes
 
 
-def test_opens_with_the_chapter_mlp(qtbot, make_window):
+def test_opens_with_the_chapter_mlp(qtbot, make_window, screenshots):
     window = make_window("mlp")
     wait_for_shapes(qtbot, window)
+    window.grab().save(str(screenshots / "mlp.png"))
     titles = sorted(item.look.title for item in window.scene.nodes.values())
     assert titles == ["hidden · LazyLinear", "out · LazyLinear", "relu · ReLU"]
     out = window.workspace.document.root.nodes[2].id
