@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu, QStyle
 
 Key = QKeySequence.StandardKey
 
@@ -45,6 +45,16 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
 }
 
 
+ICONS = {
+    "new": QStyle.StandardPixmap.SP_FileIcon,
+    "open": QStyle.StandardPixmap.SP_DialogOpenButton,
+    "save": QStyle.StandardPixmap.SP_DialogSaveButton,
+    "undo": QStyle.StandardPixmap.SP_ArrowBack,
+    "redo": QStyle.StandardPixmap.SP_ArrowForward,
+    "delete": QStyle.StandardPixmap.SP_TrashIcon,
+}
+
+
 def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]) -> dict:
     actions: dict[str, QAction] = {}
     menus: dict[str, QMenu] = {}
@@ -54,6 +64,8 @@ def make_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]) -
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
         action.setStatusTip(tip)
         action.triggered.connect(handlers[name])
+        if name in ICONS:
+            action.setIcon(window.style().standardIcon(ICONS[name]))
         if menu not in menus:
             menus[menu] = window.menuBar().addMenu(menu)
         menus[menu].addAction(action)

@@ -3,6 +3,7 @@ back to the GUI thread as a signal."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -30,10 +31,9 @@ class _Job(QRunnable):
 
     @staticmethod
     def _send(signal, value) -> None:
-        try:
+        # RuntimeError: the window that asked has closed, and nobody waits for the answer.
+        with contextlib.suppress(RuntimeError):
             signal.emit(value)
-        except RuntimeError:
-            pass  # the window that asked has closed; nobody is waiting for the answer
 
 
 class Background(QObject):

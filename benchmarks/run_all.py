@@ -5,7 +5,9 @@ from __future__ import annotations
 import platform
 
 import bench_build
+import bench_canvas
 import bench_meta
+import bench_startup
 import torch
 
 if __name__ == "__main__":
@@ -14,3 +16,7 @@ if __name__ == "__main__":
     bench_build.main()
     print()
     bench_meta.main()
+    print()
+    bench_startup.main()
+    print()
+    bench_canvas.main()

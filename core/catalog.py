@@ -97,8 +97,13 @@ class LayerSpec:
 
     def key_args(self, args: Mapping[str, Any], limit: int = 3) -> str:
         """A short ``name=value`` summary of the arguments that differ most often."""
-        shown = [f"{a.name}={args.get(a.name)}" for a in self.args if a.kind != "bool"][:limit]
-        return ", ".join(shown)
+        names = [a.name for a in self.args if a.kind != "bool"][:limit]
+        return _key_args_text(tuple((name, args.get(name)) for name in names))
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_args_text(items: tuple[tuple[str, Any], ...]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in items)
 
 
 @functools.cache

@@ -250,6 +250,7 @@ class CanvasScene(QGraphicsScene):
         else:
             self.addItem(item)
         item.setPos(QPointF(*position) + self.offsets.get(node_id, QPointF()))
+        item.follow_moves()
 
     def _add_node_item(self, graph_id, node: Node, parent, context=None) -> NodeItem:
         context = context or LookContext(self.document, light=True)

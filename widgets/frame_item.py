@@ -53,6 +53,9 @@ class FrameItem(PortedItem):
             bounds = QRectF(-style.NODE_WIDTH / 2, 0, style.NODE_WIDTH, 20)
         margin = style.FRAME_MARGIN
         rect = bounds.adjusted(-margin, -margin - style.FRAME_HEADER, margin, margin)
+        if rect.width() < style.FRAME_MIN_WIDTH:
+            grow = (style.FRAME_MIN_WIDTH - rect.width()) / 2
+            rect.adjust(-grow, 0, grow, 0)
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect

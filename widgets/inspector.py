@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from core.catalog import spec_for
 from core.edit import Command, Rename, SetArguments, SetContainer, SetInput, Unshare
-from core.graph import MODULE, SEQUENTIAL
+from core.graph import MODULE, ROOT, SEQUENTIAL
 from core.workspace import Workspace
 from widgets import style
 from widgets.argument_editor import ArgumentEditor
@@ -125,6 +125,7 @@ class Inspector(QScrollArea):
         self.input_dtype.activated.connect(lambda _=0: self._commit_input())
         form.addRow("Input shape", self.input_shape)
         form.addRow("Input dtype", self.input_dtype)
+        self._container_rows(form, ROOT, document.root)
         layout.addLayout(form)
         if document.description:
             about = QLabel(document.description)
@@ -160,17 +161,7 @@ class Inspector(QScrollArea):
             self._heading(layout, "Block", "A nested module. Its layers run in order inside "
                           "it; double-click it on the canvas to open it.")
             form.addRow("Name", self.name_edit)
-            self.container = QComboBox()
-            self.container.setObjectName("container")
-            self.container.addItems(["nn.Sequential", "a class of its own"])
-            self.container.setCurrentIndex(0 if node.graph.container == SEQUENTIAL else 1)
-            self.container.activated.connect(lambda _=0, n=node.id: self._commit_container(n))
-            self.class_name = QLineEdit(node.graph.class_name)
-            self.class_name.setObjectName("class_name")
-            self.class_name.setPlaceholderText("automatic")
-            self.class_name.editingFinished.connect(lambda n=node.id: self._commit_container(n))
-            form.addRow("Container", self.container)
-            form.addRow("Class name", self.class_name)
+            self._container_rows(form, node.id, node.graph)
             layout.addLayout(form)
             return
         spec = spec_for(node.type)
@@ -197,6 +188,22 @@ class Inspector(QScrollArea):
             unshare.clicked.connect(lambda: self.execute(Unshare(node.id)))
             layout.addWidget(unshare)
 
+    def _container_rows(self, form: QFormLayout, graph_id: str, graph) -> None:
+        """What a graph becomes: an nn.Sequential, or a class of its own and its name."""
+        self.container = QComboBox()
+        self.container.setObjectName("container")
+        self.container.addItems(["nn.Sequential", "a class of its own"])
+        self.container.setCurrentIndex(0 if graph.container == SEQUENTIAL else 1)
+        self.container.setToolTip("a chain can be an nn.Sequential; a branching graph always "
+                                  "becomes a class with a generated forward")
+        self.container.activated.connect(lambda _=0, g=graph_id: self._commit_container(g))
+        self.class_name = QLineEdit(graph.class_name)
+        self.class_name.setObjectName("class_name")
+        self.class_name.setPlaceholderText("automatic")
+        self.class_name.editingFinished.connect(lambda g=graph_id: self._commit_container(g))
+        form.addRow("Container", self.container)
+        form.addRow("Class name", self.class_name)
+
     def _commit_name(self, node_id: str, edit: QLineEdit) -> None:
         if not self.workspace.document.has_node(node_id):
             return
@@ -206,17 +213,19 @@ class Inspector(QScrollArea):
             self.error.setText(f"Name: {name!r} is not a free attribute name here")
             edit.setText(node.name)
 
-    def _commit_container(self, node_id: str) -> None:
-        if node_id != self.page_node or not self.workspace.document.has_node(node_id):
+    def _commit_container(self, graph_id: str) -> None:
+        document = self.workspace.document
+        if graph_id != (self.page_node or ROOT) or \
+                (graph_id != ROOT and not document.has_node(graph_id)):
             return
-        node = self.workspace.document.node(node_id)
+        graph = document.graph(graph_id)
         container = SEQUENTIAL if self.container.currentIndex() == 0 else MODULE
         class_name = self.class_name.text().strip()
-        if (container, class_name) == (node.graph.container, node.graph.class_name):
+        if (container, class_name) == (graph.container, graph.class_name):
             return
-        if not self.execute(SetContainer(node.id, container, class_name)):
+        if not self.execute(SetContainer(graph_id, container, class_name)):
             self.error.setText(f"Class name: {class_name!r} is not a Python class name")
-            self.class_name.setText(node.graph.class_name)
+            self.class_name.setText(graph.class_name)
 
     def _commit_argument(self, node_id: str, editor: ArgumentEditor) -> None:
         """Commit what ``editor`` holds to ``node_id``, the node its page was made for."""

@@ -19,13 +19,19 @@ OUTPUT_ROLE = "output"
 
 
 class PortedItem(QGraphicsItem):
-    """Something edges attach to. ``graph_id`` is the graph the item's node lives in."""
+    """Something edges attach to. ``graph_id`` is the graph the item's node lives in.
+
+    Call `follow_moves` once the item is placed: from then on its edges follow it.
+    """
 
     def __init__(self, node_id: str, graph_id: str) -> None:
         super().__init__()
         self.node_id = node_id
         self.graph_id = graph_id
         self.edges: list[QGraphicsItem] = []
+
+    def follow_moves(self) -> None:
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
 
     def input_port(self, port: int) -> QPointF:
         raise NotImplementedError
@@ -69,10 +75,8 @@ class NodeItem(PortedItem):
         self.look = look
         self.highlighted = False
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setAcceptHoverEvents(True)
-        self.setToolTip(look.tooltip)
         self._rect = QRectF(-style.NODE_WIDTH / 2, -style.NODE_HEIGHT / 2,
                             style.NODE_WIDTH, style.NODE_HEIGHT)
 
@@ -81,8 +85,13 @@ class NodeItem(PortedItem):
             if look.inputs != self.look.inputs:
                 self.prepareGeometryChange()
             self.look = look
-            self.setToolTip(look.tooltip)
             self.update()
+
+    def hoverEnterEvent(self, event) -> None:
+        # Set on demand: ten thousand tooltips set up front cost a noticeable fraction
+        # of building the scene.
+        self.setToolTip(self.look.tooltip)
+        super().hoverEnterEvent(event)
 
     def set_highlighted(self, highlighted: bool) -> None:
         if highlighted != self.highlighted:

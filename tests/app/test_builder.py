@@ -303,3 +303,15 @@ def test_the_chimera_built_by_drops_and_inspector_edits_matches_the_chapter(qtbo
         {k: v.shape for k, v in theirs.state_dict().items()}
     assert type(ours[0]).__name__ == "NestMLP" and type(ours[2]).__name__ == "FixedHiddenMLP"
     assert infer_shapes(document).output_shape == ()
+
+
+def test_the_root_becomes_a_named_class_from_the_inspector(qtbot, make_window):
+    window = make_window("sequential-mlp")
+    QTest.keyClick(window.inspector.container, Qt.Key.Key_Down)
+    set_text(window.inspector.class_name, "Net")
+    document = window.workspace.document
+    assert (document.root.container, document.root.class_name) == ("module", "Net")
+    assert type(build_module(document)).__name__ == "Net"
+    trigger(window, "undo")
+    trigger(window, "undo")
+    assert document.root.container == "sequential"
