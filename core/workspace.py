@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.edit import Command, History
+from core.edit import Command
 from core.events import Event
 from core.graph import Document
+from core.history import History
 from core.layout import fill_missing_positions
 
 

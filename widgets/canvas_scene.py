@@ -11,8 +11,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
+from core import placement
 from core.catalog import spec_for
-from core.edit import AddNode, Command, Compound, Connect, Disconnect, Move
+from core.edit import Command, Connect, Move
 from core.errors import EditError
 from core.graph import INPUT, OUTPUT, ROOT, Edge, Node
 from core.layout import ROW_HEIGHT, boundary_positions
@@ -410,84 +411,29 @@ class CanvasScene(QGraphicsScene):
         return self.graph_id, scene_point
 
     def drop_layer(self, layer_type: str, scene_point: QPointF) -> str | None:
-        """Add ``layer_type`` where it was dropped: onto an edge, it is inserted there; into
-        an empty graph, it is wired between the input and the output."""
+        """Add ``layer_type`` where it was dropped (see `core.placement.drop`)."""
         graph_id, local = self.graph_at(scene_point)
-        node = Node(self.document.new_id(), layer_type)
-        position = (round(local.x(), 1), round(local.y(), 1))
         edge_item = next((i for i in self.items(scene_point) if isinstance(i, EdgeItem)
                           and i.graph_id == graph_id), None)
-        graph = self.document.graph(graph_id)
-        if edge_item is not None:
-            command = self._insert_on_edge(graph_id, node, edge_item.edge, position)
-        elif not graph.nodes and not graph.edges:
-            command = Compound(f"Add {layer_type}", [
-                AddNode(graph_id, node, position=position),
-                Connect(graph_id, Edge(INPUT, node.id)),
-                Connect(graph_id, Edge(node.id, OUTPUT)),
-            ])
-        else:
-            command = AddNode(graph_id, node, position=position)
-        if self.execute(command):
-            self.select_nodes([node.id])
-            return node.id
-        return None
-
-    def _insert_on_edge(self, graph_id: str, node: Node, edge: Edge, position) -> Command:
-        """Put ``node`` on ``edge`` in the gap between its ends, making the gap wider
-        (everything from the edge's end down moves one row) when it is too narrow."""
-        spots = {**boundary_positions(self.document, graph_id), **self.document.positions}
-        top = spots.get(edge.src, position)
-        bottom = spots.get(edge.dst, (top[0], top[1] + 2 * ROW_HEIGHT))
-        steps: list[Command] = []
-        if bottom[1] - top[1] < 2 * ROW_HEIGHT - 1:
-            graph = self.document.graph(graph_id)
-            below = {n.id: spots[n.id] for n in graph.nodes
-                     if n.id in self.document.positions and spots[n.id][1] >= bottom[1] - 1}
-            if below:
-                steps.append(Move({i: (x, y + ROW_HEIGHT) for i, (x, y) in below.items()}))
-            place = (top[0], top[1] + ROW_HEIGHT)
-        else:
-            place = ((top[0] + bottom[0]) / 2, (top[1] + bottom[1]) / 2)
-        return Compound(f"Insert {node.type}", [
-            *steps,
-            AddNode(graph_id, node, position=place),
-            Disconnect(graph_id, edge),
-            Connect(graph_id, Edge(edge.src, node.id)),
-            Connect(graph_id, Edge(node.id, edge.dst, edge.port)),
-        ])
+        node = Node(self.document.new_id(), layer_type)
+        position = (round(local.x(), 1), round(local.y(), 1))
+        command = placement.drop(self.document, graph_id, node, position,
+                                 edge_item.edge if edge_item is not None else None)
+        return self._add(command, node.id)
 
     def add_after_selection(self, layer_type: str) -> str | None:
-        """Add ``layer_type`` after the selected node (or at the end of the chain)."""
+        """Add ``layer_type`` after the selected node, or at the end of the chain."""
         selected = [i for i in self.selected_node_ids() if i in self.nodes]
         graph_id = self.nodes[selected[0]].graph_id if selected else self.graph_id
-        graph = self.document.graph(graph_id)
-        if selected:
-            anchor = selected[0]
-        else:
-            feeding = [e.src for e in graph.edges if e.dst == OUTPUT]
-            anchor = feeding[0] if feeding else INPUT
-        if anchor == INPUT:
-            x, y = boundary_positions(self.document, graph_id)[INPUT]
-        else:
-            x, y = self.document.positions.get(anchor, (0.0, 0.0))
         node = Node(self.document.new_id(), layer_type)
-        steps: list[Command] = [AddNode(graph_id, node, position=(x, y + ROW_HEIGHT))]
-        outgoing = [e for e in graph.edges if e.src == anchor]
-        for edge in outgoing:
-            steps += [Disconnect(graph_id, edge),
-                      Connect(graph_id, Edge(node.id, edge.dst, edge.port))]
-        steps.append(Connect(graph_id, Edge(anchor, node.id)))
-        if not graph.nodes and not outgoing:
-            steps.append(Connect(graph_id, Edge(node.id, OUTPUT)))
-        shift = [(n.id, self.document.positions[n.id]) for n in graph.nodes
-                 if n.id in self.document.positions and self.document.positions[n.id][1] > y
-                 and abs(self.document.positions[n.id][0] - x) < style.NODE_WIDTH]
-        if shift:
-            steps.append(Move({i: (p[0], p[1] + ROW_HEIGHT) for i, p in shift}))
-        if self.execute(Compound(f"Add {layer_type}", steps)):
-            self.select_nodes([node.id])
-            return node.id
+        command = placement.add_after(self.document, graph_id,
+                                      selected[0] if selected else None, node)
+        return self._add(command, node.id)
+
+    def _add(self, command: Command, node_id: str) -> str | None:
+        if self.execute(command):
+            self.select_nodes([node_id])
+            return node_id
         return None
 
     def toggle_block(self, block_id: str) -> None:

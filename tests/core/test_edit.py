@@ -11,7 +11,6 @@ from core.edit import (
     Connect,
     Disconnect,
     Group,
-    History,
     Move,
     RemoveNodes,
     Rename,
@@ -25,6 +24,7 @@ from core.edit import (
 from core.errors import EditError
 from core.files import document_to_dict
 from core.graph import INPUT, OUTPUT, ROOT, Edge, Node
+from core.history import History
 from core.templates import load_template
 from core.validate import check_document
 
