@@ -82,3 +82,18 @@ def test_void_methods_can_be_called_ten_thousand_times(qtbot):
         item.setPos(i, i)
         item.setFlag(QGraphicsRectItem.GraphicsItemFlag.ItemIsMovable, i % 2 == 0)
     assert item.pos().x() == 9_999
+
+
+def test_start_up_shows_the_window_first_and_then_the_chapter_mlp(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from app.main import start_gui
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
+    _, window = start_gui()
+    qtbot.addWidget(window)
+    assert window.isVisible()
+    qtbot.waitUntil(lambda: len(window.scene.nodes) == 3, timeout=20_000)
+    wait_for_shapes(qtbot, window)
+    assert window.workspace.document.root.class_name == "MLP"
+    assert not window.isWindowModified()
