@@ -41,6 +41,10 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
                      "Show the selected block's layers in a frame, or fold them away"),
     "open_block": ("&View", "Open &Block", ["Ctrl+Return"], "Show the selected block alone"),
     "up": ("&View", "&Up One Level", ["Alt+Up"], "Back to the graph around this block"),
+    "backward": ("&Model", "&Backward Once", ["Ctrl+B"],
+                 "Run the model on a sample input, sum the output and backpropagate"),
+    "clear_gradients": ("&Model", "&Clear Gradients", ["Ctrl+Shift+B"],
+                        "Set every gradient back to None"),
     "about": ("&Help", "&About TorchCanvas", [], "What this program is"),
 }
 

@@ -26,9 +26,9 @@ def start_gui(path: str | None = None):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.background import Background
     from app.errors import install_exception_handler
     from app.main_window import MainWindow
+    from widgets.background import Background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSplitter,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from app.actions import ACTIONS, make_actions
-from app.background import Background
 from app.settings import Settings
 from core.edit import Compound, Disconnect, Group, Move, RemoveNodes, Share, Ungroup, Unshare
 from core.errors import EditError, TorchCanvasError
@@ -26,6 +26,7 @@ from core.graph import ROOT, Document
 from core.layout import layered_positions
 from core.report import ShapeReport, format_shape
 from core.workspace import Workspace
+from widgets.background import Background
 from widgets.breadcrumb import Breadcrumb
 from widgets.canvas_scene import CanvasScene
 from widgets.canvas_view import CanvasView
@@ -58,8 +59,18 @@ class MainWindow(QMainWindow):
         self.palette = LayerPalette(self)
         self.inspector = Inspector(self.workspace, self.scene.execute, self)
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
-        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea,
-                   "inspector")
+        inspector_dock = self._dock("Inspector", self.inspector,
+                                    Qt.DockWidgetArea.RightDockWidgetArea, "inspector")
+        self.model_docks = {
+            name: self._dock(title, self._waiting(), area, name)
+            for name, title, area in (
+                ("parameters", "Parameters", Qt.DockWidgetArea.BottomDockWidgetArea),
+                ("histogram", "Histogram", Qt.DockWidgetArea.BottomDockWidgetArea),
+                ("initialize", "Initialize", Qt.DockWidgetArea.RightDockWidgetArea),
+            )}
+        self.tabifyDockWidget(inspector_dock, self.model_docks["initialize"])
+        inspector_dock.raise_()
+        self.inspection = None
         self.totals = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals)
         self.shapes = Background(self._show_report, self._report_failed, self)
@@ -93,6 +104,37 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    def _waiting(self) -> QWidget:
+        label = QLabel("Loading PyTorch…", self)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
+
+    def _make_model_panels(self) -> None:
+        """The panels that look inside the live model; they need torch, so they are made
+        once it has loaded."""
+        from app.inspection import Inspection
+        from widgets.histogram_panel import HistogramPanel
+        from widgets.init_panel import InitPanel
+        from widgets.parameter_panel import ParameterPanel
+        from widgets.tensor_view import TensorView
+
+        self.parameters = ParameterPanel(self)
+        self.tensor_view = TensorView(lambda index, value: None, self)
+        self.histograms = HistogramPanel(self)
+        self.initializers = InitPanel(self)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.parameters)
+        split.addWidget(self.tensor_view)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.model_docks["parameters"].setWidget(split)
+        self.model_docks["histogram"].setWidget(self.histograms)
+        self.model_docks["initialize"].setWidget(self.initializers)
+        self.inspection = Inspection(self.workspace, self.scene, self.parameters,
+                                     self.tensor_view, self.histograms, self.initializers,
+                                     lambda text: self.statusBar().showMessage(text, 8000),
+                                     self)
+
     def _make_toolbar(self) -> None:
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("toolbar_main")
@@ -124,6 +166,10 @@ class MainWindow(QMainWindow):
         self.inspector.attach()
         self._update_title()
         if self.ready:
+            if self.inspection is None:
+                self._make_model_panels()
+            else:
+                self.inspection.attach()
             self.request_shapes()
             QTimer.singleShot(0, self.view.fit)
 
@@ -137,6 +183,8 @@ class MainWindow(QMainWindow):
     def _show_report(self, report: ShapeReport) -> None:
         self.scene.apply_report(report)
         self._announce_errors()
+        if self.inspection is not None:
+            self.inspection.model_updated(report)
         if report.error:
             self.totals.setText(f"⚠ {report.error}")
             return
@@ -402,6 +450,14 @@ class MainWindow(QMainWindow):
     def do_up(self) -> None:
         if self.scene.graph_id != ROOT:
             self.scene.show_graph(self.workspace.document.parent_of(self.scene.graph_id))
+
+    def do_backward(self) -> None:
+        if self.inspection is not None:
+            self.inspection.backward_once()
+
+    def do_clear_gradients(self) -> None:
+        if self.inspection is not None:
+            self.inspection.clear_gradients()
 
     def do_about(self) -> None:
         QMessageBox.about(self, "About TorchCanvas",

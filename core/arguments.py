@@ -12,7 +12,7 @@ from core.errors import ArgumentError
 # build also checks the total parameter count; these stop absurd values early.
 MAX_SIZE = 1 << 20
 
-KINDS = ("int", "float", "bool", "choice", "size", "shape", "padding")
+KINDS = ("int", "float", "bool", "choice", "size", "shape", "padding", "text")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class ArgSpec:
     - ``size``: an int, or a tuple of ``length`` ints (kernel sizes, strides)
     - ``shape``: a tuple of one or more ints (LayerNorm's normalized_shape)
     - ``padding``: a ``size`` or one of ``choices`` (``"same"``, ``"valid"``)
+    - ``text``: free text that the owner parses (an initializer's mixture pieces)
 
     ``optional`` lets the value be ``None`` ("not set").
     """
@@ -70,6 +71,10 @@ class ArgSpec:
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise ArgumentError(f"expected true or false, got {value!r}", self.name)
+            return value
+        if self.kind == "text":
+            if not isinstance(value, str):
+                raise ArgumentError(f"expected text, got {value!r}", self.name)
             return value
         if self.kind == "choice":
             if value not in self.choices:

@@ -1,14 +1,19 @@
-"""The one facade the GUI talks to: the open document, its history, and its file."""
+"""The one facade the GUI talks to: the open document, its history, its file, and the
+live model built from it."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.edit import Command
 from core.events import Event
 from core.graph import Document
 from core.history import History
 from core.layout import fill_missing_positions
+
+if TYPE_CHECKING:
+    from core.live import LiveModel
 
 
 class Workspace:
@@ -24,6 +29,8 @@ class Workspace:
         self.state_changed = Event("state_changed")
         self.document = document or Document()
         self.path = path
+        self._live: LiveModel | None = None
+        self._device = self.document.device
         self.history = History(self.document)
         self.history.changed.connect(self.state_changed.emit)
         fill_missing_positions(self.document)
@@ -32,11 +39,23 @@ class Workspace:
         self.history.changed.disconnect(self.state_changed.emit)
         self.document = document
         self.path = path
+        device = str(self._live.device) if self._live is not None else document.device
+        self._live = None
+        self._device = device
         self.history = History(document)
         self.history.changed.connect(self.state_changed.emit)
         fill_missing_positions(document)
         self.document_replaced.emit()
         self.state_changed.emit()
+
+    @property
+    def live(self) -> LiveModel:
+        """The document built into real modules (created on first use: it needs torch)."""
+        if self._live is None:
+            from core.live import LiveModel
+
+            self._live = LiveModel(self._device)
+        return self._live
 
     def execute(self, command: Command) -> Command:
         """Apply ``command`` as one undo step; raises `EditError` and changes nothing if

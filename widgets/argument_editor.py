@@ -25,6 +25,8 @@ def format_value(spec: ArgSpec, value: Any) -> str:
 
 def parse_text(spec: ArgSpec, text: str) -> Any:
     """The value a person typed, before the schema checks it."""
+    if spec.kind == "text":
+        return text
     text = text.strip()
     if not text:
         if spec.optional:

@@ -1,0 +1,147 @@
+"""Wires the panels that look inside the model (parameters, tensor values, histograms,
+initializers) to the workspace's live model and to the canvas selection."""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import QObject, QTimer
+
+from core.errors import EditError, TorchCanvasError
+from core.report import ShapeReport
+from core.workspace import Workspace
+from widgets.canvas_scene import CanvasScene
+from widgets.histogram_panel import HistogramPanel
+from widgets.init_panel import InitPanel
+from widgets.parameter_panel import ParameterPanel
+from widgets.tensor_view import TensorView
+
+
+class Inspection(QObject):
+    def __init__(self, workspace: Workspace, scene: CanvasScene, parameters: ParameterPanel,
+                 values: TensorView, histograms: HistogramPanel, initializers: InitPanel,
+                 say, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.workspace, self.scene = workspace, scene
+        self.parameters, self.values = parameters, values
+        self.histograms, self.initializers = histograms, initializers
+        self.say = say
+        self.row = None
+        self._from_panel = False
+        self._refresh = QTimer(self, singleShot=True, interval=0)
+        self._refresh.timeout.connect(self.refresh)
+        parameters.tensor_chosen.connect(self.show_row)
+        parameters.nodes_chosen.connect(self._select_on_canvas)
+        scene.selectionChanged.connect(self._canvas_selection)
+        initializers.apply_requested.connect(self.apply_initializer)
+        values.model.on_edit = self.edit_value
+        self.attach()
+
+    def attach(self) -> None:
+        """Follow the workspace's current document and live model."""
+        self.workspace.document.events.weights_changed.connect(self._refresh.start)
+        self.workspace.live.changed.connect(self._refresh.start)
+        self.row = None
+        self._refresh.start()
+
+    def model_updated(self, report: ShapeReport) -> None:
+        """A new dry run: rebuild the live model from the document and size lazy layers."""
+        document = self.workspace.document
+        live = self.workspace.live
+        live.sync(document)
+        live.materialize(document, report)
+        self._refresh.start()
+
+    def refresh(self) -> None:
+        from core.tensors import parameter_rows
+
+        live = self.workspace.live
+        rows = parameter_rows(live, self.workspace.document)
+        self.parameters.show_rows(rows, f"⚠ {live.error}" if live.error else "")
+        if self.row is None:
+            self.parameters.select_nodes(self.scene.selected_node_ids())
+        else:
+            self.show_row(next((r for r in rows if r.qualified == self.row.qualified), None))
+        weights = [(r.qualified, self._tensor(r.qualified)) for r in rows
+                   if r.kind == "parameter" and not r.lazy and r.qualified.endswith("weight")
+                   and not (r.shared_with and r.shared_with[0] < r.qualified)]
+        self.histograms.show_all([(name, t) for name, t in weights if t is not None])
+
+    def _tensor(self, qualified: str):
+        module = self.workspace.live.module
+        if module is None:
+            return None
+        for getter in (module.get_parameter, module.get_buffer):
+            try:
+                return getter(qualified)
+            except AttributeError:
+                continue
+        return None
+
+    def show_row(self, row) -> None:
+        self.row = row
+        tensor = self._tensor(row.qualified) if row is not None and not row.lazy else None
+        name = row.qualified if row is not None else ""
+        self.values.show_tensor(name, tensor)
+        self.histograms.show_tensor(name, tensor)
+
+    def _canvas_selection(self) -> None:
+        # The scene announces its last selection change while Qt is destroying it.
+        if self._from_panel or not shiboken6.isValid(self.scene):
+            return
+        self.row = None
+        self.parameters.select_nodes(self.scene.selected_node_ids())
+
+    def _select_on_canvas(self, node_ids: list[str]) -> None:
+        self._from_panel = True
+        try:
+            self.scene.select_nodes(node_ids)
+        finally:
+            self._from_panel = False
+
+    def edit_value(self, index: tuple[int, ...], value: float) -> None:
+        from core.tensors import SetTensorValue
+
+        if self.row is None:
+            return
+        self.scene.execute(SetTensorValue(self.workspace.live, self.row.ref, index, value))
+
+    def apply_initializer(self, name: str, args: dict, selected_only: bool, target: str,
+                          seed: int) -> None:
+        from core.init import ApplyInitializer
+
+        nodes = self.scene.selected_node_ids() if selected_only else None
+        if selected_only and not nodes:
+            self.initializers.error.setText("Select the nodes or blocks to initialize first.")
+            return
+        try:
+            command = ApplyInitializer(self.workspace.live, self.workspace.document, name,
+                                       args, nodes, target, seed)
+        except TorchCanvasError as error:
+            self.initializers.error.setText(str(error))
+            return
+        self.histograms.keep_as_before(name, args)
+        try:
+            self.workspace.execute(command)
+        except EditError as error:
+            self.initializers.error.setText(str(error))
+            self.histograms.expected = None
+            return
+        self.initializers.error.setText("")
+        self.say(f"{command.text}: {len(command.refs)} tensor"
+                 f"{'s' if len(command.refs) != 1 else ''}")
+
+    def backward_once(self) -> None:
+        from core.tensors import backward_once
+
+        try:
+            total = backward_once(self.workspace.live, self.workspace.document)
+        except TorchCanvasError as error:
+            self.say(f"Backward once: {error}")
+            return
+        self.say(f"Backward once: the output summed to {total:.6g}; gradients are present")
+
+    def clear_gradients(self) -> None:
+        from core.tensors import clear_gradients
+
+        clear_gradients(self.workspace.live)
+        self.say("Gradients cleared")

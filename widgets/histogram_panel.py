@@ -1,0 +1,187 @@
+"""Histograms of tensors (pyqtgraph): the selected tensor's values or gradients, the
+previous state as an overlay after an initializer, the initializer's expected density
+and bounds, and small multiples that compare every layer at a glance.
+
+Bins are computed with `torch.histc` on a worker thread, where the tensor lives; a newer
+request makes an older one's answer stale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.tensors import Histogram, histogram, tensor_stats
+from widgets import style
+from widgets.background import Background
+
+AFTER = (37, 99, 235)
+BEFORE = (148, 163, 184)
+THEORY = (124, 58, 237)
+MULTIPLE_COLUMNS = 3
+
+
+@dataclass
+class Drawn:
+    """What one request produced: bins, the earlier bins to compare, and the theory."""
+
+    name: str
+    bins: Histogram | None
+    before: Histogram | None
+    theory: object | None
+    text: str
+
+
+class HistogramPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True, background="w", foreground="k")
+        self.tabs = QTabWidget(self)
+        self.plot = pg.PlotWidget()
+        self.plot.setLabel("bottom", "value")
+        self.plot.setLabel("left", "count")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.caption = QLabel(self)
+        self.caption.setWordWrap(True)
+        self.values = QRadioButton("values", self)
+        self.gradients = QRadioButton("gradients", self)
+        self.values.setChecked(True)
+        kind = QButtonGroup(self)
+        kind.addButton(self.values)
+        kind.addButton(self.gradients)
+        self.values.toggled.connect(lambda _: self.refresh())
+        single = QWidget(self)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.values)
+        top.addWidget(self.gradients)
+        column = QVBoxLayout(single)
+        column.setContentsMargins(2, 2, 2, 2)
+        column.addLayout(top)
+        column.addWidget(self.plot)
+        self.grid = pg.GraphicsLayoutWidget()
+        self.tabs.addTab(single, "Selected tensor")
+        self.tabs.addTab(self.grid, "All layers")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        self.worker = Background(self._draw, self._failed, self)
+        self.multiples_worker = Background(self._draw_multiples, self._failed, self)
+        self.name = ""
+        self.tensor: torch.Tensor | None = None
+        self.current: Histogram | None = None
+        self.before: Histogram | None = None
+        self.expected: tuple[str, dict] | None = None
+        self.shown: Drawn | None = None
+        self.multiples: list[tuple[str, Histogram]] = []
+
+    @property
+    def idle(self) -> bool:
+        return self.worker.idle and self.multiples_worker.idle
+
+    def show_tensor(self, name: str, tensor: torch.Tensor | None) -> None:
+        """Show ``tensor``; a different tensor drops the before/theory overlays."""
+        if tensor is not self.tensor:
+            self.before, self.expected = None, None
+        self.name, self.tensor = name, tensor
+        self.refresh()
+
+    def keep_as_before(self, initializer: str, args: dict) -> None:
+        """The bins on show become the 'before' overlay of the initializer about to run."""
+        self.before = self.current
+        self.expected = (initializer, dict(args))
+
+    def refresh(self) -> None:
+        tensor, name = self.tensor, self.name
+        if tensor is not None and self.gradients.isChecked():
+            tensor, name = tensor.grad, f"{name} (gradient)"
+        before, expected = self.before, self.expected
+        if tensor is None or tensor.is_meta or tensor.numel() == 0:
+            message = "no gradient yet: run Model ▸ Backward Once" if self.tensor is not None \
+                and self.gradients.isChecked() else "select a parameter to see its histogram"
+            self.worker.submit(lambda: Drawn(name, None, None, None, message))
+            return
+        data = tensor.detach()
+
+        def compute() -> Drawn:
+            bins = histogram(data)
+            theory = None
+            if expected is not None:
+                from core.init import theory as expected_shape
+
+                theory = expected_shape(expected[0], expected[1], data, bins.edges)
+            stats = tensor_stats(data)
+            text = (f"<b>{name}</b> · {stats.numel:,} values · mean {stats.mean:.4g} · "
+                    f"std {stats.std:.4g} · min {stats.minimum:.4g} · max {stats.maximum:.4g}"
+                    f" · zeros {stats.zeros:,}")
+            return Drawn(name, bins, before, theory, text)
+
+        self.worker.submit(compute)
+
+    def _draw(self, drawn: Drawn) -> None:
+        self.shown = drawn
+        self.plot.clear()
+        self.legend.clear()
+        self.caption.setText(drawn.text)
+        if drawn.bins is None:
+            self.current = None
+            return
+        if not self.gradients.isChecked():
+            self.current = drawn.bins
+        if drawn.before is not None:
+            self.plot.plot(drawn.before.edges, drawn.before.counts, stepMode="center",
+                           pen=pg.mkPen(BEFORE, width=2), name="before")
+        self.plot.plot(drawn.bins.edges, drawn.bins.counts, stepMode="center",
+                       fillLevel=0, brush=(*AFTER, 90), pen=pg.mkPen(AFTER, width=1.5),
+                       name="after" if drawn.before is not None else "values")
+        theory = drawn.theory
+        if theory is not None:
+            if theory.curve is not None:
+                x, y = theory.curve
+                self.plot.plot(x, y, pen=pg.mkPen(THEORY, width=2), name=theory.text)
+            for value in theory.lines:
+                line = pg.InfiniteLine(pos=value, angle=90,
+                                       pen=pg.mkPen(THEORY, width=1.5, style=Qt.PenStyle.DashLine))
+                self.plot.addItem(line)
+        self.plot.enableAutoRange()
+
+    def show_all(self, tensors: list[tuple[str, torch.Tensor]]) -> None:
+        """Small multiples: one histogram per tensor, side by side."""
+        data = [(name, t.detach()) for name, t in tensors if not t.is_meta and t.numel()]
+        self.multiples_worker.submit(lambda: [(name, histogram(t, bins=40)) for name, t in data])
+
+    def _draw_multiples(self, multiples: list[tuple[str, Histogram]]) -> None:
+        self.multiples = multiples
+        self.grid.clear()
+        for index, (name, bins) in enumerate(multiples):
+            plot = self.grid.addPlot(row=index // MULTIPLE_COLUMNS,
+                                     col=index % MULTIPLE_COLUMNS, title=name)
+            plot.plot(bins.edges, bins.counts, stepMode="center", fillLevel=0,
+                      brush=(*AFTER, 90), pen=pg.mkPen(AFTER, width=1))
+            plot.hideAxis("left")
+            plot.getAxis("bottom").setStyle(tickLength=-4)
+        rows = max(1, math.ceil(len(multiples) / MULTIPLE_COLUMNS))
+        self.grid.setMinimumHeight(min(170 * rows, 2000))
+
+    def _failed(self, error: Exception) -> None:
+        self.caption.setText(f"<span style='color:{style.ERROR.name()}'>"
+                             f"histogram failed: {error}</span>")
+
+
+def counts_total(drawn: Drawn | None) -> int:
+    return int(np.sum(drawn.bins.counts)) if drawn and drawn.bins is not None else 0

@@ -1,0 +1,122 @@
+"""The parameter panel: every parameter and buffer of the live model, nested like the
+modules, with where it lives and what state it is in."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from core.tensors import ParameterRow
+from widgets import style
+
+COLUMNS = ("Name", "Shape", "dtype", "Device", "Grad req.", "Gradient", "Kind", "Shared with")
+ROW_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ParameterPanel(QWidget):
+    """``tensor_chosen(row)`` when a tensor is clicked; ``nodes_chosen(ids)`` names the
+    canvas nodes behind the selection."""
+
+    tensor_chosen = Signal(object)
+    nodes_chosen = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(f"color: {style.MUTED.name()};")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.note)
+        layout.addWidget(self.tree)
+        self.items: dict[str, QTreeWidgetItem] = {}
+        self._syncing = False
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
+
+    def show_rows(self, rows: list[ParameterRow], message: str = "") -> None:
+        chosen = {i.data(0, ROW_ROLE).qualified for i in self.tree.selectedItems()
+                  if i.data(0, ROW_ROLE) is not None}
+        self._syncing = True
+        self.tree.clear()
+        self.items = {}
+        groups: dict[str, QTreeWidgetItem] = {}
+        for row in rows:
+            path = row.qualified.split(".")
+            parent: QTreeWidget | QTreeWidgetItem = self.tree
+            for depth in range(1, len(path)):
+                key = ".".join(path[:depth])
+                if key not in groups:
+                    groups[key] = QTreeWidgetItem(parent, [path[depth - 1]])
+                    groups[key].setFirstColumnSpanned(False)
+                    groups[key].setForeground(0, QBrush(style.MUTED))
+                parent = groups[key]
+            shape = "uninitialized" if row.lazy else "(" + ", ".join(map(str, row.shape)) + ")"
+            item = QTreeWidgetItem(parent, [
+                path[-1], shape, row.dtype, row.device, "yes" if row.requires_grad else "no",
+                row.grad, "constant buffer" if row.kind == "buffer" else row.kind,
+                ", ".join(row.shared_with)])
+            item.setData(0, ROW_ROLE, row)
+            item.setToolTip(0, row.qualified)
+            if row.lazy:
+                item.setForeground(1, QBrush(style.ERROR))
+                item.setToolTip(1, "sized by the first forward pass; connect the layer so the "
+                                   "dry run reaches it")
+            if row.shared_with:
+                item.setForeground(7, QBrush(style.TWIN))
+            self.items[row.qualified] = item
+            item.setSelected(row.qualified in chosen)
+        self.tree.expandAll()
+        for column in range(len(COLUMNS)):
+            self.tree.resizeColumnToContents(column)
+        lazy = sum(1 for row in rows if row.lazy)
+        notes = [message] if message else []
+        if lazy:
+            notes.append(f"{lazy} lazy tensor{'s are' if lazy > 1 else ' is'} not sized yet: "
+                         "a lazy layer learns its input size from the first forward pass.")
+        if not rows and not message:
+            notes.append("This network has no parameters or buffers.")
+        self.note.setText(" ".join(notes))
+        self.note.setVisible(bool(notes))
+        self._syncing = False
+
+    def select_nodes(self, node_ids: list[str]) -> None:
+        """Select the tensors of the canvas nodes ``node_ids``."""
+        self._syncing = True
+        wanted = set(node_ids)
+        first = None
+        for item in self.items.values():
+            row: ParameterRow = item.data(0, ROW_ROLE)
+            selected = bool(wanted & set(row.node_ids))
+            item.setSelected(selected)
+            if selected and first is None:
+                first = item
+        if first is not None:
+            self.tree.scrollToItem(first)
+        self._syncing = False
+        self._announce_tensor()
+
+    def selected_rows(self) -> list[ParameterRow]:
+        return [i.data(0, ROW_ROLE) for i in self.tree.selectedItems()
+                if i.data(0, ROW_ROLE) is not None]
+
+    def _selection_changed(self) -> None:
+        if self._syncing:
+            return
+        rows = self.selected_rows()
+        self.nodes_chosen.emit(sorted({i for row in rows for i in row.node_ids}))
+        self._announce_tensor()
+
+    def _announce_tensor(self) -> None:
+        rows = self.selected_rows()
+        current = self.tree.currentItem()
+        row = current.data(0, ROW_ROLE) if current is not None else None
+        if row is None or row not in rows:
+            row = rows[0] if rows else None
+        self.tensor_chosen.emit(row)
