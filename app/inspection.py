@@ -58,7 +58,7 @@ class Inspection(QObject):
         rows = parameter_rows(live, self.workspace.document)
         self.parameters.show_rows(rows, f"⚠ {live.error}" if live.error else "")
         if self.row is None:
-            self.parameters.select_nodes(self.scene.selected_node_ids())
+            self.parameters.select_nodes(self._with_contents(self.scene.selected_node_ids()))
         else:
             self.show_row(next((r for r in rows if r.qualified == self.row.qualified), None))
         weights = [(r.qualified, self._tensor(r.qualified)) for r in rows
@@ -89,7 +89,17 @@ class Inspection(QObject):
         if self._from_panel or not shiboken6.isValid(self.scene):
             return
         self.row = None
-        self.parameters.select_nodes(self.scene.selected_node_ids())
+        self.parameters.select_nodes(self._with_contents(self.scene.selected_node_ids()))
+
+    def _with_contents(self, node_ids: list[str]) -> list[str]:
+        """A selected block stands for the layers inside it."""
+        document = self.workspace.document
+        ids = []
+        for node_id in node_ids:
+            ids.append(node_id)
+            if document.has_node(node_id) and document.node(node_id).graph is not None:
+                ids += [n.id for _, n in document.walk(node_id)]
+        return ids
 
     def _select_on_canvas(self, node_ids: list[str]) -> None:
         self._from_panel = True

@@ -56,11 +56,15 @@ def parameter_rows(live: LiveModel, document: Document) -> list[ParameterRow]:
     names_of: dict[int, list[str]] = {}
     for qualified, tensor, _ in entries:
         names_of.setdefault(id(tensor), []).append(qualified)
+    at_path = _attribute_paths(live.built.plan)
+    with_attribute = set(at_path.values())
     rows = []
     for qualified, tensor, kind in entries:
         path, _, local = qualified.rpartition(".")
         users = nodes_of.get(id(root.get_submodule(path) if path else root), [])
         owner = next((i for i in users if document.node(i).shares is None), "")
+        # The node whose attribute this is, and twins that call it without one of their own.
+        shown_for = [i for i in users if at_path.get(path) == i or i not in with_attribute]
         lazy = isinstance(tensor, (UninitializedParameter, UninitializedBuffer))
         rows.append(ParameterRow(
             qualified=qualified,
@@ -71,10 +75,20 @@ def parameter_rows(live: LiveModel, document: Document) -> list[ParameterRow]:
             device=str(tensor.device),
             requires_grad=bool(tensor.requires_grad),
             grad="present" if getattr(tensor, "grad", None) is not None else "none",
-            node_ids=users,
+            node_ids=shown_for or users,
             shared_with=[n for n in names_of[id(tensor)] if n != qualified],
         ))
     return rows
+
+
+def _attribute_paths(plan, prefix: str = "") -> dict[str, str]:
+    """Module path (``0.net.2``) → the node id registered under it."""
+    paths = {}
+    for name, node_id in plan.attributes:
+        paths[prefix + name] = node_id
+        if node_id in plan.blocks:
+            paths.update(_attribute_paths(plan.blocks[node_id], f"{prefix}{name}."))
+    return paths
 
 
 @dataclass

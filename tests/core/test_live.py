@@ -1,0 +1,110 @@
+"""The live model follows the document and keeps weights across unrelated edits."""
+
+import numpy as np
+import torch
+
+from core.edit import AddNode, RemoveNodes, SetArgument
+from core.graph import ROOT, Node
+from core.history import History
+from core.live import LiveModel, TensorRef
+from core.shapes import infer_shapes
+from core.templates import load_template
+from core.tensors import (
+    SetTensorValue,
+    backward_once,
+    clear_gradients,
+    histogram,
+    parameter_rows,
+)
+
+
+def synced(document, live=None):
+    live = live or LiveModel()
+    live.sync(document)
+    live.materialize(document, infer_shapes(document))
+    return live
+
+
+def test_lazy_parameters_are_sized_by_the_dry_run():
+    document = load_template("mlp")
+    live = LiveModel()
+    live.sync(document)
+    assert all(row.lazy for row in parameter_rows(live, document))
+    live.materialize(document, infer_shapes(document))
+    shapes = {row.qualified: row.shape for row in parameter_rows(live, document)}
+    assert shapes == {"hidden.weight": (256, 20), "hidden.bias": (256,),
+                      "out.weight": (10, 256), "out.bias": (10,)}
+
+
+def test_weights_survive_an_unrelated_edit_and_come_back_after_undo():
+    document = load_template("sequential-mlp")
+    live = synced(document)
+    first = document.root.nodes[0].id
+    weight = live.built.modules[first].weight.detach().clone()
+
+    def current():
+        return live.built.modules[first].weight
+
+    history = History(document)
+    history.push(AddNode(ROOT, Node("n9", "ReLU")))
+    synced(document, live)
+    assert torch.equal(current(), weight)
+    history.push(RemoveNodes([first]))
+    synced(document, live)
+    history.undo()
+    synced(document, live)
+    assert torch.equal(current(), weight)
+    history.push(SetArgument(first, "out_features", 128))
+    synced(document, live)
+    assert current().shape == (128, 20)
+    history.undo()
+    synced(document, live)
+    assert torch.equal(current(), weight)
+
+
+def test_parameter_rows_name_tied_tensors_both_ways():
+    document = load_template("shared-parameters")
+    live = synced(document)
+    rows = {row.qualified: row for row in parameter_rows(live, document)}
+    assert rows["2.weight"].shared_with == ["4.weight"]
+    assert rows["4.weight"].shared_with == ["2.weight"]
+    assert rows["2.weight"].ref == rows["4.weight"].ref
+    assert rows["4.weight"].node_ids == [document.root.nodes[4].id]
+    fixed = load_template("fixed-hidden-mlp")
+    fixed_rows = {r.qualified: r for r in parameter_rows(synced(fixed), fixed)}
+    assert fixed_rows["rand_weight.weight"].kind == "buffer"
+    # The second use of `linear` has no attribute of its own: its tensors are linear's.
+    owner, twin = fixed.root.nodes[0].id, fixed.root.nodes[3].id
+    assert fixed_rows["linear.weight"].node_ids == [owner, twin]
+
+
+def test_an_edit_to_a_shared_weight_shows_in_both_places_and_undoes():
+    document = load_template("shared-parameters")
+    live = synced(document)
+    owner = document.root.nodes[2].id
+    history = History(document)
+    before = live.module[4].weight[0, 0].item()
+    history.push(SetTensorValue(live, TensorRef(owner, "weight"), (0, 0), 100.0))
+    assert live.module[2].weight[0, 0] == 100 and live.module[4].weight[0, 0] == 100
+    history.undo()
+    assert live.module[4].weight[0, 0].item() == before
+
+
+def test_gradients_appear_after_one_backward_and_clear_again():
+    document = load_template("parameter-access")
+    live = synced(document)
+    assert {row.grad for row in parameter_rows(live, document)} == {"none"}
+    backward_once(live, document)
+    assert {row.grad for row in parameter_rows(live, document)} == {"present"}
+    clear_gradients(live)
+    assert live.module[2].weight.grad is None
+
+
+def test_histogram_bins_match_numpy():
+    data = torch.randn(100_000)
+    bins = histogram(data, bins=50)
+    counts, _ = np.histogram(data.numpy(), bins=50, range=(data.min().item(),
+                                                            data.max().item()))
+    assert bins.total == 100_000
+    assert np.abs(bins.counts - counts).max() <= 2
+
