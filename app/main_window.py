@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.parameters)
         split.addWidget(self.tensor_view)
+        self.parameters.setMinimumWidth(430)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self.model_docks["parameters"].setWidget(split)

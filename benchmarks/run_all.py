@@ -6,6 +6,7 @@ import platform
 
 import bench_build
 import bench_canvas
+import bench_inspect
 import bench_meta
 import bench_startup
 import torch
@@ -20,3 +21,5 @@ if __name__ == "__main__":
     bench_startup.main()
     print()
     bench_canvas.main()
+    print()
+    bench_inspect.main()
