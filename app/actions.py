@@ -17,6 +17,14 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
     "save_as": ("&File", "Save &As…", [Key.SaveAs], "Save the project under a new name"),
     "export_python": ("&File", "Export &Python…", ["Ctrl+Shift+E"],
                       "Write the network as standalone PyTorch source"),
+    "import_weights": ("&File", "&Import Weights…", ["Ctrl+I"],
+                       "Load weights from a .safetensors or .pt state_dict"),
+    "export_weights": ("&File", "Export &Weights…", [],
+                       "Write the weights as .safetensors or a .pt state_dict"),
+    "open_tensors": ("&File", "Open &Tensor File…", [],
+                     "Browse a file that holds a tensor, a list or a dict of tensors"),
+    "export_onnx": ("&File", "Export &ONNX…", [], "Write the network as ONNX"),
+    "export_image": ("&File", "Export I&mage…", [], "Save the canvas as PNG or SVG"),
     "quit": ("&File", "&Quit", [Key.Quit], "Close TorchCanvas"),
     "undo": ("&Edit", "&Undo", [Key.Undo], "Undo the last edit"),
     "redo": ("&Edit", "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo the edit undone last"),
@@ -45,6 +53,8 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
                  "Run the model on a sample input, sum the output and backpropagate"),
     "clear_gradients": ("&Model", "&Clear Gradients", ["Ctrl+Shift+B"],
                         "Set every gradient back to None"),
+    "clone_verify": ("&Model", "Clone and &Verify", [],
+                     "Save the weights, build a fresh clone, load them and compare outputs"),
     "about": ("&Help", "&About TorchCanvas", [], "What this program is"),
 }
 

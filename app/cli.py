@@ -14,7 +14,8 @@ from core.graph import Document
 USAGE = """torchcanvas                       open the main window
   torchcanvas FILE                  open FILE in the main window
   torchcanvas summary FILE [--input 2,20] [--json]
-  torchcanvas export FILE --python OUT.py"""
+  torchcanvas export FILE [--python OUT.py] [--weights OUT.safetensors] [--onnx OUT.onnx]
+                          [--png OUT.png]"""
 
 
 class CommandLineError(Exception):
@@ -59,15 +60,61 @@ def summary(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
+    """Python source, weights, ONNX and a picture of the canvas, as many as asked for."""
     from core.atomic import write_atomically
     from core.codegen import to_python
 
-    if not args.python:
-        raise CommandLineError("export: say what to write, e.g. --python OUT.py")
-    source = to_python(open_document(args.file)).encode()
-    write_atomically(args.python, lambda stream: stream.write(source))
-    print(f"wrote {args.python}")
+    if not (args.python or args.weights or args.onnx or args.png):
+        raise CommandLineError("export: say what to write: --python OUT.py, --weights "
+                               "OUT.safetensors, --onnx OUT.onnx or --png OUT.png")
+    document, weights = open_project(args.file)
+    if args.python:
+        source = to_python(document).encode()
+        write_atomically(args.python, lambda stream: stream.write(source))
+        print(f"wrote {args.python}")
+    if args.weights or args.onnx:
+        from core.export import export_onnx, export_weights, ready_model
+
+        model = ready_model(document, weights)
+        if args.weights:
+            export_weights(model, args.weights)
+            print(f"wrote {args.weights}")
+        if args.onnx:
+            export_onnx(model, document, args.onnx)
+            print(f"wrote {args.onnx}")
+    if args.png:
+        write_picture(document, args.png)
+        print(f"wrote {args.png}")
     return 0
+
+
+def open_project(name: str):
+    """The document and, for a project saved with them, its weights."""
+    from core.files import read_project
+
+    path = Path(name)
+    if not path.exists():
+        return open_document(name), None
+    project = read_project(path)
+    return project.document, project.weights
+
+
+def write_picture(document: Document, path: str) -> None:
+    """Draw the canvas without a screen (Qt's offscreen platform)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from core.shapes import infer_shapes
+    from core.workspace import Workspace
+    from widgets.canvas_image import save_scene_image
+    from widgets.canvas_scene import CanvasScene
+
+    _application = QApplication.instance() or QApplication([])
+    scene = CanvasScene(Workspace(document))
+    scene.apply_report(infer_shapes(document))
+    save_scene_image(scene, path)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     export_parser = commands.add_parser("export", help="write the network as Python source")
     export_parser.add_argument("file", help="a .tcanvas project, a graph.json, or a template")
     export_parser.add_argument("--python", metavar="OUT.py", help="write standalone source")
+    export_parser.add_argument("--weights", metavar="OUT.safetensors",
+                               help="write the weights (.safetensors, or .pt for torch.save)")
+    export_parser.add_argument("--onnx", metavar="OUT.onnx", help="write ONNX (needs onnx)")
+    export_parser.add_argument("--png", metavar="OUT.png", help="draw the canvas (.png, .svg)")
     return parser
 
 

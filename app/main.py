@@ -43,9 +43,12 @@ def start_gui(path: str | None = None):
         window.ready = True
         window.statusBar().clearMessage()
         if path is None or not window.open_path(Path(path)):
+            from core.devices import try_gpu
             from core.templates import load_template
 
-            window.workspace.replace(load_template(DEFAULT_TEMPLATE))
+            document = load_template(DEFAULT_TEMPLATE)
+            document.device = try_gpu()  # the chapter's rule; the person can change it
+            window.workspace.replace(document)
 
     def failed(error: Exception) -> None:
         window.statusBar().showMessage(f"PyTorch could not be loaded: {error}")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.actions import ACTIONS, make_actions
+from app.model_files import ModelFiles
 from app.settings import Settings
 from core.edit import Compound, Disconnect, Group, Move, RemoveNodes, Share, Ungroup, Unshare
 from core.errors import EditError, TorchCanvasError
@@ -71,6 +72,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(inspector_dock, self.model_docks["initialize"])
         inspector_dock.raise_()
         self.inspection = None
+        self.files = ModelFiles(self)
+        self.setAcceptDrops(True)
         self.totals = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals)
         self.shapes = Background(self._show_report, self._report_failed, self)
@@ -125,9 +128,9 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.parameters)
         split.addWidget(self.tensor_view)
-        self.parameters.setMinimumWidth(430)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        QTimer.singleShot(0, lambda: split.setSizes([600, 420]))
         self.model_docks["parameters"].setWidget(split)
         self.model_docks["histogram"].setWidget(self.histograms)
         self.model_docks["initialize"].setWidget(self.initializers)
@@ -135,9 +138,30 @@ class MainWindow(QMainWindow):
                                      self.tensor_view, self.histograms, self.initializers,
                                      lambda text: self.statusBar().showMessage(text, 8000),
                                      self)
+        from widgets.device_selector import DeviceSelector
+
+        self.devices = DeviceSelector(self)
+        self.devices.device_chosen.connect(self.move_to_device)
+        self.toolbar.addSeparator()
+        self.toolbar.addWidget(self.devices)
+        self.devices.show_device(str(self.workspace.live.device))
+
+    def move_to_device(self, name: str) -> bool:
+        """Move the live model to ``name``; an absent device is refused with the reason."""
+        from core.devices import SetDevice
+
+        try:
+            self.workspace.execute(SetDevice(self.workspace.live, name))
+        except EditError as error:
+            QMessageBox.warning(self, "Device", str(error))
+            return False
+        finally:
+            self.devices.show_device(str(self.workspace.live.device))
+        self.statusBar().showMessage(f"The model is on {self.workspace.live.device}", 5000)
+        return True
 
     def _make_toolbar(self) -> None:
-        toolbar = QToolBar("Main", self)
+        toolbar = self.toolbar = QToolBar("Main", self)
         toolbar.setObjectName("toolbar_main")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -171,6 +195,7 @@ class MainWindow(QMainWindow):
                 self._make_model_panels()
             else:
                 self.inspection.attach()
+                self.devices.show_device(str(self.workspace.live.device))
             self.request_shapes()
             QTimer.singleShot(0, self.view.fit)
 
@@ -227,24 +252,31 @@ class MainWindow(QMainWindow):
     # File actions -------------------------------------------------------------------
 
     def open_path(self, path: Path) -> bool:
-        from core.files import load_document
+        from core.files import read_project
 
         try:
-            document = load_document(path)
+            project = read_project(path)
         except (TorchCanvasError, OSError) as error:
             QMessageBox.warning(self, "Cannot open", f"{path.name}: {error}")
             return False
-        self.workspace.replace(document, path)
+        notes = self.workspace.replace(project.document, path, project.weights)
         self.settings.add_recent(path)
         self._update_recent_menu()
+        if notes:
+            QMessageBox.information(self, "Opened with changes", "\n\n".join(notes))
         self.statusBar().showMessage(f"Opened {path}", 5000)
         return True
 
     def save_to(self, path: Path) -> bool:
+        """Save the design, and in a .tcanvas project the weights too."""
         from core.files import save_document
+        from core.weights import savable_state
 
+        module = self.workspace._live.module if self.workspace._live is not None else None
+        weights = savable_state(module) if module is not None and \
+            path.suffix.lower() != ".json" else None
         try:
-            save_document(self.workspace.document, path)
+            save_document(self.workspace.document, path, weights=weights)
         except (TorchCanvasError, OSError) as error:
             QMessageBox.warning(self, "Cannot save", f"{path.name}: {error}")
             return False
@@ -281,7 +313,9 @@ class MainWindow(QMainWindow):
 
     def do_new(self) -> None:
         if self.maybe_save():
-            self.workspace.replace(Document())
+            from core.devices import try_gpu
+
+            self.workspace.replace(Document(device=try_gpu()))
 
     def do_open(self) -> None:
         if not self.maybe_save():
@@ -459,6 +493,40 @@ class MainWindow(QMainWindow):
     def do_clear_gradients(self) -> None:
         if self.inspection is not None:
             self.inspection.clear_gradients()
+
+    def do_import_weights(self) -> None:
+        self.files.import_weights()
+
+    def do_export_weights(self) -> None:
+        self.files.export_weights()
+
+    def do_open_tensors(self) -> None:
+        self.files.open_tensors()
+
+    def do_export_onnx(self) -> None:
+        self.files.export_onnx()
+
+    def do_export_image(self) -> None:
+        self.files.export_image()
+
+    def do_clone_verify(self) -> None:
+        self.files.clone_and_verify()
+
+    # Dropping files onto the window ------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls()[:1]:
+            path = Path(url.toLocalFile())
+            if path.suffix.lower() in (".tcanvas", ".json"):
+                if self.maybe_save():
+                    self.open_path(path)
+            elif path.suffix.lower() in (".safetensors", ".pt", ".pth", ".params"):
+                self.files.import_weights(path)
+        event.acceptProposedAction()
 
     def do_about(self) -> None:
         QMessageBox.about(self, "About TorchCanvas",

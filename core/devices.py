@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
-from core.errors import TorchCanvasError
+from core.edit import Command
+from core.errors import EditError, TorchCanvasError
+
+if TYPE_CHECKING:
+    from core.graph import Document
+    from core.live import LiveModel
 
 
 class DeviceError(TorchCanvasError):
@@ -59,3 +65,31 @@ def try_gpu(index: int = 0) -> str:
     if "mps" in names:
         return "mps"
     return f"cuda:{index}" if f"cuda:{index}" in names else "cpu"
+
+
+class SetDevice(Command):
+    """Move the live model (parameters and buffers, the fixed weight included) to another
+    device, and remember the choice in the document. An absent device is refused and the
+    model stays where it was."""
+
+    def __init__(self, live: LiveModel, device: str) -> None:
+        super().__init__()
+        self.live, self.device = live, device
+        self.text = f"Move to {device}"
+        self._old_model: str | None = None
+        self._old_document: str | None = None
+
+    def apply(self, document: Document) -> None:
+        try:
+            target = check_device(self.device)
+        except DeviceError as error:
+            raise EditError(str(error)) from None
+        self._old_model = str(self.live.device)
+        self.live.move_to(str(target))
+        self._old_document = document.set_device(str(target))
+
+    def revert(self, document: Document) -> None:
+        if self._old_model is not None:
+            self.live.move_to(self._old_model)
+        if self._old_document is not None:
+            document.set_device(self._old_document)

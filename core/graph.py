@@ -287,6 +287,11 @@ class Document:
             self.positions[node_id] = (float(position[0]), float(position[1]))
         self.events.node_moved.emit(node_id)
 
+    def set_device(self, device: str) -> str:
+        old, self.device = self.device, device
+        self.events.device_changed.emit()
+        return old
+
     def set_input(self, spec: InputSpec) -> InputSpec:
         old, self.input = self.input, InputSpec(tuple(spec.shape), spec.dtype)
         self.events.input_changed.emit()

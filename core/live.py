@@ -105,6 +105,23 @@ class LiveModel:
         if done:
             self.changed.emit()
 
+    def load_state(self, state: dict[str, torch.Tensor]) -> list[str]:
+        """Load a saved state_dict (a project's weights); lazy layers take their sizes
+        from it. Returns the problems, one line each (empty when everything fit)."""
+        if self.built is None:
+            return ["there is no model to load the weights into"]
+        try:
+            result = self.built.module.load_state_dict(state, strict=False)
+        except RuntimeError as error:
+            return [str(error).strip().splitlines()[0]]
+        self.changed.emit()
+        problems = []
+        if result.missing_keys:
+            problems.append(f"not in the file: {', '.join(result.missing_keys[:6])}")
+        if result.unexpected_keys:
+            problems.append(f"not in the network: {', '.join(result.unexpected_keys[:6])}")
+        return problems
+
     def owner_module(self, node_id: str) -> nn.Module:
         assert self.built is not None
         return self.built.modules[node_id]

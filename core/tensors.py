@@ -242,3 +242,28 @@ def clear_gradients(live: LiveModel) -> None:
 
 def describe(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+class LoadWeights(TensorCommand):
+    """Copy the tensors of a state_dict that fit into the live model (in place, so tied
+    weights stay tied); undo restores what was there."""
+
+    def __init__(self, live: LiveModel, state: dict[str, torch.Tensor], keys: list[str],
+                 text: str = "Load weights") -> None:
+        super().__init__(live, text)
+        self.state, self.keys = state, list(keys)
+
+    def change(self) -> None:
+        module = self.live.module
+        if module is None:
+            raise EditError("there is no model to load weights into")
+        current = module.state_dict(keep_vars=True)
+        for key in self.keys:
+            tensor = current[key]
+            if isinstance(tensor, (UninitializedParameter, UninitializedBuffer)):
+                raise EditError(f"{key} has no size yet; run the dry run first")
+            self.remember(tensor)
+        with torch.no_grad():
+            for key in self.keys:
+                current[key].copy_(self.state[key].to(current[key].device,
+                                                      current[key].dtype))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -134,3 +135,80 @@ def _load_pickled(path: Path) -> dict[str, torch.Tensor]:
     ):
         raise WeightsError(f"{path.name} does not hold a state_dict (names → tensors)")
     return dict(loaded)
+
+
+@dataclass
+class StateMatch:
+    """How a state_dict from a file fits a model: what loads, and what does not."""
+
+    fitting: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def describe(self, limit: int = 8) -> str:
+        lines = [f"{len(self.fitting)} tensors fit."]
+
+        def listed(title: str, items: list[str]) -> None:
+            if items:
+                more = f" … and {len(items) - limit} more" if len(items) > limit else ""
+                lines.append(f"{title} ({len(items)}): {', '.join(items[:limit])}{more}")
+
+        listed("Missing from the file", self.missing)
+        listed("In the file but not in the model", self.unexpected)
+        listed("Different shapes", [f"{k} {list(a)} in the model, {list(b)} in the file"
+                                    for k, a, b in self.mismatched])
+        return "\n".join(lines)
+
+
+def match_state(model: dict[str, torch.Tensor], incoming: dict[str, torch.Tensor]) -> StateMatch:
+    """Compare a model's state_dict with one read from a file, key by key."""
+    match = StateMatch()
+    for key, tensor in model.items():
+        if key not in incoming:
+            match.missing.append(key)
+        elif isinstance(tensor, torch.nn.parameter.UninitializedTensorMixin) or \
+                tuple(tensor.shape) == tuple(incoming[key].shape):
+            match.fitting.append(key)
+        else:
+            match.mismatched.append((key, tuple(tensor.shape), tuple(incoming[key].shape)))
+    match.unexpected = [key for key in incoming if key not in model]
+    return match
+
+
+def savable_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The module's state_dict without tensors that have no size yet (lazy, unreached)."""
+    return {k: v for k, v in module.state_dict().items()
+            if not isinstance(v, torch.nn.parameter.UninitializedTensorMixin)}
+
+
+def load_tensor_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """A file holding a tensor, a list of tensors or a dict of tensors (the chapter's
+    x-file, x-files and mydict), as named tensors; nothing else is unpickled."""
+    target = Path(path)
+    try:
+        with open(target, "rb") as stream:
+            head = stream.read(8)
+    except OSError as error:
+        raise WeightsError(f"cannot read {target.name}: {error.strerror or error}") from None
+    if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):
+        return read_safetensors_bytes(target.read_bytes())
+    try:
+        loaded = torch.load(target, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise WeightsError(f"{target.name} holds objects other than tensors and was refused;"
+                           f" nothing in it was run ({first})") from None
+    except (RuntimeError, ValueError, EOFError, OSError) as error:
+        raise WeightsError(f"{target.name} is not a readable torch file: {error}") from None
+    if isinstance(loaded, torch.Tensor):
+        return {"tensor": loaded}
+    if isinstance(loaded, (list, tuple)) and all(isinstance(t, torch.Tensor) for t in loaded):
+        return {str(i): t for i, t in enumerate(loaded)}
+    if isinstance(loaded, dict) and all(isinstance(t, torch.Tensor) for t in loaded.values()):
+        return {str(k): t for k, t in loaded.items()}
+    raise WeightsError(f"{target.name} holds a {type(loaded).__name__}, not tensors")

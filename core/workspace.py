@@ -35,18 +35,37 @@ class Workspace:
         self.history.changed.connect(self.state_changed.emit)
         fill_missing_positions(self.document)
 
-    def replace(self, document: Document, path: Path | None = None) -> None:
+    def replace(self, document: Document, path: Path | None = None,
+                weights: dict | None = None) -> list[str]:
+        """Put ``document`` (with its saved ``weights``) in place of the open one.
+
+        Returns notes for the person: a device this machine lacks (the model then runs
+        on the cpu), or weights that did not all fit.
+        """
+        notes = []
+        if weights is not None or document.device != "cpu":
+            from core.devices import DeviceError, check_device
+
+            try:
+                check_device(document.device)
+            except DeviceError as error:
+                notes.append(f"This project was saved for {document.device}: {error}; it "
+                             "runs on the cpu instead.")
+                document.device = "cpu"
         self.history.changed.disconnect(self.state_changed.emit)
         self.document = document
         self.path = path
-        device = str(self._live.device) if self._live is not None else document.device
         self._live = None
-        self._device = device
+        self._device = document.device
         self.history = History(document)
         self.history.changed.connect(self.state_changed.emit)
         fill_missing_positions(document)
+        if weights is not None:
+            self.live.sync(document)
+            notes += [f"Weights: {p}" for p in self.live.load_state(weights)]
         self.document_replaced.emit()
         self.state_changed.emit()
+        return notes
 
     @property
     def live(self) -> LiveModel:

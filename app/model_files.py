@@ -1,0 +1,172 @@
+"""File ▸ weights, tensors, ONNX and images, and Model ▸ Clone and Verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+
+from core.errors import EditError, TorchCanvasError
+
+WEIGHT_FILTER = "Safetensors (*.safetensors);;PyTorch state_dict (*.pt *.params *.pth)"
+TENSOR_FILTER = "Tensor files (*.pt *.pth *.params *.safetensors);;All files (*)"
+IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
+
+
+class ModelFiles:
+    def __init__(self, window: QMainWindow) -> None:
+        self.window = window
+        self.browsers: list = []
+
+    @property
+    def workspace(self):
+        return self.window.workspace
+
+    def say(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 10000)
+
+    def export_weights(self, path: Path | None = None) -> bool:
+        from core.weights import savable_state, save_weights
+
+        module = self.workspace.live.module
+        if module is None:
+            self.say("Export weights: there is no model yet")
+            return False
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(self.window, "Export Weights",
+                                                  "weights.safetensors", WEIGHT_FILTER)
+            if not name:
+                return False
+            path = Path(name)
+        try:
+            save_weights(savable_state(module), path)
+        except (TorchCanvasError, OSError) as error:
+            QMessageBox.warning(self.window, "Cannot export weights", str(error))
+            return False
+        self.say(f"Wrote the weights to {path}")
+        return True
+
+    def import_weights(self, path: Path | None = None) -> bool:
+        """Load a state_dict; a partial match lists what differs and asks first."""
+        from core.tensors import LoadWeights
+        from core.weights import load_weights, match_state
+
+        module = self.workspace.live.module
+        if module is None:
+            self.say("Import weights: there is no model yet")
+            return False
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self.window, "Import Weights", "",
+                                                  WEIGHT_FILTER + ";;All files (*)")
+            if not name:
+                return False
+            path = Path(name)
+        try:
+            incoming = load_weights(path)
+        except TorchCanvasError as error:
+            QMessageBox.warning(self.window, "Cannot import weights", f"{path.name}: {error}")
+            return False
+        match = match_state(module.state_dict(), incoming)
+        if not match.fitting:
+            QMessageBox.warning(self.window, "Cannot import weights",
+                                f"{path.name} fits nothing in this network.\n\n"
+                                f"{match.describe()}")
+            return False
+        if not match.complete:
+            answer = QMessageBox.question(
+                self.window, "Weights do not all fit",
+                f"{path.name} does not match this network exactly.\n\n{match.describe()}\n\n"
+                "Load the tensors that fit?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        try:
+            self.workspace.execute(LoadWeights(self.workspace.live, incoming, match.fitting,
+                                               f"Import weights from {path.name}"))
+        except EditError as error:
+            QMessageBox.warning(self.window, "Cannot import weights", str(error))
+            return False
+        self.say(f"Loaded {len(match.fitting)} tensors from {path.name}")
+        return True
+
+    def open_tensors(self, path: Path | None = None):
+        from core.weights import load_tensor_file
+        from widgets.tensor_browser import TensorBrowser
+
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self.window, "Open Tensor File", "",
+                                                  TENSOR_FILTER)
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            tensors = load_tensor_file(path)
+        except TorchCanvasError as error:
+            QMessageBox.warning(self.window, "Cannot open tensors", f"{path.name}: {error}")
+            return None
+        browser = TensorBrowser(path.name, tensors, self.window)
+        self.browsers.append(browser)
+        browser.finished.connect(lambda _=0, b=browser: self.browsers.remove(b))
+        browser.show()
+        return browser
+
+    def export_onnx(self, path: Path | None = None) -> bool:
+        from core.export import ONNX_HINT, export_onnx, onnx_available
+
+        if not onnx_available():
+            QMessageBox.information(self.window, "ONNX export", ONNX_HINT)
+            return False
+        module = self.workspace.live.module
+        if module is None:
+            self.say("Export ONNX: there is no model yet")
+            return False
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(self.window, "Export ONNX", "model.onnx",
+                                                  "ONNX (*.onnx)")
+            if not name:
+                return False
+            path = Path(name)
+        try:
+            export_onnx(module, self.workspace.document, path)
+        except TorchCanvasError as error:
+            QMessageBox.warning(self.window, "Cannot export ONNX", str(error))
+            return False
+        finally:
+            module.to(self.workspace.live.device)
+        self.say(f"Wrote {path}")
+        return True
+
+    def export_image(self, path: Path | None = None) -> bool:
+        from widgets.canvas_image import save_scene_image
+
+        if path is None:
+            name, chosen = QFileDialog.getSaveFileName(self.window, "Export Image",
+                                                       "network.png", IMAGE_FILTER)
+            if not name:
+                return False
+            path = Path(name)
+            if not path.suffix:
+                path = path.with_suffix(".svg" if "svg" in chosen else ".png")
+        try:
+            save_scene_image(self.window.scene, path)
+        except OSError as error:
+            QMessageBox.warning(self.window, "Cannot export image", str(error))
+            return False
+        self.say(f"Wrote {path}")
+        return True
+
+    def clone_and_verify(self):
+        from core.verify import clone_and_verify
+
+        try:
+            result = clone_and_verify(self.workspace.live, self.workspace.document)
+        except (TorchCanvasError, OSError) as error:
+            QMessageBox.warning(self.window, "Clone and verify", str(error))
+            return None
+        QMessageBox.information(
+            self.window, "Clone and verify",
+            "Saved the weights, built a fresh clone from the design, loaded them into it "
+            f"and ran both on the same input.\n\n{result.describe()}")
+        self.say(result.describe())
+        return result

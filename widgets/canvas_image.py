@@ -1,0 +1,43 @@
+"""The canvas as a picture for slides: PNG or SVG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QGraphicsScene
+
+MARGIN = 30
+
+
+def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0) -> None:
+    """Write every item of ``scene``; the suffix picks SVG or a raster image."""
+    source = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+    selected = scene.selectedItems()
+    scene.clearSelection()
+    try:
+        if str(path).lower().endswith(".svg"):
+            generator = QSvgGenerator()
+            generator.setFileName(str(path))
+            generator.setSize(source.size().toSize())
+            generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+            generator.setTitle("TorchCanvas network")
+            painter = QPainter(generator)
+            scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
+            painter.end()
+            return
+        size = QSize(int(source.width() * scale), int(source.height() * scale))
+        image = QImage(size, QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing
+                               | QPainter.RenderHint.TextAntialiasing)
+        scene.render(painter, QRectF(0, 0, size.width(), size.height()), source)
+        painter.end()
+        if not image.save(str(path)):
+            raise OSError(f"cannot write {Path(path).name}")
+    finally:
+        for item in selected:
+            item.setSelected(True)
