@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
 from pathlib import Path
 
 import torch
@@ -58,8 +59,13 @@ def export_onnx(model: nn.Module, document: Document, path: str | os.PathLike[st
     target = Path(path)
     temporary = target.with_name(f".{target.name}.tmp")
     try:
-        torch.onnx.export(model, (sample,), str(temporary), input_names=["input"],
-                          output_names=["output"], dynamo=False)
+        with warnings.catch_warnings():
+            # The TorchScript exporter is chosen on purpose: the torch.export-based one
+            # needs onnxscript as well, and cannot follow the chapter's while loop.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            torch.onnx.export(model, (sample,), str(temporary), input_names=["input"],
+                              output_names=["output"], dynamo=False)
         os.replace(temporary, target)
     except TorchCanvasError:
         raise

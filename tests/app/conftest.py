@@ -50,4 +50,6 @@ def dialogs(monkeypatch):
                         answer("question", QMessageBox.StandardButton.Discard))
     monkeypatch.setattr(QMessageBox, "warning", answer("warning", QMessageBox.StandardButton.Ok))
     monkeypatch.setattr(QMessageBox, "critical", answer("critical", QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(QMessageBox, "information",
+                        answer("information", QMessageBox.StandardButton.Ok))
     return shown
