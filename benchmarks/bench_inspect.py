@@ -64,7 +64,6 @@ def main() -> dict[str, float]:
     print(f"Histogram of {ELEMENTS:,} float32 values (80 bins, median):")
     print(f"  torch.histc (TorchCanvas)          {ours * 1000:8.0f} ms (target < 300)")
     print(f"  numpy.histogram                    {theirs * 1000:8.0f} ms")
-    del data, array
     run = subprocess.run([sys.executable, "-c", BILLION], capture_output=True, text=True,
                          check=True)
     figures = json.loads(run.stdout.strip().splitlines()[-1])
