@@ -6,6 +6,7 @@ import platform
 
 import bench_build
 import bench_canvas
+import bench_files
 import bench_inspect
 import bench_meta
 import bench_startup
@@ -23,3 +24,5 @@ if __name__ == "__main__":
     bench_canvas.main()
     print()
     bench_inspect.main()
+    print()
+    bench_files.main()

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from core.catalog import spec_for
 from core.errors import DocumentError, InvalidFormatError, UnsupportedVersionError
 from core.graph import BLOCK, CONTAINERS, Document, Edge, Graph, InputSpec, Node
 from core.validate import MAX_DEPTH, check_document
-from core.weights import WeightsError, read_safetensors_bytes, safetensors_bytes
+from core.weights import WeightsError, read_safetensors_bytes, write_safetensors
 
 FORMAT = "torchcanvas"
 VERSION = 1
@@ -250,13 +251,14 @@ def save_document(document: Document, path: str | os.PathLike[str],
             raise InvalidFormatError("a .json file holds no weights; save a .tcanvas project")
         write_atomically(path, lambda stream: stream.write(text))
         return
-    blob = safetensors_bytes(weights) if weights is not None else None
-
     def write(stream) -> None:
         with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(GRAPH_MEMBER, text)
-            if blob is not None:
-                archive.writestr(WEIGHTS_MEMBER, blob, compress_type=zipfile.ZIP_STORED)
+            if weights is not None:
+                info = zipfile.ZipInfo(WEIGHTS_MEMBER, date_time=(2024, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_STORED
+                with archive.open(info, "w", force_zip64=True) as member:
+                    write_safetensors(member, weights)
 
     write_atomically(path, write)
 
@@ -285,8 +287,7 @@ def read_project(path: str | os.PathLike[str]) -> Project:
             weights = None
             if WEIGHTS_MEMBER in names:
                 try:
-                    weights = read_safetensors_bytes(
-                        _member(archive, WEIGHTS_MEMBER, size, None))
+                    weights = read_safetensors_bytes(_weights_member(archive, target, size))
                 except WeightsError as error:
                     raise InvalidFormatError(str(error), WEIGHTS_MEMBER) from None
     except zipfile.BadZipFile as error:
@@ -295,16 +296,54 @@ def read_project(path: str | os.PathLike[str]) -> Project:
     return Project(document, weights)
 
 
-def _member(archive: zipfile.ZipFile, name: str, file_size: int, limit: int | None) -> bytes:
+def _weights_member(archive: zipfile.ZipFile, path: Path, file_size: int):
+    """The weights member as one uint8 tensor. A stored member is read straight from the
+    file into memory that nothing has touched yet, and its CRC checked; going through
+    zipfile would fill the memory twice, which on a large model costs seconds."""
+    info = archive.getinfo(WEIGHTS_MEMBER)
+    if info.compress_type != zipfile.ZIP_STORED:
+        return bytearray(_member(archive, WEIGHTS_MEMBER, file_size, None))
+    if info.file_size > file_size:
+        raise InvalidFormatError(f"{WEIGHTS_MEMBER} declares more bytes than the file holds")
+    with open(path, "rb") as stream:
+        stream.seek(info.header_offset)
+        local = stream.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise InvalidFormatError(f"{WEIGHTS_MEMBER} has a broken local header")
+        skip = int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        stream.seek(info.header_offset + 30 + skip)
+        buffer = torch.empty(info.file_size, dtype=torch.uint8)
+        view = memoryview(buffer.numpy()) if info.file_size else memoryview(b"")
+        got = stream.readinto(view) if info.file_size else 0
+    if got != info.file_size:
+        raise InvalidFormatError(f"{WEIGHTS_MEMBER} is cut short")
+    if zlib.crc32(view) != info.CRC:
+        raise InvalidFormatError(f"{WEIGHTS_MEMBER} is damaged (its checksum does not match)")
+    return buffer
+
+
+def _member(archive: zipfile.ZipFile, name: str, file_size: int, limit: int | None,
+            into_buffer: bool = False) -> bytes | bytearray:
+    """A member's bytes, after checking its declared size against the file: a member that
+    claims more than the file can hold is refused before anything is allocated."""
     info = archive.getinfo(name)
     ceiling = limit if limit is not None else 1 << 40
     if info.file_size > ceiling:
         raise InvalidFormatError(f"{name} declares {info.file_size} bytes, over the limit")
     if info.compress_type == zipfile.ZIP_STORED and info.file_size > file_size:
         raise InvalidFormatError(f"{name} declares more bytes than the file holds")
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > 1100 * max(
+            info.compress_size, 1):
+        raise InvalidFormatError(f"{name} claims to expand more than any real data does")
     with archive.open(info) as stream:
-        data = stream.read(info.file_size + 1)
-    if len(data) != info.file_size:
+        if into_buffer:
+            data = bytearray(info.file_size)
+            got = stream.readinto(data)
+            extra = stream.read(1)
+        else:
+            data = stream.read(info.file_size + 1)
+            got, extra = len(data), b""
+    if got != info.file_size or extra:
         raise InvalidFormatError(f"{name} is not the size its header declares")
     return data
 

@@ -6,6 +6,7 @@ Nothing here ever unpickles an arbitrary object: ``.pt`` files load with
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
@@ -13,10 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as safetensors_load
-from safetensors.torch import save as safetensors_save
 
+from core import safetensors_io
 from core.atomic import write_atomically
 from core.errors import TorchCanvasError
 
@@ -35,9 +34,8 @@ def _tensor_identity(tensor: torch.Tensor) -> tuple:
             tuple(tensor.shape), tuple(tensor.stride()), tensor.dtype, str(tensor.device))
 
 
-def safetensors_bytes(state: dict[str, torch.Tensor]) -> bytes:
-    """Serialize a state_dict. Keys that name the same tensor (tied layers) are stored
-    once and listed as aliases, so loading gives them back under every key."""
+def _deduplicated(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict]:
+    """Tensors to store (no two sharing storage) and the keys that alias another key."""
     tensors: dict[str, torch.Tensor] = {}
     aliases: dict[str, str] = {}
     seen: dict[tuple, str] = {}
@@ -54,42 +52,51 @@ def safetensors_bytes(state: dict[str, torch.Tensor]) -> bytes:
             continue
         seen[identity] = key
         pointer = tensor.untyped_storage().data_ptr()
-        if pointer in storages or not tensor.is_contiguous():
-            tensor = tensor.contiguous().clone()
-        storages.add(tensor.untyped_storage().data_ptr())
-        tensors[key] = tensor.cpu()
-    # safetensors sorts its keys; the order a module registered them is kept here.
+        if pointer in storages:
+            tensor = tensor.clone()
+        storages.add(pointer)
+        tensors[key] = tensor
+    return tensors, aliases
+
+
+def write_safetensors(stream, state: dict[str, torch.Tensor]) -> None:
+    """Write a state_dict as safetensors. Keys that name the same tensor (tied layers)
+    are stored once and listed as aliases, so loading gives them back under every key;
+    the key order is kept too (safetensors sorts its own)."""
+    tensors, aliases = _deduplicated(state)
     metadata = {ORDER_KEY: json.dumps(list(state))}
     if aliases:
         metadata[ALIASES_KEY] = json.dumps(aliases)
     try:
-        return safetensors_save(tensors, metadata=metadata)
-    except (SafetensorError, ValueError, RuntimeError) as error:
+        safetensors_io.write(stream, tensors, metadata)
+    except safetensors_io.SafetensorsError as error:
         raise WeightsError(f"cannot write weights: {error}") from None
 
 
-def read_safetensors_bytes(data: bytes) -> dict[str, torch.Tensor]:
+def safetensors_bytes(state: dict[str, torch.Tensor]) -> bytes:
+    buffer = io.BytesIO()
+    write_safetensors(buffer, state)
+    return buffer.getvalue()
+
+
+def read_safetensors_bytes(data: bytes | bytearray | torch.Tensor) -> dict[str, torch.Tensor]:
+    """Tensors from safetensors data; a bytearray or uint8 tensor is used in place."""
+    buffer = data if isinstance(data, (bytearray, torch.Tensor)) else bytearray(data)
     try:
-        tensors = safetensors_load(data)
-        header_size = int.from_bytes(data[:8], "little")
-        header = json.loads(data[8:8 + header_size])
-    except (SafetensorError, ValueError, RuntimeError, OverflowError) as error:
+        tensors, metadata = safetensors_io.read(buffer)
+    except safetensors_io.SafetensorsError as error:
         raise WeightsError(f"not a valid safetensors file: {error}") from None
-    metadata = header.get("__metadata__") or {}
     try:
         aliases = json.loads(metadata.get(ALIASES_KEY, "{}"))
+        order = json.loads(metadata.get(ORDER_KEY, "[]"))
     except ValueError:
-        raise WeightsError("the aliases in the weights metadata are malformed") from None
+        raise WeightsError("the TorchCanvas metadata in the weights is malformed") from None
     if not isinstance(aliases, dict):
         raise WeightsError("the aliases in the weights metadata are malformed")
     for alias, original in aliases.items():
         if original not in tensors:
             raise WeightsError(f"alias {alias} points at a missing tensor {original}")
         tensors[alias] = tensors[original]
-    try:
-        order = json.loads(metadata.get(ORDER_KEY, "[]"))
-    except ValueError:
-        order = []
     if isinstance(order, list) and sorted(map(str, order)) == sorted(tensors):
         tensors = {key: tensors[key] for key in order}
     return tensors
@@ -102,8 +109,7 @@ def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike[str]) -
         plain = {k: v.detach().cpu() for k, v in state.items()}
         write_atomically(path, lambda stream: torch.save(plain, stream))
     else:
-        blob = safetensors_bytes(state)
-        write_atomically(path, lambda stream: stream.write(blob))
+        write_atomically(path, lambda stream: write_safetensors(stream, state))
 
 
 def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
@@ -116,7 +122,18 @@ def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
         raise WeightsError(f"cannot read {target.name}: {error.strerror or error}") from None
     if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
         return _load_pickled(target)
-    return read_safetensors_bytes(target.read_bytes())
+    return read_safetensors_bytes(_read_all(target))
+
+
+def _read_all(path: Path) -> torch.Tensor:
+    """The file in memory nothing has touched yet (a zero-filled buffer would be filled
+    twice, which on a large file costs seconds)."""
+    size = path.stat().st_size
+    buffer = torch.empty(size, dtype=torch.uint8)
+    if size:
+        with open(path, "rb") as stream:
+            stream.readinto(memoryview(buffer.numpy()))
+    return buffer
 
 
 def _load_pickled(path: Path) -> dict[str, torch.Tensor]:
@@ -196,7 +213,7 @@ def load_tensor_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     except OSError as error:
         raise WeightsError(f"cannot read {target.name}: {error.strerror or error}") from None
     if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):
-        return read_safetensors_bytes(target.read_bytes())
+        return read_safetensors_bytes(_read_all(target))
     try:
         loaded = torch.load(target, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:

@@ -252,3 +252,26 @@ def test_onnx_export_passes_the_checker(tmp_path):
     document = load_template("nest-mlp")
     export_onnx(ready_model(document), document, tmp_path / "net.onnx")
     onnx.checker.check_model(onnx.load(str(tmp_path / "net.onnx")))
+
+
+def test_weights_we_write_load_with_the_safetensors_library(tmp_path):
+    from safetensors.torch import load_file
+
+    from core.weights import save_weights
+
+    state = {"a": torch.randn(3, 4), "b": torch.arange(5), "c": torch.ones(2, dtype=torch.bool),
+             "d": torch.randn(2, 2).to(torch.bfloat16)}
+    save_weights(state, tmp_path / "w.safetensors")
+    loaded = load_file(str(tmp_path / "w.safetensors"))
+    assert all(torch.equal(loaded[k], v) for k, v in state.items())
+    assert list(load_weights(tmp_path / "w.safetensors")) == ["a", "b", "c", "d"]
+
+
+def test_a_declared_size_larger_than_the_file_is_refused_before_allocating():
+    import json as json_module
+
+    header = json_module.dumps({"w": {"dtype": "F32", "shape": [1 << 30, 1 << 10],
+                                      "data_offsets": [0, 1 << 42]}}).encode()
+    data = len(header).to_bytes(8, "little") + header + b"\0" * 16
+    with pytest.raises(WeightsError, match="declares"):
+        read_safetensors_bytes(data)
