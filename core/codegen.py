@@ -16,6 +16,22 @@ from core.plan import SEQUENTIAL_KIND, ModulePlan, plan_document, require_output
 
 INDENT = "    "
 
+LOAD_WEIGHTS = '''def load_weights(model: nn.Module, path: str) -> nn.Module:
+    """Load weights TorchCanvas exported: .safetensors (tied tensors are stored once and
+    named again from the file's metadata) or a torch.save state_dict."""
+    if str(path).endswith(".safetensors"):
+        from safetensors import safe_open
+
+        with safe_open(path, framework="pt") as weights:
+            state = {key: weights.get_tensor(key) for key in weights.keys()}
+            metadata = weights.metadata() or {}
+        for alias, original in json.loads(metadata.get("torchcanvas.aliases", "{}")).items():
+            state[alias] = state[original]
+    else:
+        state = torch.load(path, weights_only=True)
+    model.load_state_dict(state)
+    return model'''
+
 
 def to_python(document: Document) -> str:
     """Python source for ``document``; raises a `DocumentError`/`BuildError` if the
@@ -86,7 +102,8 @@ class _Writer:
         if "OrderedDict(" in root or any("OrderedDict(" in c for c in self.classes):
             lines.append("from collections import OrderedDict")
             lines.append("")
-        lines += ["import torch", "from torch import nn", "", ""]
+        lines += ["import json", "import sys", "", "import torch", "from torch import nn", "",
+                  ""]
         for layer_class in self._custom_classes():
             lines += [inspect.getsource(layer_class).rstrip(), "", ""]
         for text in self.classes:
@@ -103,7 +120,10 @@ class _Writer:
             "torch.zeros(INPUT_SHAPE, dtype=torch.long)"
             if self.document.input.dtype == "int64" else "torch.rand(INPUT_SHAPE)"
         )
+        lines += ["", "", *LOAD_WEIGHTS.splitlines()]
         lines += ["", "", 'if __name__ == "__main__":', f"{INDENT}model = build_model()",
+                  f"{INDENT}if len(sys.argv) > 1:",
+                  f"{INDENT * 2}load_weights(model, sys.argv[1])",
                   f"{INDENT}print(model)", f"{INDENT}print(model({make_input}).shape)", ""]
         return "\n".join(lines)
 

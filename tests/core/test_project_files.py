@@ -275,3 +275,50 @@ def test_a_declared_size_larger_than_the_file_is_refused_before_allocating():
     data = len(header).to_bytes(8, "little") + header + b"\0" * 16
     with pytest.raises(WeightsError, match="declares"):
         read_safetensors_bytes(data)
+
+
+LOADER = textwrap.dedent("""
+    import json, sys, torch
+
+    class HideTorchCanvas:  # the editable install would make TorchCanvas importable
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in ("core", "widgets", "app"):
+                raise ImportError(name)
+            return None
+
+    sys.meta_path.insert(0, HideTorchCanvas())
+    results = {}
+    for name in json.loads(open("names.json").read()):
+        namespace = {"__name__": "generated"}
+        exec(compile(open(name + ".py").read(), name + ".py", "exec"), namespace)
+        model = namespace["load_weights"](namespace["build_model"](), name + ".safetensors")
+        model.eval()
+        with torch.no_grad():
+            y = model(torch.load(name + ".x.pt", weights_only=True))
+        results[name] = bool(torch.equal(y, torch.load(name + ".y.pt", weights_only=True)))
+    print(json.dumps(results))
+""")
+
+
+def test_exported_python_with_exported_weights_reproduces_the_outputs(tmp_path):
+    import json
+
+    from core.codegen import to_python
+    from core.export import export_weights
+    from core.tensors import sample_input
+
+    for name in TEMPLATES:
+        document = load_template(name)
+        model = ready_model(document).eval()
+        x = sample_input(document, torch.device("cpu"), 3)
+        with torch.no_grad():
+            y = model(x)
+        (tmp_path / f"{name}.py").write_text(to_python(document))
+        export_weights(model, tmp_path / f"{name}.safetensors")
+        torch.save(x, tmp_path / f"{name}.x.pt")
+        torch.save(y, tmp_path / f"{name}.y.pt")
+    (tmp_path / "names.json").write_text(json.dumps(TEMPLATES))
+    run = subprocess.run([sys.executable, "-I", "-c", LOADER], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == {n: True for n in TEMPLATES}
