@@ -130,10 +130,13 @@ class MainWindow(QMainWindow):
         split.addWidget(self.tensor_view)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        QTimer.singleShot(0, lambda: split.setSizes([600, 420]))
+        split.setSizes([600, 400])
         self.model_docks["parameters"].setWidget(split)
         self.model_docks["histogram"].setWidget(self.histograms)
         self.model_docks["initialize"].setWidget(self.initializers)
+        bottom = [self.model_docks["parameters"], self.model_docks["histogram"]]
+        self.resizeDocks(bottom, [300, 300], Qt.Orientation.Vertical)
+        self.resizeDocks(bottom, [700, 500], Qt.Orientation.Horizontal)
         self.inspection = Inspection(self.workspace, self.scene, self.parameters,
                                      self.tensor_view, self.histograms, self.initializers,
                                      lambda text: self.statusBar().showMessage(text, 8000),
