@@ -84,6 +84,36 @@ def shared_net():
                          nn.LazyLinear(1))
 
 
+class ResidualBlock(nn.Module):
+    """Not from the chapter: the gallery's residual block, written by hand."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Linear(20, 64)
+        self.fc1 = nn.Linear(64, 64)
+        self.act = nn.ReLU()
+        self.fc2 = nn.Linear(64, 64)
+        self.out = nn.ReLU()
+
+    def forward(self, x):
+        h = self.stem(x)
+        return self.out(self.fc2(self.act(self.fc1(h))) + h)
+
+
+def small_cnn():
+    return nn.Sequential(
+        nn.LazyConv2d(6, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(2, stride=2),
+        nn.LazyConv2d(16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2, stride=2), nn.Flatten(),
+        nn.LazyLinear(120), nn.ReLU(), nn.LazyLinear(84), nn.ReLU(), nn.LazyLinear(10))
+
+
+def mlp_dropout_batchnorm():
+    return nn.Sequential(
+        nn.Flatten(), nn.LazyLinear(256), nn.LazyBatchNorm1d(), nn.ReLU(), nn.Dropout(0.5),
+        nn.LazyLinear(128), nn.LazyBatchNorm1d(), nn.ReLU(), nn.Dropout(0.5),
+        nn.LazyLinear(10))
+
+
 # template name → (factory of the hand-written module, input shape)
 REFERENCES = {
     "mlp": (MLP, (2, 20)),
@@ -100,4 +130,7 @@ REFERENCES = {
     "centered-layer": (lambda: nn.Sequential(nn.LazyLinear(128), CenteredLayer()), (4, 8)),
     "my-linear": (lambda: nn.Sequential(MyLinear(64, 8), MyLinear(8, 1)), (2, 64)),
     "file-io-mlp": (FileMLP, (2, 20)),
+    "small-cnn": (small_cnn, (1, 1, 28, 28)),
+    "residual-block": (ResidualBlock, (2, 20)),
+    "mlp-dropout-batchnorm": (mlp_dropout_batchnorm, (8, 1, 28, 28)),
 }

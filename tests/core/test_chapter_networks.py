@@ -52,6 +52,7 @@ def test_each_loads_the_others_weights_and_gives_equal_outputs(name):
     ours, theirs, x = _pair(name)
     theirs.load_state_dict(_without_buffer(ours.state_dict()), strict=True)
     _copy_constant_weights(ours, theirs)
+    ours.eval(), theirs.eval()  # dropout would draw different masks
     with torch.no_grad():
         assert torch.equal(ours(x), theirs(x))
 
@@ -61,6 +62,7 @@ def test_each_loads_the_others_weights_and_gives_equal_outputs(name):
     state.update({k: v for k, v in other.state_dict().items() if k.endswith(BUFFER_SUFFIX)})
     ours.load_state_dict(state, strict=True)
     _copy_constant_weights(ours, theirs)
+    ours.eval(), theirs.eval()
     with torch.no_grad():
         assert torch.equal(ours(x), theirs(x))
 

@@ -51,6 +51,7 @@ def test_project_round_trip_keeps_weights_bit_identical(tmp_path, name):
     clone = build_module(project.document)
     clone.load_state_dict(project.weights)
     x = torch.rand(document.input.shape)
+    clone.eval(), net.eval()
     with torch.no_grad():
         assert torch.equal(clone(x), net(x))
 
