@@ -53,6 +53,8 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
                  "Run the model on a sample input, sum the output and backpropagate"),
     "clear_gradients": ("&Model", "&Clear Gradients", ["Ctrl+Shift+B"],
                         "Set every gradient back to None"),
+    "step_through": ("&Model", "&Step Through Forward", ["F10"],
+                     "Run a sample through the network one node at a time"),
     "clone_verify": ("&Model", "Clone and &Verify", [],
                      "Save the weights, build a fresh clone, load them and compare outputs"),
     "about": ("&Help", "&About TorchCanvas", [], "What this program is"),

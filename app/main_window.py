@@ -67,9 +67,15 @@ class MainWindow(QMainWindow):
             for name, title, area in (
                 ("parameters", "Parameters", Qt.DockWidgetArea.BottomDockWidgetArea),
                 ("histogram", "Histogram", Qt.DockWidgetArea.BottomDockWidgetArea),
+                ("code", "Code", Qt.DockWidgetArea.BottomDockWidgetArea),
+                ("summary", "Summary", Qt.DockWidgetArea.BottomDockWidgetArea),
+                ("steps", "Step Through", Qt.DockWidgetArea.BottomDockWidgetArea),
                 ("initialize", "Initialize", Qt.DockWidgetArea.RightDockWidgetArea),
             )}
         self.tabifyDockWidget(inspector_dock, self.model_docks["initialize"])
+        for name in ("code", "summary", "steps"):
+            self.tabifyDockWidget(self.model_docks["histogram"], self.model_docks[name])
+        self.model_docks["histogram"].raise_()
         inspector_dock.raise_()
         self.inspection = None
         self.files = ModelFiles(self)
@@ -141,6 +147,9 @@ class MainWindow(QMainWindow):
                                      self.tensor_view, self.histograms, self.initializers,
                                      lambda text: self.statusBar().showMessage(text, 8000),
                                      self)
+        from app.teaching import Teaching
+
+        self.teaching = Teaching(self)
         from widgets.device_selector import DeviceSelector
 
         self.devices = DeviceSelector(self)
@@ -214,6 +223,7 @@ class MainWindow(QMainWindow):
         self._announce_errors()
         if self.inspection is not None:
             self.inspection.model_updated(report)
+            self.teaching.document_changed()
         if report.error:
             self.totals.setText(f"⚠ {report.error}")
             return
@@ -492,6 +502,14 @@ class MainWindow(QMainWindow):
     def do_backward(self) -> None:
         if self.inspection is not None:
             self.inspection.backward_once()
+
+    def do_step_through(self) -> None:
+        if self.inspection is not None:
+            self.teaching.run_steps()
+
+    def do_gallery(self) -> None:
+        if self.inspection is not None:
+            self.teaching.show_gallery()
 
     def do_clear_gradients(self) -> None:
         if self.inspection is not None:

@@ -8,6 +8,7 @@ TorchCanvas saves.
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 from core.catalog import spec_for
@@ -15,6 +16,7 @@ from core.graph import INPUT, Document
 from core.plan import SEQUENTIAL_KIND, ModulePlan, plan_document, require_output
 
 INDENT = "    "
+MARK = "  #@node:"
 
 LOAD_WEIGHTS = '''def load_weights(model: nn.Module, path: str) -> nn.Module:
     """Load weights TorchCanvas exported: .safetensors (tied tensors are stored once and
@@ -36,9 +38,26 @@ LOAD_WEIGHTS = '''def load_weights(model: nn.Module, path: str) -> nn.Module:
 def to_python(document: Document) -> str:
     """Python source for ``document``; raises a `DocumentError`/`BuildError` if the
     document cannot be built."""
+    return to_python_with_lines(document)[0]
+
+
+def to_python_with_lines(document: Document) -> tuple[str, dict[str, list[int]]]:
+    """The source, and for each node the (1-based) lines that define or call it."""
     plan = plan_document(document)
     require_output(plan, document)
-    return _Writer(document, plan).source()
+    lines, spans = [], {}
+    for number, line in enumerate(_Writer(document, plan).source().split("\n"), start=1):
+        code, marker, node_id = line.partition(MARK)
+        if marker:
+            spans.setdefault(node_id, []).append(number)
+        lines.append(code if marker else line)
+    return "\n".join(lines), spans
+
+
+def _mark(text: str, node_id: str) -> str:
+    """Tag the first line of ``text`` as belonging to ``node_id`` (removed later)."""
+    first, newline, rest = text.partition("\n")
+    return f"{first}{MARK}{node_id}{newline}{rest}"
 
 
 def layer_expression(layer_type: str, args: dict[str, Any]) -> str:
@@ -114,7 +133,8 @@ class _Writer:
         lines.append(f'{INDENT}"""The network, with freshly initialized weights."""')
         for owner, variable in self.hoisted.items():
             node = self.document.node(owner)
-            lines.append(f"{INDENT}{variable} = {layer_expression(node.type, node.args)}")
+            lines.append(_mark(f"{INDENT}{variable} = {layer_expression(node.type, node.args)}",
+                               owner))
         lines.append(f"{INDENT}return {root}")
         make_input = (
             "torch.zeros(INPUT_SHAPE, dtype=torch.long)"
@@ -146,12 +166,13 @@ class _Writer:
         if not plan.attributes:
             return "nn.Sequential()"
         pad, inner = INDENT * depth, INDENT * (depth + 1)
-        children = [(name, self.child(plan, node_id, depth + 1))
+        children = [(name, node_id, self.child(plan, node_id, depth + 1))
                     for name, node_id in plan.attributes]
-        if [name for name, _ in children] == [str(i) for i in range(len(children))]:
-            body = "".join(f"{inner}{expr},\n" for _, expr in children)
+        if [name for name, _, _ in children] == [str(i) for i in range(len(children))]:
+            body = "".join(_mark(f"{inner}{expr},", i) + "\n" for _, i, expr in children)
             return f"nn.Sequential(\n{body}{pad})"
-        body = "".join(f"{inner}({name!r}, {expr}),\n" for name, expr in children)
+        body = "".join(_mark(f"{inner}({name!r}, {expr}),", i) + "\n"
+                       for name, i, expr in children)
         return f"nn.Sequential(OrderedDict([\n{body}{pad}]))"
 
     def child(self, plan: ModulePlan, node_id: str, depth: int) -> str:
@@ -172,9 +193,10 @@ class _Writer:
         for name, node_id in plan.attributes:
             expression = self.child(plan, node_id, 2)
             if name.isidentifier():
-                body.append(f"{INDENT * 2}self.{name} = {expression}")
+                body.append(_mark(f"{INDENT * 2}self.{name} = {expression}", node_id))
             else:
-                body.append(f"{INDENT * 2}self.add_module({name!r}, {expression})")
+                body.append(_mark(f"{INDENT * 2}self.add_module({name!r}, {expression})",
+                                  node_id))
         body += ["", f"{INDENT}def forward(self, x: torch.Tensor) -> torch.Tensor:"]
         variables = {INPUT: "x"}
         taken = {"x", "self", "torch", "nn"}
@@ -188,14 +210,16 @@ class _Writer:
             target = (f"self.{call.target}" if call.target.isidentifier()
                       else f"getattr(self, {call.target!r})")
             arguments = ", ".join(variables[source] for source in call.inputs)
-            body.append(f"{INDENT * 2}{variable} = {target}({arguments})")
+            body.append(_mark(f"{INDENT * 2}{variable} = {target}({arguments})",
+                              call.node_id))
         body.append(f"{INDENT * 2}return {variables[plan.output or INPUT]}")
         text = "\n".join(body)
+        plain = re.sub(rf"{re.escape(MARK)}\S+", "", text)  # two blocks alike share a class
         name, number = plan.class_name, 2
-        while name in self.class_bodies and self.class_bodies[name] != text:
+        while name in self.class_bodies and self.class_bodies[name] != plain:
             name, number = f"{plan.class_name}{number}", number + 1
         self.class_names[id(plan)] = name
         if name not in self.class_bodies:
-            self.class_bodies[name] = text
+            self.class_bodies[name] = plain
             self.classes.append(f"class {name}(nn.Module):\n{text}")
         return name

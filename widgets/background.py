@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
@@ -63,6 +64,8 @@ class Background(QObject):
         return generation
 
     def _deliver(self, generation: int, result: Any, error: Exception | None) -> None:
+        if not shiboken6.isValid(self):
+            return  # the window that asked has been closed and deleted
         self._relays.pop(generation, None)
         if generation != self.generation:
             return  # a newer request is on its way; this answer is stale

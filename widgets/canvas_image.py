@@ -41,3 +41,24 @@ def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0
     finally:
         for item in selected:
             item.setSelected(True)
+
+
+def thumbnail(document, width: int = 220, height: int = 160):
+    """A small picture of ``document``'s canvas, for the example gallery."""
+    from PySide6.QtGui import QPixmap
+
+    from core.workspace import Workspace
+    from widgets.canvas_scene import CanvasScene
+
+    scene = CanvasScene(Workspace(document))
+    source = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+    pixmap = QPixmap(width, height)
+    pixmap.fill(Qt.GlobalColor.white)
+    painter = QPainter(pixmap)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing
+                           | QPainter.RenderHint.TextAntialiasing)
+    scene.render(painter, QRectF(0, 0, width, height), source,
+                 Qt.AspectRatioMode.KeepAspectRatio)
+    painter.end()
+    scene.detach()
+    return pixmap

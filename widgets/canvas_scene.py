@@ -436,6 +436,12 @@ class CanvasScene(QGraphicsScene):
             return node_id
         return None
 
+    def show_probes(self, probes: dict[str, str]) -> None:
+        """Label nodes with what a step-through found (others are cleared)."""
+        for node_id, item in self.nodes.items():
+            if isinstance(item, NodeItem):
+                item.set_probe(probes.get(node_id, ""))
+
     def toggle_block(self, block_id: str) -> None:
         """Expand a collapsed block into a frame, or collapse it back into one node."""
         self.expanded ^= {block_id}

@@ -74,6 +74,7 @@ class NodeItem(PortedItem):
         super().__init__(node_id, graph_id)
         self.look = look
         self.highlighted = False
+        self.probe = ""
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setAcceptHoverEvents(True)
@@ -98,8 +99,15 @@ class NodeItem(PortedItem):
             self.highlighted = highlighted
             self.update()
 
+    def set_probe(self, text: str) -> None:
+        """What a step-through found here (shape and statistics), shown under the node."""
+        if text != self.probe:
+            self.prepareGeometryChange()
+            self.probe = text
+            self.update()
+
     def boundingRect(self) -> QRectF:
-        return self._rect.adjusted(-8, -8, 8, 8)
+        return self._rect.adjusted(-8, -18, 8, 30 if self.probe else 8)
 
     def shape(self) -> QPainterPath:
         """The body and its ports, so a press on a port's rim still finds the node."""
@@ -186,6 +194,15 @@ class NodeItem(PortedItem):
         for port in range(self.look.inputs):
             _paint_port(painter, self.mapFromScene(self.input_port(port)), False)
         _paint_port(painter, QPointF(0, self._rect.bottom()), True)
+        if self.probe:
+            painter.setFont(style.font(7.5, bold=True))
+            width = painter.fontMetrics().horizontalAdvance(self.probe) + 12
+            box = QRectF(-width / 2, self._rect.bottom() + 8, width, 17)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(style.PROBE)
+            painter.drawRoundedRect(box, 8, 8)
+            painter.setPen(style.NODE_FILL)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.probe)
 
 
 class BoundaryItem(PortedItem):

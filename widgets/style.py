@@ -28,6 +28,7 @@ EDGE_LABEL = QColor("#374151")
 FRAME_FILL = QColor(37, 99, 235, 14)
 FRAME_BORDER = QColor("#94a3b8")
 BOUNDARY_FILL = QColor("#eef2f7")
+PROBE = QColor("#0f766e")
 
 CATEGORY_COLORS = {
     "Linear": QColor("#3b82f6"),

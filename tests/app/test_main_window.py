@@ -69,10 +69,10 @@ def test_an_unexpected_error_is_shown_logged_and_changes_nothing(qtbot, make_win
 
 def test_window_layout_persists(qtbot, make_window, settings):
     window = make_window()
-    window.resize(700, 500)
+    window.resize(780, 560)
     window.close()
     again = make_window()
-    assert (again.size().width(), again.size().height()) == (700, 500)
+    assert (again.size().width(), again.size().height()) == (780, 560)
 
 
 def test_void_methods_can_be_called_ten_thousand_times(qtbot):
