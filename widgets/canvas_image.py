@@ -57,8 +57,10 @@ def thumbnail(document, width: int = 220, height: int = 160):
     painter = QPainter(pixmap)
     painter.setRenderHints(QPainter.RenderHint.Antialiasing
                            | QPainter.RenderHint.TextAntialiasing)
-    scene.render(painter, QRectF(0, 0, width, height), source,
-                 Qt.AspectRatioMode.KeepAspectRatio)
+    scale = min(width / source.width(), height / source.height())
+    target = QRectF(0, 0, source.width() * scale, source.height() * scale)
+    target.moveCenter(QRectF(0, 0, width, height).center())
+    scene.render(painter, target, source)
     painter.end()
     scene.detach()
     return pixmap
