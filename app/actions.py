@@ -57,6 +57,7 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
                      "Run a sample through the network one node at a time"),
     "clone_verify": ("&Model", "Clone and &Verify", [],
                      "Save the weights, build a fresh clone, load them and compare outputs"),
+    "show_log": ("&Help", "Show &Log", [], "The log of errors and warnings"),
     "about": ("&Help", "&About TorchCanvas", [], "What this program is"),
 }
 

@@ -27,10 +27,12 @@ def start_gui(path: str | None = None):
     from PySide6.QtWidgets import QApplication
 
     from app.errors import install_exception_handler
+    from app.logs import setup_logging
     from app.main_window import MainWindow
     from widgets.background import Background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("TorchCanvas")
     app.setOrganizationName("TorchCanvas")
@@ -40,8 +42,12 @@ def start_gui(path: str | None = None):
     window.show()
 
     def loaded(_: object) -> None:
+        from app.restore import offer_recovery
+
         window.ready = True
         window.statusBar().clearMessage()
+        if offer_recovery(window, window.autosaver.store):
+            return
         if path is None or not window.open_path(Path(path)):
             from core.devices import try_gpu
             from core.templates import load_template

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.actions import ACTIONS, make_actions
+from app.autosave import Autosaver
 from app.model_files import ModelFiles
 from app.settings import Settings
 from core.edit import Compound, Disconnect, Group, Move, RemoveNodes, Share, Ungroup, Unshare
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.inspection = None
         self.files = ModelFiles(self)
         self.setAcceptDrops(True)
+        self.autosaver = Autosaver(self)
         self.totals = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals)
         self.shapes = Background(self._show_report, self._report_failed, self)
@@ -378,6 +380,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.autosaver.stop()
         self.scene.detach()
         event.accept()
 
@@ -548,6 +551,13 @@ class MainWindow(QMainWindow):
             elif path.suffix.lower() in (".safetensors", ".pt", ".pth", ".params"):
                 self.files.import_weights(path)
         event.acceptProposedAction()
+
+    def do_show_log(self):
+        from app.logs import LogDialog, setup_logging
+
+        dialog = LogDialog(setup_logging(), self)
+        dialog.open()
+        return dialog
 
     def do_about(self) -> None:
         QMessageBox.about(self, "About TorchCanvas",

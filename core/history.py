@@ -75,6 +75,11 @@ class History:
         self._clean = len(self._undo)
         self.changed.emit()
 
+    def mark_dirty(self) -> None:
+        """Unsaved, with no way back to a saved state (a restored recovery copy)."""
+        self._clean = None
+        self.changed.emit()
+
     def clear(self) -> None:
         self._undo.clear()
         self._redo.clear()

@@ -1,3 +1,14 @@
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_folders(tmp_path_factory):
+    """Logs and recovery files of the tests stay in the test run's folder."""
+    base = tmp_path_factory.getbasetemp()
+    os.environ["TORCHCANVAS_LOG_DIR"] = str(base / "logs")
+    os.environ["TORCHCANVAS_RECOVERY_DIR"] = str(base / "recovery")

@@ -1,0 +1,69 @@
+"""Autosave: while the document has unsaved changes, a recovery copy is written at most
+every 30 seconds, off the GUI thread; saving or closing normally removes it."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer
+
+from app.locations import autosave_seconds, recovery_folder
+from core.recovery import RecoveryStore
+from widgets.background import Background
+
+log = logging.getLogger("torchcanvas")
+
+
+class Autosaver(QObject):
+    def __init__(self, window, store: RecoveryStore | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.store = store or RecoveryStore(recovery_folder())
+        self.key = self.store.new_key()
+        self.changed = False
+        self.written = 0
+        self.timer = QTimer(self, interval=int(autosave_seconds() * 1000))
+        self.timer.timeout.connect(self.autosave)
+        self.timer.start()
+        self.writer = Background(self._written, self._failed, self)
+        window.workspace.state_changed.connect(self._state_changed)
+        window.workspace.document_replaced.connect(self._state_changed)
+
+    def _state_changed(self) -> None:
+        if self.window.workspace.modified:
+            self.changed = True
+        else:
+            self.changed = False
+            self.discard()
+
+    def autosave(self) -> None:
+        """Write the recovery copy if something changed since the last one."""
+        workspace = self.window.workspace
+        if not (self.changed and workspace.modified) or not self.writer.idle:
+            return
+        self.changed = False
+        document = workspace.document.snapshot()
+        weights = None
+        live = workspace._live
+        if live is not None and live.module is not None:
+            from core.weights import savable_state
+
+            weights = savable_state(live.module)
+        key, store, original = self.key, self.store, workspace.path
+        self.writer.submit(lambda: store.write(key, document, weights, original))
+
+    def _written(self, _: object) -> None:
+        self.written += 1
+        if not self.window.workspace.modified:
+            self.discard()  # saved while the copy was being written
+
+    def _failed(self, error: Exception) -> None:
+        log.warning("Autosave failed: %s", error)
+        self.window.statusBar().showMessage(f"Autosave failed: {error}", 10000)
+
+    def discard(self) -> None:
+        self.store.discard(self.key)
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.discard()
