@@ -22,8 +22,9 @@ from core.devices import DeviceError, check_device
 from core.errors import TorchCanvasError
 from core.events import Event
 from core.graph import Document, Node
+from core.limits import check_fits
 from core.report import ShapeReport
-from core.shapes import DTYPES
+from core.shapes import DTYPES, layer_sizes
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class LiveModel:
         self.built: BuiltModel | None = None
         self.error: str | None = None
         self._cache: dict[tuple[str, str, Any], nn.Module] = {}
+        self._planned = 0
         self.changed = Event("live_model_changed")
 
     @property
@@ -58,6 +60,8 @@ class LiveModel:
             key = self._key(node)
             module = self._cache.get(key)
             if module is None:
+                self._planned += _meta_bytes(node)
+                check_fits(self._planned)
                 with torch.random.fork_rng(devices=[]):
                     torch.manual_seed(_node_seed(seed, node.id))
                     with torch.device(self.device):
@@ -69,6 +73,7 @@ class LiveModel:
     def sync(self, document: Document) -> bool:
         """Rebuild from ``document``; on an invalid document keep the last model and
         record why in ``error``. Returns True when the model was rebuilt."""
+        self._planned = 0
         try:
             self.built = build(document, require_output_path=False,
                                layer_factory=self._layer(document.seed))
@@ -83,6 +88,11 @@ class LiveModel:
         """Give lazy layers their real sizes by calling each once on zeros of the input
         shape the dry run found (the chapter's dry run, one layer at a time)."""
         if self.built is None:
+            return
+        try:
+            check_fits((report.parameters + report.buffers) * 4)
+        except TorchCanvasError as error:
+            self.error = str(error)
             return
         done = False
         for node_id, module in self.built.modules.items():
@@ -138,6 +148,12 @@ class LiveModel:
             module.to(target)
         self.device = target
         self.changed.emit()
+
+
+def _meta_bytes(node: Node) -> int:
+    """What a layer's known parameters and buffers will take (lazy ones count later)."""
+    parameters, buffers = layer_sizes(node.type, node.args)
+    return (parameters + buffers) * 4
 
 
 def _node_seed(seed: int, node_id: str) -> int:

@@ -164,6 +164,13 @@ class _DryRun:
                 result.lazy = any(i.lazy for i in inner)
 
 
+def layer_sizes(layer_type: str, args: dict[str, Any]) -> tuple[int, int]:
+    """Parameters and buffer elements of one layer, known without any input (lazy
+    parameters count as 0 until a dry run sizes them)."""
+    sizes = _evaluate(layer_type, _frozen(args), None)
+    return sizes.parameters, sizes.buffers
+
+
 def _frozen(args: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(args.items()))
 

@@ -108,3 +108,16 @@ def test_histogram_bins_match_numpy():
     assert bins.total == 100_000
     assert np.abs(bins.counts - counts).max() <= 2
 
+
+
+def test_a_design_too_large_for_the_machine_is_refused_before_allocating():
+    from core.compose import Composer
+
+    c = Composer()
+    document = c.document(c.layer("Linear", in_features=1 << 20, out_features=1 << 20),
+                          input_shape=(1, 1 << 20))
+    assert infer_shapes(document).parameters > 10**12  # the dry run is free
+    live = LiveModel()
+    assert live.sync(document) is False
+    assert "GiB" in live.error and "nothing was allocated" in live.error
+    assert live.module is None
