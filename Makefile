@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench fuzz soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# 10,000 broken documents and projects per loader (make test runs a few hundred).
+fuzz: $(STAMP)
+	TORCHCANVAS_FUZZ_EXAMPLES=10000 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
+		-p no:cacheprovider tests/core/test_fuzz.py
+
+# 5,000 random actions on the offscreen main window; prints the figures.
+soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/soak/run_soak.py 5000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
