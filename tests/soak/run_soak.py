@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
 import traceback
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -110,7 +110,7 @@ def main() -> int:
             elif kind == "redo":
                 window.do_redo()
             elif kind == "save":
-                window.save_to(__import__("pathlib").Path(folder) / "soak.tcanvas")
+                window.save_to(Path(folder) / "soak.tcanvas")
             elif kind == "select" and scene.nodes:
                 scene.select_nodes([rng.choice(list(scene.nodes))])
             done += 1
