@@ -282,24 +282,53 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {path}", 5000)
         return True
 
-    def save_to(self, path: Path) -> bool:
-        """Save the design, and in a .tcanvas project the weights too."""
-        from core.files import save_document
+    def _save_parts(self, path: Path):
         from core.weights import savable_state
 
         module = self.workspace._live.module if self.workspace._live is not None else None
         weights = savable_state(module) if module is not None and \
             path.suffix.lower() != ".json" else None
+        return self.workspace.document, weights
+
+    def save_to(self, path: Path) -> bool:
+        """Save the design, and in a .tcanvas project the weights too, and wait."""
+        from core.files import save_document
+
+        document, weights = self._save_parts(path)
         try:
-            save_document(self.workspace.document, path, weights=weights)
+            save_document(document, path, weights=weights)
         except (TorchCanvasError, OSError) as error:
-            QMessageBox.warning(self, "Cannot save", f"{path.name}: {error}")
+            self._save_failed(path, error)
             return False
+        self._saved(path)
+        return True
+
+    def save_in_background(self, path: Path):
+        """Save on a worker with progress and Cancel; the document stays unsaved if the
+        save fails or is cancelled, and the file that was there is untouched."""
+        from core.files import save_document
+        from widgets.jobs import Job
+
+        document, weights = self._save_parts(path)
+        return Job(self, f"Saving {path.name}…",
+                   lambda cancel: save_document(document, path, weights=weights,
+                                                cancel=cancel),
+                   lambda _: self._saved(path), lambda error: self._save_failed(path, error))
+
+    def _saved(self, path: Path) -> None:
         self.workspace.mark_saved(path)
         self.settings.add_recent(path)
         self._update_recent_menu()
         self.statusBar().showMessage(f"Saved {path}", 5000)
-        return True
+
+    def _save_failed(self, path: Path, error: Exception) -> None:
+        from core.atomic import Cancelled
+
+        if isinstance(error, Cancelled):
+            self.statusBar().showMessage(f"Saving {path.name} was cancelled; nothing "
+                                         "changed on disk", 8000)
+            return
+        QMessageBox.warning(self, "Cannot save", f"{path.name}: {error}")
 
     def _update_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -323,7 +352,7 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
-            return self.do_save()
+            return self.save_now()
         return answer == QMessageBox.StandardButton.Discard
 
     def do_new(self) -> None:
@@ -339,22 +368,35 @@ class MainWindow(QMainWindow):
         if name:
             self.open_path(Path(name))
 
-    def do_save(self) -> bool:
+    def do_save(self) -> None:
         path = self.workspace.path
         if path is None or path.suffix.lower() not in (".tcanvas", ".json"):
-            return self.do_save_as()
-        return self.save_to(path)
+            path = self._ask_save_path()
+        if path is not None:
+            self.save_in_background(path)
 
-    def do_save_as(self) -> bool:
+    def do_save_as(self) -> None:
+        path = self._ask_save_path()
+        if path is not None:
+            self.save_in_background(path)
+
+    def save_now(self) -> bool:
+        """Save and wait (closing with unsaved changes must know it worked)."""
+        path = self.workspace.path
+        if path is None or path.suffix.lower() not in (".tcanvas", ".json"):
+            path = self._ask_save_path()
+        return path is not None and self.save_to(path)
+
+    def _ask_save_path(self) -> Path | None:
         name, chosen = QFileDialog.getSaveFileName(self, "Save As",
                                                    f"{self.workspace.display_name}",
                                                    PROJECT_FILTER)
         if not name:
-            return False
+            return None
         path = Path(name)
         if not path.suffix:
             path = path.with_suffix(".json" if "json" in chosen else ".tcanvas")
-        return self.save_to(path)
+        return path
 
     def do_export_python(self) -> None:
         from core.atomic import write_atomically

@@ -12,6 +12,10 @@ from typing import BinaryIO
 from core.errors import TorchCanvasError
 
 
+class Cancelled(TorchCanvasError):
+    """The person cancelled; whatever was being written was removed."""
+
+
 class SaveError(TorchCanvasError):
     """A file could not be written; the file that was there is untouched."""
 

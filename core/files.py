@@ -241,9 +241,10 @@ def document_from_json(text: str | bytes) -> Document:
 
 
 def save_document(document: Document, path: str | os.PathLike[str],
-                  weights: dict[str, torch.Tensor] | None = None) -> None:
+                  weights: dict[str, torch.Tensor] | None = None, cancel=None) -> None:
     """Write ``document`` atomically: ``.json`` as graph.json alone, anything else as a
-    ``.tcanvas`` project (with ``weights`` if given)."""
+    ``.tcanvas`` project (with ``weights`` if given). A set ``cancel`` event stops the
+    write with `Cancelled`, and the file that was there stays as it was."""
     check_document(document)
     text = document_to_json(document).encode()
     if Path(path).suffix.lower() == ".json":
@@ -258,7 +259,7 @@ def save_document(document: Document, path: str | os.PathLike[str],
                 info = zipfile.ZipInfo(WEIGHTS_MEMBER, date_time=(2024, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_STORED
                 with archive.open(info, "w", force_zip64=True) as member:
-                    write_safetensors(member, weights)
+                    write_safetensors(member, weights, cancel)
 
     write_atomically(path, write)
 

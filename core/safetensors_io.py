@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 import torch
 
+from core.atomic import Cancelled
 from core.errors import TorchCanvasError
 
 DTYPES = {
@@ -35,8 +36,9 @@ def _as_bytes(tensor: torch.Tensor) -> memoryview:
 
 
 def write(stream: BinaryIO, tensors: dict[str, torch.Tensor],
-          metadata: dict[str, str] | None = None) -> None:
-    """Write ``tensors`` (already free of shared storage) in the safetensors format."""
+          metadata: dict[str, str] | None = None, cancel=None) -> None:
+    """Write ``tensors`` (already free of shared storage) in the safetensors format;
+    a set ``cancel`` event stops between tensors with `Cancelled`."""
     header: dict[str, object] = {}
     offset = 0
     for name, tensor in tensors.items():
@@ -53,6 +55,8 @@ def write(stream: BinaryIO, tensors: dict[str, torch.Tensor],
     stream.write(len(encoded).to_bytes(8, "little"))
     stream.write(encoded)
     for tensor in tensors.values():
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled")
         stream.write(_as_bytes(tensor))
 
 

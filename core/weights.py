@@ -59,16 +59,17 @@ def _deduplicated(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tenso
     return tensors, aliases
 
 
-def write_safetensors(stream, state: dict[str, torch.Tensor]) -> None:
+def write_safetensors(stream, state: dict[str, torch.Tensor], cancel=None) -> None:
     """Write a state_dict as safetensors. Keys that name the same tensor (tied layers)
     are stored once and listed as aliases, so loading gives them back under every key;
-    the key order is kept too (safetensors sorts its own)."""
+    the key order is kept too (safetensors sorts its own). ``cancel`` (a
+    `threading.Event`) is checked between tensors."""
     tensors, aliases = _deduplicated(state)
     metadata = {ORDER_KEY: json.dumps(list(state))}
     if aliases:
         metadata[ALIASES_KEY] = json.dumps(aliases)
     try:
-        safetensors_io.write(stream, tensors, metadata)
+        safetensors_io.write(stream, tensors, metadata, cancel)
     except safetensors_io.SafetensorsError as error:
         raise WeightsError(f"cannot write weights: {error}") from None
 

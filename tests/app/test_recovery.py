@@ -131,3 +131,27 @@ def test_a_caught_error_is_in_the_log_and_help_shows_it(qtbot, make_window):
     qtbot.addWidget(dialog)
     assert "something odd happened 42" in dialog.text.toPlainText()
     assert str(path).startswith(os.environ["TORCHCANVAS_LOG_DIR"])
+
+
+def test_a_cancelled_or_failed_save_leaves_the_old_file_and_the_document_unsaved(
+        qtbot, make_window, tmp_path, dialogs):
+    window = make_window("mlp")
+    path = tmp_path / "net.tcanvas"
+    assert window.save_to(path)
+    before = path.read_bytes()
+    window.workspace.execute(SetInput((3, 20)))
+    qtbot.waitUntil(lambda: window.workspace._live is not None
+                    and window.workspace.live.module is not None, timeout=10_000)
+    job = window.save_in_background(path)
+    job.cancel.set()
+    qtbot.waitUntil(lambda: job.finished, timeout=10_000)
+    if path.read_bytes() != before:  # the write finished before Cancel was seen
+        assert not window.isWindowModified()
+        return
+    assert window.isWindowModified()
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+    job = window.save_in_background(tmp_path / "no-such-folder" / "net.tcanvas")
+    qtbot.waitUntil(lambda: job.finished, timeout=10_000)
+    assert dialogs[-1][0] == "warning" and "cannot write" in dialogs[-1][1].lower()
+    assert window.isWindowModified()
