@@ -57,6 +57,9 @@ def main() -> int:
                                            QSettings.Format.IniFormat)))
     window.show()
     scene, workspace = window.scene, window.workspace
+    # The window keeps the last 1,000 steps; here every step is kept so that undoing
+    # all of them can be checked against the start.
+    workspace.history.limit = ACTIONS + 10
     rng = random.Random(1)
     start_document = document_to_dict(workspace.document)
 
@@ -118,6 +121,9 @@ def main() -> int:
             refused += 1
         if step % 10 == 0:
             settle()
+        if step % 500 == 499:
+            print(f"  {step + 1:,} actions, {len(list(workspace.document.walk()))} nodes, "
+                  f"{rss_mb():.0f} MB", flush=True)
     settle()
     elapsed = time.perf_counter() - started
     while workspace.history.can_undo:
