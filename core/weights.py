@@ -113,17 +113,37 @@ def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike[str]) -
         write_atomically(path, lambda stream: write_safetensors(stream, state))
 
 
-def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
-    """Read a state_dict from safetensors or a ``torch.save`` file (weights only)."""
+def _read_file(path: str | os.PathLike[str]) -> object:
+    """What a weights or tensor file holds: safetensors as named tensors, a torch.save
+    file as whatever it holds — loaded with ``weights_only=True``, so nothing runs."""
     target = Path(path)
     try:
         with open(target, "rb") as stream:
             head = stream.read(8)
     except OSError as error:
         raise WeightsError(f"cannot read {target.name}: {error.strerror or error}") from None
-    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
-        return _load_pickled(target)
-    return read_safetensors_bytes(_read_all(target))
+    if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):
+        return read_safetensors_bytes(_read_all(target))
+    try:
+        return torch.load(target, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise WeightsError(
+            f"{target.name} holds objects other than tensors and was refused; "
+            f"nothing in it was run ({first})"
+        ) from None
+    except (RuntimeError, ValueError, EOFError, OSError) as error:
+        raise WeightsError(f"{target.name} is not a readable torch file: {error}") from None
+
+
+def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """Read a state_dict from safetensors or a ``torch.save`` file (weights only)."""
+    loaded = _read_file(path)
+    if not isinstance(loaded, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
+    ):
+        raise WeightsError(f"{Path(path).name} does not hold a state_dict (names → tensors)")
+    return dict(loaded)
 
 
 def _read_all(path: Path) -> torch.Tensor:
@@ -135,24 +155,6 @@ def _read_all(path: Path) -> torch.Tensor:
         with open(path, "rb") as stream:
             stream.readinto(memoryview(buffer.numpy()))
     return buffer
-
-
-def _load_pickled(path: Path) -> dict[str, torch.Tensor]:
-    try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise WeightsError(
-            f"{path.name} holds objects other than tensors and was refused; "
-            f"nothing in it was run ({first})"
-        ) from None
-    except (RuntimeError, ValueError, EOFError, OSError) as error:
-        raise WeightsError(f"{path.name} is not a readable torch file: {error}") from None
-    if not isinstance(loaded, dict) or not all(
-        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
-    ):
-        raise WeightsError(f"{path.name} does not hold a state_dict (names → tensors)")
-    return dict(loaded)
 
 
 @dataclass
@@ -207,26 +209,11 @@ def savable_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 def load_tensor_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """A file holding a tensor, a list of tensors or a dict of tensors (the chapter's
     x-file, x-files and mydict), as named tensors; nothing else is unpickled."""
-    target = Path(path)
-    try:
-        with open(target, "rb") as stream:
-            head = stream.read(8)
-    except OSError as error:
-        raise WeightsError(f"cannot read {target.name}: {error.strerror or error}") from None
-    if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):
-        return read_safetensors_bytes(_read_all(target))
-    try:
-        loaded = torch.load(target, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise WeightsError(f"{target.name} holds objects other than tensors and was refused;"
-                           f" nothing in it was run ({first})") from None
-    except (RuntimeError, ValueError, EOFError, OSError) as error:
-        raise WeightsError(f"{target.name} is not a readable torch file: {error}") from None
+    loaded = _read_file(path)
     if isinstance(loaded, torch.Tensor):
         return {"tensor": loaded}
     if isinstance(loaded, (list, tuple)) and all(isinstance(t, torch.Tensor) for t in loaded):
         return {str(i): t for i, t in enumerate(loaded)}
     if isinstance(loaded, dict) and all(isinstance(t, torch.Tensor) for t in loaded.values()):
         return {str(k): t for k, t in loaded.items()}
-    raise WeightsError(f"{target.name} holds a {type(loaded).__name__}, not tensors")
+    raise WeightsError(f"{Path(path).name} holds a {type(loaded).__name__}, not tensors")
