@@ -51,6 +51,8 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
     "up": ("&View", "&Up One Level", ["Alt+Up"], "Back to the graph around this block"),
     "backward": ("&Model", "&Backward Once", ["Ctrl+B"],
                  "Run the model on a sample input, sum the output and backpropagate"),
+    "backward_file": ("&Model", "Backward Once &From a Tensor File…", [],
+                      "Use a tensor from a file as the sample input, then backpropagate"),
     "clear_gradients": ("&Model", "&Clear Gradients", ["Ctrl+Shift+B"],
                         "Set every gradient back to None"),
     "step_through": ("&Model", "&Step Through Forward", ["F10"],

@@ -140,15 +140,35 @@ class Inspection(QObject):
         self.say(f"{command.text}: {len(command.refs)} tensor"
                  f"{'s' if len(command.refs) != 1 else ''}")
 
-    def backward_once(self) -> None:
+    def backward_once(self, sample=None) -> None:
+        """Run a sample (random, or a tensor from a file) forward and backpropagate."""
         from core.tensors import backward_once
 
+        live = self.workspace.live
         try:
-            total = backward_once(self.workspace.live, self.workspace.document)
+            if sample is not None:
+                sample = sample.to(live.device)
+            total = backward_once(live, self.workspace.document, sample)
         except TorchCanvasError as error:
             self.say(f"Backward once: {error}")
             return
         self.say(f"Backward once: the output summed to {total:.6g}; gradients are present")
+
+    def backward_from_file(self, path) -> None:
+        from core.weights import load_tensor_file
+
+        try:
+            tensors = load_tensor_file(path)
+        except TorchCanvasError as error:
+            self.say(f"Backward once: {error}")
+            return
+        name, tensor = next(iter(tensors.items()))
+        wanted = tuple(self.workspace.document.input.shape)
+        if tuple(tensor.shape) != wanted:
+            self.say(f"Backward once: {path.name}'s {name} has shape {tuple(tensor.shape)}, "
+                     f"the network takes {wanted}")
+            return
+        self.backward_once(tensor)
 
     def clear_gradients(self) -> None:
         from core.tensors import clear_gradients

@@ -548,6 +548,15 @@ class MainWindow(QMainWindow):
         if self.inspection is not None:
             self.inspection.backward_once()
 
+    def do_backward_file(self) -> None:
+        if self.inspection is None:
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Sample Input", "",
+                                              "Tensor files (*.pt *.pth *.safetensors);;"
+                                              "All files (*)")
+        if name:
+            self.inspection.backward_from_file(Path(name))
+
     def do_step_through(self) -> None:
         if self.inspection is not None:
             self.teaching.run_steps()

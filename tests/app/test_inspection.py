@@ -138,3 +138,15 @@ def test_the_chapters_init_with_its_histogram_and_small_multiples(qtbot, make_wi
     settle(qtbot, window)
     assert len(window.histograms.multiples) >= 5
     window.grab().save(str(screenshots / "small-multiples.png"))
+
+
+def test_backward_from_a_tensor_file(qtbot, make_window, tmp_path):
+    window = make_window("parameter-access")
+    net = ready(qtbot, window)
+    torch.save(torch.ones(2, 4), tmp_path / "x.pt")
+    torch.save(torch.ones(3, 3), tmp_path / "wrong.pt")
+    window.inspection.backward_from_file(tmp_path / "wrong.pt")
+    assert "takes (2, 4)" in window.statusBar().currentMessage()
+    assert net[0].weight.grad is None
+    window.inspection.backward_from_file(tmp_path / "x.pt")
+    assert net[0].weight.grad is not None
