@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.view)
         self.setCentralWidget(central)
         self.palette = LayerPalette(self)
+        self.palette.setMinimumWidth(200)
         self.inspector = Inspector(self.workspace, self.scene.execute, self)
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
         inspector_dock = self._dock("Inspector", self.inspector,
