@@ -151,44 +151,46 @@ def test_garbage_files_give_typed_errors(tmp_path):
         read_project(tmp_path / "odd.tcanvas")
 
 
-SAVER = textwrap.dedent("""
-    import sys, torch
-    from core.files import save_document
-    from core.templates import load_template
-    path = sys.argv[1]
-    documents = []
-    for title in ("A", "B"):
+def _versions():
+    documents, weights = [], []
+    for title, value in (("A", 1.0), ("B", 2.0)):
         document = load_template("mlp")
         document.title = title
         documents.append(document)
-    weights = [{"hidden.weight": torch.full((256, 20), float(v)),
-                "hidden.bias": torch.full((256,), float(v)),
-                "out.weight": torch.full((10, 256), float(v)),
-                "out.bias": torch.full((10,), float(v))} for v in (1, 2)]
-    print("ready", flush=True)
+        weights.append({"hidden.weight": torch.full((256, 20), value),
+                        "hidden.bias": torch.full((256,), value),
+                        "out.weight": torch.full((10, 256), value),
+                        "out.bias": torch.full((10,), value)})
+    return documents, weights
+
+
+def _save_forever(path, ready) -> None:
+    documents, weights = _versions()
+    ready.set()
     turn = 0
     while True:
         save_document(documents[turn % 2], path, weights=weights[turn % 2])
         turn += 1
-""")
 
 
 def test_a_save_killed_at_any_moment_leaves_a_loadable_file(tmp_path):
+    import multiprocessing
+
     path = tmp_path / "net.tcanvas"
-    document = load_template("mlp")
-    document.title = "A"
-    save_document(document, path, weights={"hidden.weight": torch.full((256, 20), 1.0),
-                                            "hidden.bias": torch.full((256,), 1.0),
-                                            "out.weight": torch.full((10, 256), 1.0),
-                                            "out.bias": torch.full((10,), 1.0)})
+    documents, weights = _versions()
+    save_document(documents[0], path, weights=weights[0])
+    # A fork server with torch already imported makes each of the 50 savers start fast.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["torch", "core.files", "core.templates"])
     rng = random.Random(4)
-    for _ in range(12):
-        child = subprocess.Popen([sys.executable, "-c", SAVER, str(path)],
-                                 stdout=subprocess.PIPE, text=True)
-        assert child.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.0, 0.15))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
+    for _ in range(50):
+        ready = context.Event()
+        saver = context.Process(target=_save_forever, args=(path, ready), daemon=True)
+        saver.start()
+        assert ready.wait(60)
+        time.sleep(rng.uniform(0.0, 0.08))
+        os.kill(saver.pid, signal.SIGKILL)
+        saver.join()
         project = read_project(path)
         value = {"A": 1.0, "B": 2.0}[project.document.title]
         assert all(torch.all(t == value) for t in project.weights.values())
