@@ -55,6 +55,8 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
                       "Use a tensor from a file as the sample input, then backpropagate"),
     "clear_gradients": ("&Model", "&Clear Gradients", ["Ctrl+Shift+B"],
                         "Set every gradient back to None"),
+    "new_layer": ("&Model", "&New Layer of Your Own…", [],
+                  "Write an nn.Module subclass and add it to the palette"),
     "step_through": ("&Model", "&Step Through Forward", ["F10"],
                      "Run a sample through the network one node at a time"),
     "clone_verify": ("&Model", "Clone and &Verify", [],

@@ -36,6 +36,8 @@ from widgets.inspector import Inspector
 from widgets.node_look import count_text
 from widgets.palette import LayerPalette
 
+READ_ONLY = ("This project's layer code is not trusted, so it is open read-only and its "
+             "code has not run; reopen it and trust it to edit")
 PROJECT_FILTER = "TorchCanvas projects (*.tcanvas);;Graph only (*.json)"
 OPEN_FILTER = "TorchCanvas files (*.tcanvas *.json);;All files (*)"
 TOOLBAR = ["new", "open", "save", None, "undo", "redo", None, "group", "ungroup", "share",
@@ -242,7 +244,8 @@ class MainWindow(QMainWindow):
         self.totals.setText(f"⚠ shapes could not be checked: {error}")
 
     def _update_title(self) -> None:
-        self.setWindowTitle(f"{self.workspace.display_name}[*] — TorchCanvas")
+        suffix = " (read-only)" if self.workspace.read_only else ""
+        self.setWindowTitle(f"{self.workspace.display_name}{suffix}[*] — TorchCanvas")
         self.setWindowModified(self.workspace.modified)
         history = self.workspace.history
         self.actions["undo"].setEnabled(history.can_undo)
@@ -275,6 +278,12 @@ class MainWindow(QMainWindow):
         except (TorchCanvasError, OSError) as error:
             QMessageBox.warning(self, "Cannot open", f"{path.name}: {error}")
             return False
+        if not self._trust_layer_code(project.document, path):
+            notes = self.workspace.replace(project.document, path, None)
+            self.workspace.read_only = True
+            self._update_title()
+            self.statusBar().showMessage(READ_ONLY, 15000)
+            return True
         notes = self.workspace.replace(project.document, path, project.weights)
         self.settings.add_recent(path)
         self._update_recent_menu()
@@ -290,6 +299,38 @@ class MainWindow(QMainWindow):
         weights = savable_state(module) if module is not None and \
             path.suffix.lower() != ".json" else None
         return self.workspace.document, weights
+
+    def _trust_layer_code(self, document: Document, path: Path) -> bool:
+        """A project that carries layer code runs it only if the person trusts it; the
+        prompt shows the code. Returns True when nothing untrusted is left."""
+        from core.custom import CustomLayerError, register
+        from core.validate import untrusted_layers
+
+        untrusted = untrusted_layers(document)
+        if not untrusted:
+            return True
+        code = "\n\n".join(document.custom_layers[name] for name in untrusted)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Run the code in this project?",
+                          f"{path.name} carries Python code for {', '.join(untrusted)}. "
+                          "Code runs with your rights: trust it only if you trust where the "
+                          "file came from. Without trust the project opens read-only and "
+                          "the code does not run.", parent=self)
+        box.setDetailedText(code)
+        trust = box.addButton("Trust and run", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Open read-only", QMessageBox.ButtonRole.RejectRole)
+        if self._ask(box) is not trust:
+            return False
+        try:
+            for name in untrusted:
+                self.palette.add_layer(register(document.custom_layers[name]))
+        except CustomLayerError as error:
+            QMessageBox.warning(self, "Layer code", f"{path.name}: {error}")
+            return False
+        return True
+
+    def _ask(self, box: QMessageBox):
+        box.exec()
+        return box.clickedButton()
 
     def save_to(self, path: Path) -> bool:
         """Save the design, and in a .tcanvas project the weights too, and wait."""
@@ -557,6 +598,31 @@ class MainWindow(QMainWindow):
                                               "All files (*)")
         if name:
             self.inspection.backward_from_file(Path(name))
+
+    def do_new_layer(self):
+        """Write a layer of your own, check it and add it to the palette."""
+        from widgets.layer_editor import LayerEditor
+
+        if self.workspace.read_only:
+            self.statusBar().showMessage(READ_ONLY, 8000)
+            return None
+        editor = LayerEditor(self)
+        editor.layer_added.connect(self.add_users_layer)
+        editor.open()
+        return editor
+
+    def add_users_layer(self, name: str, source: str) -> None:
+        from core.custom import CustomLayerError, register
+        from core.edit import AddLayerCode
+
+        try:
+            spec = register(source)
+        except CustomLayerError as error:
+            QMessageBox.warning(self, "Your layer", str(error))
+            return
+        self.palette.add_layer(spec)
+        self.scene.execute(AddLayerCode(name, source))
+        self.statusBar().showMessage(f"{name} is in the palette under My layers", 8000)
 
     def do_step_through(self) -> None:
         if self.inspection is not None:

@@ -54,7 +54,13 @@ class LayerSpec:
 
     @property
     def is_custom(self) -> bool:
+        """One of the chapter's layers (its source comes from core.layers)."""
         return self.factory_path.startswith("layers.")
+
+    @property
+    def is_users(self) -> bool:
+        """A layer the person wrote (its source is in the document)."""
+        return self.factory_path.startswith("custom.")
 
     @property
     def is_merge(self) -> bool:
@@ -106,9 +112,10 @@ def _key_args_text(items: tuple[tuple[str, Any], ...]) -> str:
     return ", ".join(f"{name}={value}" for name, value in items)
 
 
-@functools.cache
 def _resolve(path: str) -> Callable[..., nn.Module]:
     package, _, name = path.partition(".")
+    if package == "custom":
+        return CUSTOM_CLASSES[name]  # type: ignore[return-value]
     module = importlib.import_module({"nn": "torch.nn", "layers": "core.layers"}[package])
     return getattr(module, name)
 
@@ -120,7 +127,7 @@ def _torch_refusal(layer_type: str, items: tuple[tuple[str, Any], ...]) -> str:
 
     try:
         with torch.device("meta"):
-            CATALOG[layer_type].factory(**dict(items))
+            spec_for(layer_type).factory(**dict(items))
     except Exception as error:  # torch's own refusal, reported as the reason
         return str(error) or type(error).__name__
     return ""
@@ -371,8 +378,18 @@ CATALOG: dict[str, LayerSpec] = {spec.type: spec for spec in _entries()}
 CATEGORIES: tuple[str, ...] = tuple(dict.fromkeys(spec.category for spec in CATALOG.values()))
 
 
+# Layers a person wrote (see core.custom): filled only when they ask for their code to run.
+CUSTOM_SPECS: dict[str, LayerSpec] = {}
+CUSTOM_CLASSES: dict[str, type] = {}
+CUSTOM_SOURCES: dict[str, str] = {}
+
+
 def spec_for(layer_type: str) -> LayerSpec:
     try:
         return CATALOG[layer_type]
+    except KeyError:
+        pass
+    try:
+        return CUSTOM_SPECS[layer_type]
     except KeyError:
         raise UnknownLayerError(f"unknown layer type {layer_type!r}") from None

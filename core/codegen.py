@@ -121,10 +121,14 @@ class _Writer:
         if "OrderedDict(" in root or any("OrderedDict(" in c for c in self.classes):
             lines.append("from collections import OrderedDict")
             lines.append("")
-        lines += ["import json", "import sys", "", "import torch", "from torch import nn", "",
-                  ""]
+        lines += ["import json", "import sys", "", "import torch", "from torch import nn"]
+        if self._users_layers():
+            lines.append("from torch.nn import functional as F")  # as the layer editor has
+        lines += ["", ""]
         for layer_class in self._custom_classes():
             lines += [inspect.getsource(layer_class).rstrip(), "", ""]
+        for source in self._users_layers():
+            lines += [source.strip("\n"), "", ""]
         for text in self.classes:
             lines += [text, "", ""]
         shape = tuple(self.document.input.shape)
@@ -153,10 +157,16 @@ class _Writer:
     def _custom_classes(self) -> list[type]:
         seen: dict[str, type] = {}
         for _, node in self.document.walk():
-            if node.type != "Block" and spec_for(node.type).is_custom:
+            if node.type != "Block" and node.type not in self.document.custom_layers \
+                    and spec_for(node.type).is_custom:
                 factory = spec_for(node.type).factory
                 seen.setdefault(factory.__name__, factory)  # type: ignore[arg-type]
         return list(seen.values())
+
+    def _users_layers(self) -> list[str]:
+        """The code of the layers the person wrote that this network uses."""
+        used = {node.type for _, node in self.document.walk()}
+        return [source for name, source in self.document.custom_layers.items() if name in used]
 
     def expression(self, plan: ModulePlan, depth: int) -> str:
         """The expression that constructs ``plan``'s module."""

@@ -59,6 +59,10 @@ class Recorder:
         old = self.document.set_input(spec)
         self.inverses.append(lambda: self.document.set_input(old))
 
+    def set_custom_layer(self, name: str, source: str | None) -> None:
+        old = self.document.set_custom_layer(name, source)
+        self.inverses.append(lambda: self.document.set_custom_layer(name, old))
+
     def undo_all(self) -> None:
         while self.inverses:
             self.inverses.pop()()
@@ -466,3 +470,16 @@ def _free_name(name: str, taken: set[str]) -> str:
     while f"{name}_{number}" in taken:
         number += 1
     return f"{name}_{number}"
+
+
+class AddLayerCode(Command):
+    """Carry the code of a layer the person wrote in the document (it is saved with the
+    project and copied into exported Python)."""
+
+    def __init__(self, name: str, source: str) -> None:
+        super().__init__()
+        self.name, self.source = name, source
+        self.text = f"Add layer {name}"
+
+    def _do(self, r: Recorder) -> None:
+        r.set_custom_layer(self.name, self.source)

@@ -61,6 +61,7 @@ def document_to_dict(document: Document) -> dict[str, Any]:
         "device": document.device,
         "graph": _graph_to_dict(document.root),
         "view": {"positions": {k: list(v) for k, v in document.positions.items()}},
+        **({"custom_layers": dict(document.custom_layers)} if document.custom_layers else {}),
     }
 
 
@@ -78,8 +79,13 @@ def _node_to_dict(node: Node) -> dict[str, Any]:
     if node.name:
         data["name"] = node.name
     if node.type != BLOCK:
-        spec = spec_for(node.type)
-        data["args"] = {a.name: a.to_json(node.args.get(a.name, a.default)) for a in spec.args}
+        try:
+            spec = spec_for(node.type)
+            data["args"] = {a.name: a.to_json(node.args.get(a.name, a.default))
+                            for a in spec.args}
+        except DocumentError:  # a layer whose code is not trusted: keep what the file said
+            data["args"] = {k: list(v) if isinstance(v, tuple) else v
+                            for k, v in node.args.items()}
     if node.shares:
         data["shares"] = node.shares
     if node.graph is not None:
@@ -91,13 +97,14 @@ def document_from_dict(data: Any) -> Document:
     """Build a document from parsed JSON; raises a `DocumentError` subclass if invalid."""
     reader = _Reader()
     document = reader.document(data)
-    check_document(document)
+    check_document(document, untrusted_ok=True)
     return document
 
 
 class _Reader:
     def __init__(self) -> None:
         self.ids: set[str] = set()
+        self.custom: dict[str, str] = {}
 
     def document(self, data: Any) -> Document:
         obj = _object(data, "the file")
@@ -131,6 +138,12 @@ class _Reader:
         seed = obj.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 63:
             raise InvalidFormatError("must be a non-negative integer", "seed")
+        custom = _object(obj.get("custom_layers", {}), "custom_layers")
+        for name, source in custom.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise InvalidFormatError(f"{name!r} is not a layer name", "custom_layers")
+            _string(source, f"custom_layers.{name}")
+        self.custom = custom
         root = self.graph(obj.get("graph"), "graph", depth=0)
         document = Document(
             root=root,
@@ -140,6 +153,7 @@ class _Reader:
             seed=seed,
             device=_string(obj.get("device", "cpu"), "device"),
             positions={k: v for k, v in positions.items() if k in self.ids},
+            custom_layers=dict(custom),
         )
         return document
 
@@ -183,6 +197,9 @@ class _Reader:
         try:
             spec = spec_for(layer_type)
         except DocumentError as error:
+            if layer_type in self.custom:  # its code has not run: keep the args as written
+                args = _object(obj.get("args", {}), f"{where}.args")
+                return Node(node_id, layer_type, dict(args), name, shares)
             raise type(error)(str(error), f"{where}.type") from None
         args = _object(obj.get("args", {}), f"{where}.args")
         try:
@@ -244,8 +261,9 @@ def save_document(document: Document, path: str | os.PathLike[str],
                   weights: dict[str, torch.Tensor] | None = None, cancel=None) -> None:
     """Write ``document`` atomically: ``.json`` as graph.json alone, anything else as a
     ``.tcanvas`` project (with ``weights`` if given). A set ``cancel`` event stops the
-    write with `Cancelled`, and the file that was there stays as it was."""
-    check_document(document)
+    write with `Cancelled`, and the file that was there stays as it was. Layer code that
+    is not trusted is written back as the text it was."""
+    check_document(document, untrusted_ok=True)
     text = document_to_json(document).encode()
     if Path(path).suffix.lower() == ".json":
         if weights is not None:

@@ -109,6 +109,7 @@ class Document:
     seed: int = 0
     device: str = "cpu"
     positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    custom_layers: dict[str, str] = field(default_factory=dict)
     events: DocumentEvents = field(
         default_factory=DocumentEvents, compare=False, repr=False
     )
@@ -292,6 +293,16 @@ class Document:
         self.events.device_changed.emit()
         return old
 
+    def set_custom_layer(self, name: str, source: str | None) -> str | None:
+        """Carry (or drop, with ``None``) the code of a layer the person wrote."""
+        old = self.custom_layers.get(name)
+        if source is None:
+            self.custom_layers.pop(name, None)
+        else:
+            self.custom_layers[name] = source
+        self.events.structure_changed.emit()
+        return old
+
     def set_input(self, spec: InputSpec) -> InputSpec:
         old, self.input = self.input, InputSpec(tuple(spec.shape), spec.dtype)
         self.events.input_changed.emit()
@@ -307,7 +318,8 @@ class Document:
         """
         return Document(root=_copy_graph(self.root), input=self.input, title=self.title,
                         description=self.description, seed=self.seed, device=self.device,
-                        positions=dict(self.positions))
+                        positions=dict(self.positions),
+                        custom_layers=dict(self.custom_layers))
 
     def clone(self) -> Document:
         """A deep copy with fresh, unconnected events."""
@@ -319,6 +331,7 @@ class Document:
             seed=self.seed,
             device=self.device,
             positions=dict(self.positions),
+            custom_layers=dict(self.custom_layers),
         )
 
 

@@ -13,6 +13,7 @@ from core.errors import (
     InvalidFormatError,
     PortError,
     SharingError,
+    UnknownLayerError,
 )
 from core.graph import BLOCK, CONTAINERS, INPUT, OUTPUT, ROOT, Document, Edge, Graph, Node
 
@@ -106,14 +107,33 @@ def input_range(node: Node) -> tuple[int, int | None]:
     return spec_for(node.type).inputs
 
 
-def check_document(document: Document) -> None:
-    """Raise the first problem that would stop ``document`` from building."""
+def check_document(document: Document, untrusted_ok: bool = False) -> None:
+    """Raise the first problem that would stop ``document`` from building.
+
+    A layer whose code the document carries but nobody has trusted yet cannot build;
+    ``untrusted_ok`` lets such a document through (to open it read-only).
+    """
     owners = {n.id: n for _, n in document.walk() if n.shares is None}
-    _check_graph(document, ROOT, document.root, owners, depth=0)
+    untrusted = set(untrusted_layers(document))
+    if untrusted and not untrusted_ok:
+        raise UnknownLayerError(f"the code of {', '.join(sorted(untrusted))} has not been "
+                                "trusted, so it has not run")
+    _check_graph(document, ROOT, document.root, owners, depth=0,
+                 untrusted=untrusted if untrusted_ok else set())
+
+
+def untrusted_layers(document: Document) -> list[str]:
+    """Layers whose code the document carries but that has not run in this session (a
+    layer registered from other code counts as not run)."""
+    from core.catalog import CUSTOM_SOURCES
+
+    return [t for t, source in document.custom_layers.items()
+            if CUSTOM_SOURCES.get(t) != source]
 
 
 def _check_graph(
-    document: Document, graph_id: str, graph: Graph, owners: dict[str, Node], depth: int
+    document: Document, graph_id: str, graph: Graph, owners: dict[str, Node], depth: int,
+    untrusted: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     where = describe_graph(document, graph_id)
     if depth > MAX_DEPTH:
@@ -126,8 +146,11 @@ def _check_graph(
         raise InvalidFormatError(f"class name {graph.class_name!r} is not an identifier", where)
     _check_names(graph.nodes, where)
     for node in graph.nodes:
-        _check_node(document, node, owners, where, depth)
-    check_edges(graph, where)
+        if node.type in untrusted:
+            continue
+        _check_node(document, node, owners, where, depth, untrusted)
+    if not untrusted:
+        check_edges(graph, where)
     topological_order(graph, where)
 
 
@@ -146,7 +169,8 @@ def _check_names(nodes: Iterable[Node], where: str) -> None:
 
 
 def _check_node(
-    document: Document, node: Node, owners: dict[str, Node], where: str, depth: int
+    document: Document, node: Node, owners: dict[str, Node], where: str, depth: int,
+    untrusted: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     here = f"{where} › {describe_node(node)}"
     if node.type == BLOCK:
@@ -154,7 +178,7 @@ def _check_node(
             raise InvalidFormatError("a block needs a graph", here)
         if node.shares is not None:
             raise SharingError("blocks cannot be shared; share the layers inside", here)
-        _check_graph(document, node.id, node.graph, owners, depth + 1)
+        _check_graph(document, node.id, node.graph, owners, depth + 1, untrusted)
         return
     if node.graph is not None:
         raise InvalidFormatError("only blocks own a graph", here)

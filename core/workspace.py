@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.edit import Command
+from core.errors import EditError
 from core.events import Event
 from core.graph import Document
 from core.history import History
@@ -31,6 +32,7 @@ class Workspace:
         self.path = path
         self._live: LiveModel | None = None
         self._device = self.document.device
+        self.read_only = False
         self.history = History(self.document)
         self.history.changed.connect(self.state_changed.emit)
         fill_missing_positions(self.document)
@@ -55,6 +57,7 @@ class Workspace:
         self.history.changed.disconnect(self.state_changed.emit)
         self.document = document
         self.path = path
+        self.read_only = False
         self._live = None
         self._device = document.device
         self.history = History(document)
@@ -78,7 +81,9 @@ class Workspace:
 
     def execute(self, command: Command) -> Command:
         """Apply ``command`` as one undo step; raises `EditError` and changes nothing if
-        it cannot be made."""
+        it cannot be made (or if the document is open read-only)."""
+        if self.read_only:
+            raise EditError("this project is open read-only: its layer code is not trusted")
         return self.history.push(command)
 
     def undo(self) -> None:

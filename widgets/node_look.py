@@ -9,7 +9,7 @@ from core.errors import TorchCanvasError
 from core.graph import Document
 from core.plan import plan_document
 from core.report import NodeShape, format_shape
-from core.validate import input_range
+from core.validate import input_range, untrusted_layers
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class LookContext:
         """``light`` skips what needs the whole document (names from the plan, twins),
         for drawing one new node at once; the next full refresh fills them in."""
         self.document = document
+        self.untrusted = set(untrusted_layers(document)) if document.custom_layers else set()
         self.owners: set[str | None] = set()
         self.incoming: dict[str, dict[str, int]] = {}
         self.labels: dict[str, str] = {}
@@ -79,6 +80,12 @@ class LookContext:
             detail = f"block of {count} node{'s' if count != 1 else ''}"
             category, inputs = "Block", 1
             help_text = "a nested module: click ▸ to expand it, double-click to open it"
+        elif node.type in self.untrusted:
+            title = f"{name} · {node.type}" if name else node.type
+            return NodeLook(title, "its code is not trusted, so it was not run", "",
+                            "", "My layers", "This layer's code has not been trusted; the "
+                            "project is open read-only", tooltip="Layer code from the file, "
+                            "not run: reopen the project and trust it to use this layer")
         else:
             spec = spec_for(node.type)
             title = f"{name} · {node.type}" if name else node.type
@@ -110,3 +117,4 @@ class LookContext:
                 self.labels.get(t, t) for t in others)
         return NodeLook(title, detail, shape_text, parameters, category, error, waiting,
                         shared, twin_of, inputs, node.graph is not None, tooltip)
+

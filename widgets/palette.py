@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.catalog import CATALOG, CATEGORIES
+from core.catalog import CATALOG, CATEGORIES, spec_for
 from widgets import style
 
 LAYER_MIME_TYPE = "application/x-torchcanvas-layer"
@@ -44,8 +44,8 @@ class _EntryDelegate(QStyledItemDelegate):
         if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(option.rect, option.palette.highlight())
         rect: QRect = option.rect.adjusted(8, 3, -4, -3)
-        painter.setPen(style.category_color(CATALOG[layer_type].category))
-        painter.setBrush(style.category_color(CATALOG[layer_type].category))
+        painter.setPen(style.category_color(spec_for(layer_type).category))
+        painter.setBrush(style.category_color(spec_for(layer_type).category))
         painter.drawRoundedRect(rect.left() - 6, rect.top() + 3, 3, rect.height() - 6, 1, 1)
         painter.setFont(style.font(9.5, bold=True))
         painter.setPen(option.palette.color(option.palette.ColorRole.Text))
@@ -116,8 +116,27 @@ class LayerPalette(QWidget):
         self.tree.itemActivated.connect(self._activated)
         self.filter.returnPressed.connect(self._activate_first_visible)
 
+    def add_layer(self, spec) -> None:
+        """A layer added while the program runs (one the person wrote)."""
+        if spec.category not in self.categories:
+            group = QTreeWidgetItem(self.tree, [spec.category])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            group.setFont(0, style.font(9, bold=True))
+            self.categories[spec.category] = group
+        group = self.categories[spec.category]
+        for index in range(group.childCount()):
+            if group.child(index).data(0, TYPE_ROLE) == spec.type:
+                group.child(index).setData(0, HELP_ROLE, spec.help)
+                return
+        item = QTreeWidgetItem(group, [spec.type])
+        item.setData(0, TYPE_ROLE, spec.type)
+        item.setData(0, HELP_ROLE, spec.help)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                      | Qt.ItemFlag.ItemIsDragEnabled)
+        group.setExpanded(True)
+
     def entry(self, layer_type: str) -> QTreeWidgetItem:
-        category = self.categories[CATALOG[layer_type].category]
+        category = self.categories[spec_for(layer_type).category]
         for index in range(category.childCount()):
             if category.child(index).data(0, TYPE_ROLE) == layer_type:
                 return category.child(index)
