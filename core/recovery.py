@@ -13,13 +13,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from core.atomic import write_atomically
 from core.errors import TorchCanvasError
-from core.files import Project, read_project, save_document
 from core.graph import Document
+
+if TYPE_CHECKING:  # the store is made at start-up, before torch has loaded
+    import torch
+
+    from core.files import Project
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Recovered:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.saved_at))
 
     def load(self) -> Project:
+        from core.files import read_project
+
         return read_project(self.project_file)
 
 
@@ -50,6 +55,8 @@ class RecoveryStore:
               original: Path | None) -> None:
         """Write one document's recovery copy (atomically: a kill mid-way leaves the
         previous copy)."""
+        from core.files import save_document
+
         self.folder.mkdir(parents=True, exist_ok=True)
         save_document(document, self.folder / f"{key}.tcanvas", weights=weights)
         meta = json.dumps({"original": str(original) if original else None,

@@ -99,3 +99,16 @@ def test_start_up_shows_the_window_first_and_then_the_chapter_mlp(qtbot, tmp_pat
     wait_for_shapes(qtbot, window)
     assert window.workspace.document.root.class_name == "MLP"
     assert not window.isWindowModified()
+
+
+def test_the_window_needs_no_torch_to_paint():
+    """Start-up paints before torch loads: nothing the window imports may need it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, app.main, app.main_window, widgets.palette, widgets.inspector; "
+            "print('torch' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env={**__import__("os").environ,
+                                          "QT_QPA_PLATFORM": "offscreen"})
+    assert run.stdout.strip() == "False", run.stderr
