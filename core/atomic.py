@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -42,9 +43,23 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], N
         if isinstance(error, OSError):
             raise SaveError(f"cannot save {target.name}: {error.strerror or error}") from None
         raise
+    _remove_stale_temporaries(folder, target.name)
     with contextlib.suppress(OSError):
         directory = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+STALE_AFTER_SECONDS = 120
+
+
+def _remove_stale_temporaries(folder: Path, name: str) -> None:
+    """Temporary files a killed writer left beside ``name`` (a write in progress is
+    never that old)."""
+    now = time.time()
+    for leftover in folder.glob(f".{name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - leftover.stat().st_mtime > STALE_AFTER_SECONDS:
+                leftover.unlink()
