@@ -271,26 +271,47 @@ class MainWindow(QMainWindow):
     # File actions -------------------------------------------------------------------
 
     def open_path(self, path: Path) -> bool:
+        """Open a project or graph.json and wait; False (with a message) if it cannot."""
         from core.files import read_project
 
         try:
             project = read_project(path)
         except (TorchCanvasError, OSError) as error:
-            QMessageBox.warning(self, "Cannot open", f"{path.name}: {error}")
+            self._open_failed(path, error)
             return False
+        self._show_project(path, project)
+        return True
+
+    def open_in_background(self, path: Path):
+        """Read the file on a worker (progress after a second, Cancel keeps what is open)."""
+        from core.files import read_project
+        from widgets.jobs import Job
+
+        return Job(self, f"Opening {path.name}…", lambda cancel: read_project(path),
+                   lambda project: self._show_project(path, project),
+                   lambda error: self._open_failed(path, error))
+
+    def _open_failed(self, path: Path, error: Exception) -> None:
+        from core.atomic import Cancelled
+
+        if isinstance(error, Cancelled):
+            self.statusBar().showMessage(f"Opening {path.name} was cancelled", 8000)
+            return
+        QMessageBox.warning(self, "Cannot open", f"{path.name}: {error}")
+
+    def _show_project(self, path: Path, project) -> None:
+        self.settings.add_recent(path)
+        self._update_recent_menu()
         if not self._trust_layer_code(project.document, path):
-            notes = self.workspace.replace(project.document, path, None)
+            self.workspace.replace(project.document, path, None)
             self.workspace.read_only = True
             self._update_title()
             self.statusBar().showMessage(READ_ONLY, 15000)
-            return True
+            return
         notes = self.workspace.replace(project.document, path, project.weights)
-        self.settings.add_recent(path)
-        self._update_recent_menu()
         if notes:
             QMessageBox.information(self, "Opened with changes", "\n\n".join(notes))
         self.statusBar().showMessage(f"Opened {path}", 5000)
-        return True
 
     def _save_parts(self, path: Path):
         from core.weights import savable_state
@@ -381,9 +402,14 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.settings.recent_files()))
 
     def _open_recent(self, path: Path) -> None:
-        if self.maybe_save() and not self.open_path(path):
+        if not self.maybe_save():
+            return
+        if not path.exists():
+            QMessageBox.warning(self, "Cannot open", f"{path} is no longer there")
             self.settings.remove_recent(path)
             self._update_recent_menu()
+            return
+        self.open_in_background(path)
 
     def maybe_save(self) -> bool:
         """True when it is fine to drop the document: saved, discarded, or unchanged."""
@@ -408,7 +434,7 @@ class MainWindow(QMainWindow):
             return
         name, _ = QFileDialog.getOpenFileName(self, "Open", "", OPEN_FILTER)
         if name:
-            self.open_path(Path(name))
+            self.open_in_background(Path(name))
 
     def do_save(self) -> None:
         path = self.workspace.path
@@ -665,7 +691,7 @@ class MainWindow(QMainWindow):
             path = Path(url.toLocalFile())
             if path.suffix.lower() in (".tcanvas", ".json"):
                 if self.maybe_save():
-                    self.open_path(path)
+                    self.open_in_background(path)
             elif path.suffix.lower() in (".safetensors", ".pt", ".pth", ".params"):
                 self.files.import_weights(path)
         event.acceptProposedAction()

@@ -112,7 +112,7 @@ def test_a_project_dropped_on_the_window_opens(qtbot, make_window, tmp_path):
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     QApplication.sendEvent(window, QDropEvent(QPointF(50, 50), *args))
-    assert window.workspace.path == path
+    qtbot.waitUntil(lambda: window.workspace.path == path, timeout=10_000)
     assert window.workspace.document.root.class_name == "NestMLP"
 
 
@@ -123,3 +123,19 @@ def test_the_canvas_exports_as_png_and_svg(qtbot, make_window, tmp_path):
     assert window.files.export_image(tmp_path / "net.svg")
     assert (tmp_path / "net.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (tmp_path / "net.svg").read_bytes()[:400]
+
+
+def test_opening_in_the_background_and_cancelling_it(qtbot, make_window, tmp_path):
+    window = make_window("nest-mlp")
+    ready(qtbot, window)
+    path = tmp_path / "nest.tcanvas"
+    assert window.save_to(path)
+    other = make_window("mlp")
+    job = other.open_in_background(path)
+    job.cancel.set()
+    qtbot.waitUntil(lambda: job.finished, timeout=10_000)
+    assert other.workspace.document.root.class_name == "MLP"
+    assert "cancelled" in other.statusBar().currentMessage()
+    job = other.open_in_background(path)
+    qtbot.waitUntil(lambda: job.finished, timeout=10_000)
+    assert other.workspace.document.root.class_name == "NestMLP"
