@@ -25,6 +25,12 @@ class ModelFiles:
     def say(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 10000)
 
+    def _ask(self, save: bool, title: str, default: str, filters: str) -> Path | None:
+        """A file the person picks (None when they cancel the dialog)."""
+        dialog = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
+        name, _ = dialog(self.window, title, default, filters)
+        return Path(name) if name else None
+
     def export_weights(self, path: Path | None = None) -> bool:
         from core.weights import savable_state, save_weights
 
@@ -32,12 +38,9 @@ class ModelFiles:
         if module is None:
             self.say("Export weights: there is no model yet")
             return False
+        path = path or self._ask(True, "Export Weights", "weights.safetensors", WEIGHT_FILTER)
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(self.window, "Export Weights",
-                                                  "weights.safetensors", WEIGHT_FILTER)
-            if not name:
-                return False
-            path = Path(name)
+            return False
         try:
             save_weights(savable_state(module), path)
         except (TorchCanvasError, OSError) as error:
@@ -55,12 +58,9 @@ class ModelFiles:
         if module is None:
             self.say("Import weights: there is no model yet")
             return False
+        path = path or self._ask(False, "Import Weights", "", WEIGHT_FILTER + ";;All files (*)")
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(self.window, "Import Weights", "",
-                                                  WEIGHT_FILTER + ";;All files (*)")
-            if not name:
-                return False
-            path = Path(name)
+            return False
         try:
             incoming = load_weights(path)
         except TorchCanvasError as error:
@@ -94,12 +94,9 @@ class ModelFiles:
         from core.weights import load_tensor_file
         from widgets.tensor_browser import TensorBrowser
 
+        path = path or self._ask(False, "Open Tensor File", "", TENSOR_FILTER)
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(self.window, "Open Tensor File", "",
-                                                  TENSOR_FILTER)
-            if not name:
-                return None
-            path = Path(name)
+            return None
         try:
             tensors = load_tensor_file(path)
         except TorchCanvasError as error:
@@ -121,12 +118,9 @@ class ModelFiles:
         if module is None:
             self.say("Export ONNX: there is no model yet")
             return False
+        path = path or self._ask(True, "Export ONNX", "model.onnx", "ONNX (*.onnx)")
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(self.window, "Export ONNX", "model.onnx",
-                                                  "ONNX (*.onnx)")
-            if not name:
-                return False
-            path = Path(name)
+            return False
         try:
             export_onnx(module, self.workspace.document, path)
         except TorchCanvasError as error:
