@@ -64,12 +64,6 @@ class Graph:
                 return index
         raise KeyError(node_id)
 
-    def inputs_of(self, node_id: str) -> list[Edge]:
-        """Edges into ``node_id`` sorted by port."""
-        return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.port)
-
-    def outputs_of(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.src == node_id]
 
 
 @dataclass

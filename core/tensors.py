@@ -5,7 +5,6 @@ commands, and one backward pass to make gradients appear."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
@@ -238,10 +237,6 @@ def clear_gradients(live: LiveModel) -> None:
     if live.module is not None:
         live.module.zero_grad(set_to_none=True)
         live.changed.emit()
-
-
-def describe(value: Any) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 class LoadWeights(TensorCommand):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pyqtgraph as pg
 import torch
 from PySide6.QtCore import Qt
@@ -181,7 +180,3 @@ class HistogramPanel(QWidget):
     def _failed(self, error: Exception) -> None:
         self.caption.setText(f"<span style='color:{style.ERROR.name()}'>"
                              f"histogram failed: {error}</span>")
-
-
-def counts_total(drawn: Drawn | None) -> int:
-    return int(np.sum(drawn.bins.counts)) if drawn and drawn.bins is not None else 0
