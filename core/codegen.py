@@ -11,11 +11,19 @@ import inspect
 import re
 from typing import Any
 
+from core import layers
 from core.catalog import spec_for
 from core.graph import INPUT, Document
 from core.plan import SEQUENTIAL_KIND, ModulePlan, plan_document, require_output
 
 INDENT = "    "
+# Read once, when this module is imported: inspect.getsource on a worker thread (the code
+# view regenerates there) was seen to stall the test suite.
+_LAYER_SOURCES = {
+    name: inspect.getsource(value).rstrip()
+    for name, value in vars(layers).items()
+    if isinstance(value, type) and value.__module__ == layers.__name__
+}
 MARK = "  #@node:"
 
 LOAD_WEIGHTS = '''def load_weights(model: nn.Module, path: str) -> nn.Module:
@@ -58,6 +66,10 @@ def _mark(text: str, node_id: str) -> str:
     """Tag the first line of ``text`` as belonging to ``node_id`` (removed later)."""
     first, newline, rest = text.partition("\n")
     return f"{first}{MARK}{node_id}{newline}{rest}"
+
+
+def _layer_source(layer_class: type) -> str:
+    return _LAYER_SOURCES[layer_class.__name__]
 
 
 def layer_expression(layer_type: str, args: dict[str, Any]) -> str:
@@ -126,7 +138,7 @@ class _Writer:
             lines.append("from torch.nn import functional as F")  # as the layer editor has
         lines += ["", ""]
         for layer_class in self._custom_classes():
-            lines += [inspect.getsource(layer_class).rstrip(), "", ""]
+            lines += [_layer_source(layer_class), "", ""]
         for source in self._users_layers():
             lines += [source.strip("\n"), "", ""]
         for text in self.classes:
