@@ -8,7 +8,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer
 
 from app.locations import autosave_seconds, recovery_folder
-from core.recovery import RecoveryStore
+from core.io.recovery import RecoveryStore
 from widgets.background import Background
 
 log = logging.getLogger("torchcanvas")
@@ -46,7 +46,7 @@ class Autosaver(QObject):
         weights = None
         live = workspace._live
         if live is not None and live.module is not None:
-            from core.weights import savable_state
+            from core.io.weights import savable_state
 
             weights = savable_state(live.module)
         key, store, original = self.key, self.store, workspace.path

@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.document.graph import Document
 from core.errors import TorchCanvasError
-from core.graph import Document
 
 USAGE = """torchcanvas                       open the main window
   torchcanvas FILE                  open FILE in the main window
@@ -34,8 +34,8 @@ def parse_shape(text: str) -> tuple[int, ...]:
 
 def open_document(name: str) -> Document:
     """A project, a graph.json, or the name of a shipped template (``mlp``)."""
-    from core.files import load_document
-    from core.templates import load_template
+    from core.catalog.templates import load_template
+    from core.io.files import load_document
 
     path = Path(name)
     if not path.exists():
@@ -47,7 +47,7 @@ def open_document(name: str) -> Document:
 
 
 def summary(args: argparse.Namespace) -> int:
-    from core.inspect import summary_dict, summary_text
+    from core.runtime.inspect import summary_dict, summary_text
 
     document = open_document(args.file)
     shape = parse_shape(args.input) if args.input else None
@@ -61,8 +61,8 @@ def summary(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """Python source, weights, ONNX and a picture of the canvas, as many as asked for."""
-    from core.atomic import write_atomically
-    from core.codegen import to_python
+    from core.io.atomic import write_atomically
+    from core.io.codegen import to_python
 
     if not (args.python or args.weights or args.onnx or args.png):
         raise CommandLineError("export: say what to write: --python OUT.py, --weights "
@@ -73,7 +73,7 @@ def export(args: argparse.Namespace) -> int:
         write_atomically(args.python, lambda stream: stream.write(source))
         print(f"wrote {args.python}")
     if args.weights or args.onnx:
-        from core.export import export_onnx, export_weights, ready_model
+        from core.io.export import export_onnx, export_weights, ready_model
 
         model = ready_model(document, weights)
         if args.weights:
@@ -90,7 +90,7 @@ def export(args: argparse.Namespace) -> int:
 
 def open_project(name: str):
     """The document and, for a project saved with them, its weights."""
-    from core.files import read_project
+    from core.io.files import read_project
 
     path = Path(name)
     if not path.exists():
@@ -106,7 +106,7 @@ def write_picture(document: Document, path: str) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from core.shapes import infer_shapes
+    from core.runtime.shapes import infer_shapes
     from core.workspace import Workspace
     from widgets.canvas_image import save_scene_image
     from widgets.canvas_scene import CanvasScene

@@ -7,7 +7,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 from core.errors import EditError, TorchCanvasError
-from core.report import ShapeReport
+from core.runtime.report import ShapeReport
 from core.workspace import Workspace
 from widgets.canvas_scene import CanvasScene
 from widgets.histogram_panel import HistogramPanel
@@ -52,7 +52,7 @@ class Inspection(QObject):
         self._refresh.start()
 
     def refresh(self) -> None:
-        from core.tensors import parameter_rows
+        from core.runtime.tensors import parameter_rows
 
         live = self.workspace.live
         rows = parameter_rows(live, self.workspace.document)
@@ -109,7 +109,7 @@ class Inspection(QObject):
             self._from_panel = False
 
     def edit_value(self, index: tuple[int, ...], value: float) -> None:
-        from core.tensors import SetTensorValue
+        from core.runtime.tensors import SetTensorValue
 
         if self.row is None:
             return
@@ -117,7 +117,7 @@ class Inspection(QObject):
 
     def apply_initializer(self, name: str, args: dict, selected_only: bool, target: str,
                           seed: int) -> None:
-        from core.init import ApplyInitializer
+        from core.runtime.init import ApplyInitializer
 
         nodes = self.scene.selected_node_ids() if selected_only else None
         if selected_only and not nodes:
@@ -142,7 +142,7 @@ class Inspection(QObject):
 
     def backward_once(self, sample=None) -> None:
         """Run a sample (random, or a tensor from a file) forward and backpropagate."""
-        from core.tensors import backward_once
+        from core.runtime.tensors import backward_once
 
         live = self.workspace.live
         try:
@@ -155,7 +155,7 @@ class Inspection(QObject):
         self.say(f"Backward once: the output summed to {total:.6g}; gradients are present")
 
     def backward_from_file(self, path) -> None:
-        from core.weights import load_tensor_file
+        from core.io.weights import load_tensor_file
 
         try:
             tensors = load_tensor_file(path)
@@ -171,7 +171,7 @@ class Inspection(QObject):
         self.backward_once(tensor)
 
     def clear_gradients(self) -> None:
-        from core.tensors import clear_gradients
+        from core.runtime.tensors import clear_gradients
 
         clear_gradients(self.workspace.live)
         self.say("Gradients cleared")

@@ -16,8 +16,8 @@ DEFAULT_TEMPLATE = "mlp"
 def _load_torch() -> None:
     import torch  # noqa: F401
 
-    import core.files
-    import core.shapes  # noqa: F401
+    import core.io.files
+    import core.runtime.shapes  # noqa: F401
 
 
 def start_gui(path: str | None = None):
@@ -49,8 +49,8 @@ def start_gui(path: str | None = None):
         if offer_recovery(window, window.autosaver.store):
             return
         if path is None or not window.open_path(Path(path)):
-            from core.devices import try_gpu
-            from core.templates import load_template
+            from core.catalog.templates import load_template
+            from core.runtime.devices import try_gpu
 
             document = load_template(DEFAULT_TEMPLATE)
             document.device = try_gpu()  # the chapter's rule; the person can change it

@@ -22,11 +22,20 @@ from app.actions import ACTIONS, make_actions
 from app.autosave import Autosaver
 from app.model_files import ModelFiles
 from app.settings import Settings
-from core.edit import Compound, Disconnect, Group, Move, RemoveNodes, Share, Ungroup, Unshare
+from core.document.edit import (
+    Compound,
+    Disconnect,
+    Group,
+    Move,
+    RemoveNodes,
+    Share,
+    Ungroup,
+    Unshare,
+)
+from core.document.graph import ROOT, Document
+from core.document.layout import layered_positions
 from core.errors import EditError, TorchCanvasError
-from core.graph import ROOT, Document
-from core.layout import layered_positions
-from core.report import ShapeReport, format_shape
+from core.runtime.report import ShapeReport, format_shape
 from core.workspace import Workspace
 from widgets.background import Background
 from widgets.breadcrumb import Breadcrumb
@@ -165,7 +174,7 @@ class MainWindow(QMainWindow):
 
     def move_to_device(self, name: str) -> bool:
         """Move the live model to ``name``; an absent device is refused with the reason."""
-        from core.devices import SetDevice
+        from core.runtime.devices import SetDevice
 
         try:
             self.workspace.execute(SetDevice(self.workspace.live, name))
@@ -218,7 +227,7 @@ class MainWindow(QMainWindow):
 
     def request_shapes(self) -> None:
         """Dry-run a snapshot of the document off the GUI thread; the newest wins."""
-        from core.shapes import infer_shapes
+        from core.runtime.shapes import infer_shapes
 
         snapshot = self.workspace.document.snapshot()
         self.shapes.submit(lambda: infer_shapes(snapshot))
@@ -272,7 +281,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: Path) -> bool:
         """Open a project or graph.json and wait; False (with a message) if it cannot."""
-        from core.files import read_project
+        from core.io.files import read_project
 
         try:
             project = read_project(path)
@@ -284,7 +293,7 @@ class MainWindow(QMainWindow):
 
     def open_in_background(self, path: Path):
         """Read the file on a worker (progress after a second, Cancel keeps what is open)."""
-        from core.files import read_project
+        from core.io.files import read_project
         from widgets.jobs import Job
 
         return Job(self, f"Opening {path.name}…", lambda cancel: read_project(path),
@@ -292,7 +301,7 @@ class MainWindow(QMainWindow):
                    lambda error: self._open_failed(path, error))
 
     def _open_failed(self, path: Path, error: Exception) -> None:
-        from core.atomic import Cancelled
+        from core.io.atomic import Cancelled
 
         if isinstance(error, Cancelled):
             self.statusBar().showMessage(f"Opening {path.name} was cancelled", 8000)
@@ -314,7 +323,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {path}", 5000)
 
     def _save_parts(self, path: Path):
-        from core.weights import savable_state
+        from core.io.weights import savable_state
 
         module = self.workspace._live.module if self.workspace._live is not None else None
         weights = savable_state(module) if module is not None and \
@@ -324,8 +333,8 @@ class MainWindow(QMainWindow):
     def _trust_layer_code(self, document: Document, path: Path) -> bool:
         """A project that carries layer code runs it only if the person trusts it; the
         prompt shows the code. Returns True when nothing untrusted is left."""
-        from core.custom import CustomLayerError, register
-        from core.validate import untrusted_layers
+        from core.catalog.custom import CustomLayerError, register
+        from core.document.validate import untrusted_layers
 
         untrusted = untrusted_layers(document)
         if not untrusted:
@@ -355,7 +364,7 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: Path) -> bool:
         """Save the design, and in a .tcanvas project the weights too, and wait."""
-        from core.files import save_document
+        from core.io.files import save_document
 
         document, weights = self._save_parts(path)
         try:
@@ -369,7 +378,7 @@ class MainWindow(QMainWindow):
     def save_in_background(self, path: Path):
         """Save on a worker with progress and Cancel; the document stays unsaved if the
         save fails or is cancelled, and the file that was there is untouched."""
-        from core.files import save_document
+        from core.io.files import save_document
         from widgets.jobs import Job
 
         document, weights = self._save_parts(path)
@@ -385,7 +394,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 5000)
 
     def _save_failed(self, path: Path, error: Exception) -> None:
-        from core.atomic import Cancelled
+        from core.io.atomic import Cancelled
 
         if isinstance(error, Cancelled):
             self.statusBar().showMessage(f"Saving {path.name} was cancelled; nothing "
@@ -425,7 +434,7 @@ class MainWindow(QMainWindow):
 
     def do_new(self) -> None:
         if self.maybe_save():
-            from core.devices import try_gpu
+            from core.runtime.devices import try_gpu
 
             self.workspace.replace(Document(device=try_gpu()))
 
@@ -467,8 +476,8 @@ class MainWindow(QMainWindow):
         return path
 
     def do_export_python(self) -> None:
-        from core.atomic import write_atomically
-        from core.codegen import to_python
+        from core.io.atomic import write_atomically
+        from core.io.codegen import to_python
 
         name, _ = QFileDialog.getSaveFileName(self, "Export Python", "model.py",
                                               "Python source (*.py)")
@@ -519,7 +528,7 @@ class MainWindow(QMainWindow):
             item.setSelected(True)
 
     def do_copy(self) -> None:
-        from core.clipboard import copy_nodes
+        from core.document.clipboard import copy_nodes
 
         nodes = self.scene.selected_node_ids()
         if nodes:
@@ -533,7 +542,7 @@ class MainWindow(QMainWindow):
         self.do_delete()
 
     def do_paste(self) -> None:
-        from core.clipboard import paste_command
+        from core.document.clipboard import paste_command
 
         try:
             command = paste_command(self.workspace.document,
@@ -638,8 +647,8 @@ class MainWindow(QMainWindow):
         return editor
 
     def add_users_layer(self, name: str, source: str) -> None:
-        from core.custom import CustomLayerError, register
-        from core.edit import AddLayerCode
+        from core.catalog.custom import CustomLayerError, register
+        from core.document.edit import AddLayerCode
 
         try:
             spec = register(source)

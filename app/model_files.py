@@ -32,7 +32,7 @@ class ModelFiles:
         return Path(name) if name else None
 
     def export_weights(self, path: Path | None = None) -> bool:
-        from core.weights import savable_state, save_weights
+        from core.io.weights import savable_state, save_weights
 
         module = self.workspace.live.module
         if module is None:
@@ -51,8 +51,8 @@ class ModelFiles:
 
     def import_weights(self, path: Path | None = None) -> bool:
         """Load a state_dict; a partial match lists what differs and asks first."""
-        from core.tensors import LoadWeights
-        from core.weights import load_weights, match_state
+        from core.io.weights import load_weights, match_state
+        from core.runtime.tensors import LoadWeights
 
         module = self.workspace.live.module
         if module is None:
@@ -91,7 +91,7 @@ class ModelFiles:
         return True
 
     def open_tensors(self, path: Path | None = None):
-        from core.weights import load_tensor_file
+        from core.io.weights import load_tensor_file
         from widgets.tensor_browser import TensorBrowser
 
         path = path or self._ask(False, "Open Tensor File", "", TENSOR_FILTER)
@@ -109,7 +109,7 @@ class ModelFiles:
         return browser
 
     def export_onnx(self, path: Path | None = None) -> bool:
-        from core.export import ONNX_HINT, export_onnx, onnx_available
+        from core.io.export import ONNX_HINT, export_onnx, onnx_available
 
         if not onnx_available():
             QMessageBox.information(self.window, "ONNX export", ONNX_HINT)
@@ -151,7 +151,7 @@ class ModelFiles:
         return True
 
     def clone_and_verify(self):
-        from core.verify import clone_and_verify
+        from core.runtime.verify import clone_and_verify
 
         try:
             result = clone_and_verify(self.workspace.live, self.workspace.document)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from core.recovery import RecoveryStore, check_readable
+from core.io.recovery import RecoveryStore, check_readable
 
 
 def offer_recovery(window, store: RecoveryStore) -> bool:

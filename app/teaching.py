@@ -43,8 +43,8 @@ class Teaching(QObject):
 
     def refresh(self) -> None:
         """Regenerate the code and the summary from a snapshot, off the GUI thread."""
-        from core.codegen import to_python_with_lines
-        from core.summary import model_summary
+        from core.io.codegen import to_python_with_lines
+        from core.runtime.summary import model_summary
 
         snapshot = self.window.workspace.document.snapshot()
         self.coder.submit(lambda: to_python_with_lines(snapshot))
@@ -74,7 +74,7 @@ class Teaching(QObject):
     # Examples ------------------------------------------------------------------------
 
     def _add_examples_menu(self) -> None:
-        from core.templates import list_templates
+        from core.catalog.templates import list_templates
 
         menu = self.window.menus["&File"].addMenu("E&xamples")
         self.window.menus["&File"].insertMenu(self.window.actions["save"], menu)
@@ -98,8 +98,8 @@ class Teaching(QObject):
         return gallery
 
     def open_example(self, name: str) -> None:
-        from core.devices import try_gpu
-        from core.templates import load_template
+        from core.catalog.templates import load_template
+        from core.runtime.devices import try_gpu
 
         if not self.window.maybe_save():
             return
@@ -110,8 +110,8 @@ class Teaching(QObject):
     # Step-through ---------------------------------------------------------------------
 
     def run_steps(self) -> None:
-        from core.stepper import step_through
-        from core.tensors import sample_input
+        from core.runtime.stepper import step_through
+        from core.runtime.tensors import sample_input
 
         workspace = self.window.workspace
         dock = self.window.model_docks["steps"]

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from core import build_module, infer_shapes
-from core.compose import Composer
+from core.document.compose import Composer
 
 LAYERS = 1000
 WIDTH = 256

@@ -18,8 +18,8 @@ def main() -> dict[str, float]:
 
     from app.main_window import MainWindow
     from app.settings import Settings
-    from core.compose import Composer, chain
-    from core.graph import Document, InputSpec
+    from core.document.compose import Composer, chain
+    from core.document.graph import Document, InputSpec
     from core.workspace import Workspace
 
     app = QApplication.instance() or QApplication([])

@@ -11,7 +11,7 @@ import textwrap
 
 SETUP = textwrap.dedent("""
     import json, resource, sys, time, torch
-    from core.compose import Composer
+    from core.document.compose import Composer
     c = Composer()
     document = c.document(*[c.layer("Linear", in_features=8192, out_features=8192)
                             for _ in range(4)], input_shape=(1, 8192))
@@ -23,7 +23,7 @@ SETUP = textwrap.dedent("""
 """)
 
 OURS = SETUP + textwrap.dedent("""
-    from core.files import read_project, save_document
+    from core.io.files import read_project, save_document
     start = time.perf_counter()
     save_document(document, path + "/net.tcanvas", weights=state)
     saved = time.perf_counter() - start

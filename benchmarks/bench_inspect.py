@@ -14,17 +14,17 @@ import time
 import numpy as np
 import torch
 
-from core.tensors import histogram
+from core.runtime.tensors import histogram
 
 ELEMENTS = 100_000_000
 
 BILLION = textwrap.dedent("""
     import json, resource, time, torch
-    from core.compose import Composer
-    from core.history import History
-    from core.init import ApplyInitializer
-    from core.live import LiveModel
-    from core.shapes import infer_shapes
+    from core.document.compose import Composer
+    from core.document.history import History
+    from core.runtime.init import ApplyInitializer
+    from core.runtime.live import LiveModel
+    from core.runtime.shapes import infer_shapes
 
     c = Composer()
     layers = [c.layer("Linear", in_features=8192, out_features=8192) for _ in range(16)]

@@ -15,8 +15,8 @@ CHILD = textwrap.dedent("""
     import json, resource, time
     import torch
     from core import infer_shapes
-    from core.compose import Composer, chain
-    from core.graph import Document, InputSpec
+    from core.document.compose import Composer, chain
+    from core.document.graph import Document, InputSpec
 
     after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     c = Composer()

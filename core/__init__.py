@@ -19,20 +19,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _FACE = {
-    "build_module": "core.build",
-    "infer_shapes": "core.shapes",
-    "load_document": "core.files",
-    "save_document": "core.files",
-    "to_python": "core.codegen",
+    "build_module": "core.runtime.build",
+    "infer_shapes": "core.runtime.shapes",
+    "load_document": "core.io.files",
+    "save_document": "core.io.files",
+    "to_python": "core.io.codegen",
 }
 
 __all__ = ["build_module", "infer_shapes", "load_document", "save_document", "to_python"]
 
 if TYPE_CHECKING:
-    from core.build import build_module
-    from core.codegen import to_python
-    from core.files import load_document, save_document
-    from core.shapes import infer_shapes
+    from core.io.codegen import to_python
+    from core.io.files import load_document, save_document
+    from core.runtime.build import build_module
+    from core.runtime.shapes import infer_shapes
 
 
 def __getattr__(name: str) -> Any:

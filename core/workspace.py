@@ -6,15 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.edit import Command
+from core.document.edit import Command
+from core.document.events import Event
+from core.document.graph import Document
+from core.document.history import History
+from core.document.layout import fill_missing_positions
 from core.errors import EditError
-from core.events import Event
-from core.graph import Document
-from core.history import History
-from core.layout import fill_missing_positions
 
 if TYPE_CHECKING:
-    from core.live import LiveModel
+    from core.runtime.live import LiveModel
 
 
 class Workspace:
@@ -46,7 +46,7 @@ class Workspace:
         """
         notes = []
         if weights is not None or document.device != "cpu":
-            from core.devices import DeviceError, check_device
+            from core.runtime.devices import DeviceError, check_device
 
             try:
                 check_device(document.device)
@@ -74,7 +74,7 @@ class Workspace:
     def live(self) -> LiveModel:
         """The document built into real modules (created on first use: it needs torch)."""
         if self._live is None:
-            from core.live import LiveModel
+            from core.runtime.live import LiveModel
 
             self._live = LiveModel(self._device)
         return self._live

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
 
-from core.arguments import ArgSpec
+from core.catalog.arguments import ArgSpec
 
 INT_LIMIT = 2**31 - 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
-from core.graph import ROOT, Document
+from core.document.graph import ROOT, Document
 
 
 class Breadcrumb(QWidget):

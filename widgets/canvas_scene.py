@@ -11,13 +11,13 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
-from core import placement
-from core.catalog import spec_for
-from core.edit import Command, Connect, Move
+from core.catalog.registry import spec_for
+from core.document import placement
+from core.document.edit import Command, Connect, Move
+from core.document.graph import INPUT, OUTPUT, ROOT, Edge, Node
+from core.document.layout import ROW_HEIGHT, boundary_positions
 from core.errors import EditError
-from core.graph import INPUT, OUTPUT, ROOT, Edge, Node
-from core.layout import ROW_HEIGHT, boundary_positions
-from core.report import ShapeReport, format_shape
+from core.runtime.report import ShapeReport, format_shape
 from core.workspace import Workspace
 from widgets import style
 from widgets.edge_item import EdgeItem, TwinLinkItem
@@ -411,7 +411,7 @@ class CanvasScene(QGraphicsScene):
         return self.graph_id, scene_point
 
     def drop_layer(self, layer_type: str, scene_point: QPointF) -> str | None:
-        """Add ``layer_type`` where it was dropped (see `core.placement.drop`)."""
+        """Add ``layer_type`` where it was dropped (see `core.document.placement.drop`)."""
         graph_id, local = self.graph_at(scene_point)
         edge_item = next((i for i in self.items(scene_point) if isinstance(i, EdgeItem)
                           and i.graph_id == graph_id), None)

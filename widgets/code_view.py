@@ -123,7 +123,7 @@ class CodeView(QWidget):
         name, _ = QFileDialog.getSaveFileName(self, "Save Python", "model.py",
                                               "Python source (*.py)")
         if name:
-            from core.atomic import write_atomically
+            from core.io.atomic import write_atomically
 
             data = self.text.encode()
             write_atomically(name, lambda stream: stream.write(data))

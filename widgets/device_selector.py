@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
-from core.devices import available_devices
+from core.runtime.devices import available_devices
 
 
 class DeviceSelector(QWidget):

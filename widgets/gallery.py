@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core.templates import list_templates, load_template
+from core.catalog.templates import list_templates, load_template
 from widgets.canvas_image import thumbnail
 
 NAME_ROLE = Qt.ItemDataRole.UserRole

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.tensors import Histogram, histogram, tensor_stats
+from core.runtime.tensors import Histogram, histogram, tensor_stats
 from widgets import style
 from widgets.background import Background
 
@@ -121,7 +121,7 @@ class HistogramPanel(QWidget):
             bins = histogram(data)
             theory = None
             if expected is not None:
-                from core.init import theory as expected_shape
+                from core.runtime.init import theory as expected_shape
 
                 theory = expected_shape(expected[0], expected[1], data, bins.edges)
             stats = tensor_stats(data)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.init import INITIALIZERS, TARGETS
+from core.runtime.init import INITIALIZERS, TARGETS
 from widgets import style
 from widgets.argument_editor import ArgumentEditor
 

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.catalog import spec_for
-from core.edit import Command, Rename, SetArguments, SetContainer, SetInput, Unshare
-from core.graph import MODULE, ROOT, SEQUENTIAL
+from core.catalog.registry import spec_for
+from core.document.edit import Command, Rename, SetArguments, SetContainer, SetInput, Unshare
+from core.document.graph import MODULE, ROOT, SEQUENTIAL
 from core.workspace import Workspace
 from widgets import style
 from widgets.argument_editor import ArgumentEditor

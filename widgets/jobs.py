@@ -35,7 +35,7 @@ class Job(QObject):
     def _done(self, result: Any) -> None:
         self._close()
         if self.cancel.is_set():  # finished after Cancel: the person asked for nothing
-            from core.atomic import Cancelled
+            from core.io.atomic import Cancelled
 
             self.failed_callback(Cancelled("cancelled"))
             return

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core.custom import CENTERED_LAYER, CustomLayerError, check_layer
+from core.catalog.custom import CENTERED_LAYER, CustomLayerError, check_layer
 from widgets import style
 from widgets.code_view import PythonHighlighter
 

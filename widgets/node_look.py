@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.catalog import spec_for
+from core.catalog.registry import spec_for
+from core.document.graph import Document
+from core.document.validate import input_range, untrusted_layers
 from core.errors import TorchCanvasError
-from core.graph import Document
-from core.plan import plan_document
-from core.report import NodeShape, format_shape
-from core.validate import input_range, untrusted_layers
+from core.runtime.plan import plan_document
+from core.runtime.report import NodeShape, format_shape
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.catalog import CATALOG, CATEGORIES, spec_for
+from core.catalog.registry import CATALOG, CATEGORIES, spec_for
 from widgets import style
 
 LAYER_MIME_TYPE = "application/x-torchcanvas-layer"

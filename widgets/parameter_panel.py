@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from core.tensors import ParameterRow
+from core.runtime.tensors import ParameterRow
 from widgets import style
 
 COLUMNS = ("Name", "Shape", "dtype", "Device", "Grad req.", "Gradient", "Kind", "Shared with")

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.report import format_shape
+from core.runtime.report import format_shape
 from widgets import style
 
 COLUMNS = ("Module", "Type", "Output shape", "Parameters", "Trainable", "Buffers",

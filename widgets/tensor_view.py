@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.tensors import tensor_stats
+from core.runtime.tensors import tensor_stats
 from widgets import style
 
 MAX_SHOWN = 2000

@@ -3,8 +3,8 @@ from PySide6.QtCore import QSettings
 
 from app.main_window import MainWindow
 from app.settings import Settings
-from core.graph import Document
-from core.templates import load_template
+from core.catalog.templates import load_template
+from core.document.graph import Document
 from core.workspace import Workspace
 
 

@@ -7,7 +7,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from core.graph import ROOT
+from core.document.graph import ROOT
 from widgets.edge_item import EdgeItem
 
 

@@ -5,8 +5,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
 from core import build_module, infer_shapes
-from core.files import document_to_dict
-from core.graph import INPUT, OUTPUT, ROOT, Edge
+from core.document.graph import INPUT, OUTPUT, ROOT, Edge
+from core.io.files import document_to_dict
 from tests.app.driver import (
     assert_canvas_matches,
     drag,

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from app.cli import main
-from core.templates import template_path
+from core.catalog.templates import template_path
 
 
 def test_summary_json_reports_shape_and_counts(capsys):

@@ -7,7 +7,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core.files import read_project
+from core.io.files import read_project
 from tests.app.driver import trigger
 from tests.app.test_inspection import ready, settle
 from tests.chapter import FileMLP

@@ -6,7 +6,7 @@ import sys
 from PySide6.QtWidgets import QDockWidget, QGraphicsRectItem
 
 from app.errors import install_exception_handler
-from core.files import document_to_dict
+from core.io.files import document_to_dict
 from tests.app.driver import assert_canvas_matches, trigger, wait_for_shapes
 
 

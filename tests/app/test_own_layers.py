@@ -4,10 +4,10 @@ import zipfile
 
 from PySide6.QtWidgets import QMessageBox
 
-from core.compose import Composer
-from core.custom import CENTERED_LAYER
-from core.files import document_to_json
-from core.graph import Node
+from core.catalog.custom import CENTERED_LAYER
+from core.document.compose import Composer
+from core.document.graph import Node
+from core.io.files import document_to_json
 from tests.app.driver import drop_on_edge, select, trigger
 from tests.app.test_inspection import ready
 
@@ -32,7 +32,7 @@ def test_a_layer_written_in_the_editor_joins_the_palette_and_the_network(qtbot, 
     node = drop_on_edge(window, "MyCentered", last, "output")
     ready(qtbot, window)
     assert document.node(node).type == "MyCentered"
-    assert "class MyCentered(nn.Module):" in __import__("core.codegen", fromlist=["x"]) \
+    assert "class MyCentered(nn.Module):" in __import__("core.io.codegen", fromlist=["x"]) \
         .to_python(document)
     out = window.workspace.live.module(__import__("torch").rand(2, 20))
     assert abs(out.mean().item()) < 1e-6

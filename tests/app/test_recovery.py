@@ -10,9 +10,9 @@ import textwrap
 from PySide6.QtWidgets import QMessageBox
 
 from app.restore import offer_recovery
-from core.edit import SetInput
-from core.recovery import RecoveryStore
-from core.templates import load_template
+from core.catalog.templates import load_template
+from core.document.edit import SetInput
+from core.io.recovery import RecoveryStore
 
 CHILD = textwrap.dedent("""
     import os, sys, time
@@ -22,8 +22,8 @@ CHILD = textwrap.dedent("""
     app = QApplication([])
     from app.main_window import MainWindow
     from app.settings import Settings
-    from core.edit import Rename, SetArgument
-    from core.templates import load_template
+    from core.document.edit import Rename, SetArgument
+    from core.catalog.templates import load_template
     from core.workspace import Workspace
     window = MainWindow(Workspace(load_template("mlp")),
                         Settings(QSettings(sys.argv[1], QSettings.Format.IniFormat)))

@@ -2,8 +2,8 @@
 
 from PySide6.QtWidgets import QApplication
 
-from core.codegen import to_python
-from core.templates import list_templates
+from core.catalog.templates import list_templates
+from core.io.codegen import to_python
 from tests.app.driver import assert_canvas_matches, drop_on_edge, select, trigger
 from tests.app.test_inspection import ready
 

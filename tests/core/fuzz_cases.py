@@ -9,8 +9,8 @@ import zipfile
 
 from hypothesis import strategies as st
 
-from core.files import document_to_dict
-from core.templates import list_templates, load_template
+from core.catalog.templates import list_templates, load_template
+from core.io.files import document_to_dict
 
 TEMPLATE_DICTS = [document_to_dict(load_template(t.name)) for t in list_templates()]
 

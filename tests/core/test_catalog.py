@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from core.catalog import CATALOG, CATEGORIES, spec_for
+from core.catalog.registry import CATALOG, CATEGORIES, spec_for
 from core.errors import ArgumentError, UnknownLayerError
 
 REQUIRED = {

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from core import build_module, infer_shapes
-from core.templates import list_templates, load_template
+from core.catalog.templates import list_templates, load_template
 from tests.chapter import REFERENCES
 
 # TorchCanvas keeps FixedHiddenMLP's constant weight as a buffer; the chapter keeps it

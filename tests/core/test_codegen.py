@@ -9,9 +9,9 @@ import textwrap
 import torch
 
 from core import build_module, to_python
-from core.compose import Composer
-from core.graph import INPUT, OUTPUT, Edge
-from core.templates import list_templates, load_template
+from core.catalog.templates import list_templates, load_template
+from core.document.compose import Composer
+from core.document.graph import INPUT, OUTPUT, Edge
 
 CHILD = textwrap.dedent("""
     import json, sys, torch

@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from core import build_module, infer_shapes
-from core.codegen import to_python
-from core.compose import Composer
-from core.custom import CENTERED_LAYER, CustomLayerError, check_layer, register
-from core.files import load_document, read_project, save_document
-from core.graph import Node
-from core.validate import untrusted_layers
+from core.catalog.custom import CENTERED_LAYER, CustomLayerError, check_layer, register
+from core.document.compose import Composer
+from core.document.graph import Node
+from core.document.validate import untrusted_layers
+from core.io.codegen import to_python
+from core.io.files import load_document, read_project, save_document
 
 MY_LINEAR = '''class HandLinear(nn.Module):
     """A linear layer with ReLU, written by hand."""
@@ -91,7 +91,7 @@ def test_an_untrusted_project_never_runs_its_code(tmp_path):
     document.root.nodes.append(Node("n9", "Evil"))
     document.custom_layers["Evil"] = source
     path = tmp_path / "evil.tcanvas"
-    from core.files import document_to_json
+    from core.io.files import document_to_json
 
     path.write_bytes(b"")
     import zipfile

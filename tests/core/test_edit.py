@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import build_module, infer_shapes
-from core.edit import (
+from core.catalog.templates import load_template
+from core.document.edit import (
     AddNode,
     Compound,
     Connect,
@@ -21,12 +22,11 @@ from core.edit import (
     Ungroup,
     Unshare,
 )
+from core.document.graph import INPUT, OUTPUT, ROOT, Edge, Node
+from core.document.history import History
+from core.document.validate import check_document
 from core.errors import EditError
-from core.files import document_to_dict
-from core.graph import INPUT, OUTPUT, ROOT, Edge, Node
-from core.history import History
-from core.templates import load_template
-from core.validate import check_document
+from core.io.files import document_to_dict
 
 
 def snapshot(document):

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from core import build_module, load_document, save_document
+from core.catalog.templates import list_templates, load_template
 from core.errors import (
     ArgumentError,
     CycleError,
@@ -18,9 +19,8 @@ from core.errors import (
     UnknownLayerError,
     UnsupportedVersionError,
 )
-from core.files import document_from_json, document_to_dict, read_project
-from core.templates import list_templates, load_template
-from core.weights import WeightsError, load_weights, save_weights
+from core.io.files import document_from_json, document_to_dict, read_project
+from core.io.weights import WeightsError, load_weights, save_weights
 
 TEMPLATES = [t.name for t in list_templates()]
 

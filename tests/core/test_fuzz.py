@@ -7,8 +7,8 @@ import time
 from hypothesis import HealthCheck, given, settings
 
 from core.errors import TorchCanvasError
-from core.files import document_from_json, read_project
-from core.shapes import infer_shapes
+from core.io.files import document_from_json, read_project
+from core.runtime.shapes import infer_shapes
 from tests.core.fuzz_cases import broken_graph_json, broken_project
 
 EXAMPLES = int(os.environ.get("TORCHCANVAS_FUZZ_EXAMPLES", "150"))

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from core.compose import Composer
+from core.catalog.templates import load_template
+from core.document.compose import Composer
+from core.document.history import History
 from core.errors import EditError
-from core.history import History
-from core.init import INITIALIZERS, ApplyInitializer, parse_pieces, theory
-from core.live import LiveModel
-from core.shapes import infer_shapes
-from core.templates import load_template
+from core.runtime.init import INITIALIZERS, ApplyInitializer, parse_pieces, theory
+from core.runtime.live import LiveModel
+from core.runtime.shapes import infer_shapes
 
 
 def live_for(document):

@@ -2,7 +2,14 @@
 
 import torch
 
-from core.layers import CenteredLayer, Concat, FixedHiddenLinear, HalveUntilL1, MyLinear, Sum
+from core.catalog.layers import (
+    CenteredLayer,
+    Concat,
+    FixedHiddenLinear,
+    HalveUntilL1,
+    MyLinear,
+    Sum,
+)
 
 
 def test_centered_layer_subtracts_the_mean():

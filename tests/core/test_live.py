@@ -3,13 +3,13 @@
 import numpy as np
 import torch
 
-from core.edit import AddNode, RemoveNodes, SetArgument
-from core.graph import ROOT, Node
-from core.history import History
-from core.live import LiveModel, TensorRef
-from core.shapes import infer_shapes
-from core.templates import load_template
-from core.tensors import (
+from core.catalog.templates import load_template
+from core.document.edit import AddNode, RemoveNodes, SetArgument
+from core.document.graph import ROOT, Node
+from core.document.history import History
+from core.runtime.live import LiveModel, TensorRef
+from core.runtime.shapes import infer_shapes
+from core.runtime.tensors import (
     SetTensorValue,
     backward_once,
     clear_gradients,
@@ -111,7 +111,7 @@ def test_histogram_bins_match_numpy():
 
 
 def test_a_design_too_large_for_the_machine_is_refused_before_allocating():
-    from core.compose import Composer
+    from core.document.compose import Composer
 
     c = Composer()
     document = c.document(c.layer("Linear", in_features=1 << 20, out_features=1 << 20),

@@ -17,7 +17,7 @@ CHILD = textwrap.dedent("""
     import pkgutil, importlib, core
     for module in pkgutil.iter_modules(core.__path__):
         importlib.import_module(f"core.{module.name}")
-    from core.templates import list_templates, load_template
+    from core.catalog.templates import list_templates, load_template
     from core import build_module, infer_shapes, to_python
     for template in list_templates():
         document = load_template(template.name)

@@ -1,11 +1,11 @@
 """Where new nodes go and how they are wired, without the window."""
 
 from core import build_module
-from core.graph import INPUT, OUTPUT, ROOT, Document, Edge, Node
-from core.history import History
-from core.layout import ROW_HEIGHT, fill_missing_positions
-from core.placement import add_after, drop, insert_on_edge
-from core.templates import load_template
+from core.catalog.templates import load_template
+from core.document.graph import INPUT, OUTPUT, ROOT, Document, Edge, Node
+from core.document.history import History
+from core.document.layout import ROW_HEIGHT, fill_missing_positions
+from core.document.placement import add_after, drop, insert_on_edge
 
 
 def test_a_drop_into_an_empty_graph_is_wired_between_input_and_output():

@@ -12,17 +12,12 @@ import zipfile
 import pytest
 import torch
 
-from core.devices import SetDevice, available_devices, check_device, try_gpu
+from core.catalog.templates import list_templates, load_template
+from core.document.history import History
 from core.errors import EditError, InvalidFormatError
-from core.export import onnx_available, ready_model
-from core.files import read_project, save_document
-from core.history import History
-from core.live import LiveModel
-from core.shapes import infer_shapes
-from core.templates import list_templates, load_template
-from core.tensors import LoadWeights
-from core.verify import clone_and_verify
-from core.weights import (
+from core.io.export import onnx_available, ready_model
+from core.io.files import read_project, save_document
+from core.io.weights import (
     WeightsError,
     load_tensor_file,
     load_weights,
@@ -30,6 +25,11 @@ from core.weights import (
     read_safetensors_bytes,
     savable_state,
 )
+from core.runtime.devices import SetDevice, available_devices, check_device, try_gpu
+from core.runtime.live import LiveModel
+from core.runtime.shapes import infer_shapes
+from core.runtime.tensors import LoadWeights
+from core.runtime.verify import clone_and_verify
 from core.workspace import Workspace
 from tests.chapter import REFERENCES
 
@@ -181,7 +181,7 @@ def test_a_save_killed_at_any_moment_leaves_a_loadable_file(tmp_path):
     save_document(documents[0], path, weights=weights[0])
     # A fork server with torch already imported makes each of the 50 savers start fast.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["torch", "core.files", "core.templates"])
+    context.set_forkserver_preload(["torch", "core.io.files", "core.catalog.templates"])
     rng = random.Random(4)
     for _ in range(50):
         ready = context.Event()
@@ -237,7 +237,7 @@ def test_opening_a_project_for_a_missing_device_falls_back_to_cpu(tmp_path):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
 def test_moving_to_cuda_and_back_moves_parameters_and_buffers():
-    from core.tensors import histogram
+    from core.runtime.tensors import histogram
 
     document = load_template("fixed-hidden-mlp")
     live = live_for(document)
@@ -254,7 +254,7 @@ def test_moving_to_cuda_and_back_moves_parameters_and_buffers():
 def test_onnx_export_passes_the_checker(tmp_path):
     import onnx
 
-    from core.export import export_onnx
+    from core.io.export import export_onnx
 
     document = load_template("nest-mlp")
     export_onnx(ready_model(document), document, tmp_path / "net.onnx")
@@ -264,7 +264,7 @@ def test_onnx_export_passes_the_checker(tmp_path):
 def test_weights_we_write_load_with_the_safetensors_library(tmp_path):
     from safetensors.torch import load_file
 
-    from core.weights import save_weights
+    from core.io.weights import save_weights
 
     state = {"a": torch.randn(3, 4), "b": torch.arange(5), "c": torch.ones(2, dtype=torch.bool),
              "d": torch.randn(2, 2).to(torch.bfloat16)}
@@ -310,9 +310,9 @@ LOADER = textwrap.dedent("""
 def test_exported_python_with_exported_weights_reproduces_the_outputs(tmp_path):
     import json
 
-    from core.codegen import to_python
-    from core.export import export_weights
-    from core.tensors import sample_input
+    from core.io.codegen import to_python
+    from core.io.export import export_weights
+    from core.runtime.tensors import sample_input
 
     for name in TEMPLATES:
         document = load_template(name)

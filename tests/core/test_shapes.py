@@ -3,8 +3,8 @@
 import resource
 
 from core import infer_shapes
-from core.compose import Composer, chain
-from core.graph import BLOCK, INPUT, OUTPUT, Document, Edge, Graph, InputSpec, Node
+from core.document.compose import Composer, chain
+from core.document.graph import BLOCK, INPUT, OUTPUT, Document, Edge, Graph, InputSpec, Node
 
 
 def test_a_layer_that_does_not_fit_names_itself_and_both_shapes():

@@ -5,12 +5,12 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from core import build_module
-from core.codegen import to_python, to_python_with_lines
-from core.live import LiveModel
-from core.shapes import infer_shapes
-from core.stepper import step_through
-from core.summary import model_summary
-from core.templates import list_templates, load_template
+from core.catalog.templates import list_templates, load_template
+from core.io.codegen import to_python, to_python_with_lines
+from core.runtime.live import LiveModel
+from core.runtime.shapes import infer_shapes
+from core.runtime.stepper import step_through
+from core.runtime.summary import model_summary
 
 TEMPLATES = [t.name for t in list_templates()]
 

@@ -34,13 +34,13 @@ def main() -> int:
 
     from app.main_window import MainWindow
     from app.settings import Settings
-    from core.devices import SetDevice
-    from core.edit import Connect, Group, SetArgument, Share, Ungroup
+    from core.catalog.templates import load_template
+    from core.document.edit import Connect, Group, SetArgument, Share, Ungroup
+    from core.document.graph import INPUT, OUTPUT, Edge
     from core.errors import EditError
-    from core.files import document_to_dict
-    from core.graph import INPUT, OUTPUT, Edge
-    from core.init import INITIALIZERS, ApplyInitializer
-    from core.templates import load_template
+    from core.io.files import document_to_dict
+    from core.runtime.devices import SetDevice
+    from core.runtime.init import INITIALIZERS, ApplyInitializer
     from core.workspace import Workspace
 
     folder = tempfile.mkdtemp()

@@ -1,0 +1,87 @@
+"""The undo and redo stacks of one document, and its clean (saved) state."""
+
+from __future__ import annotations
+
+from core.document.edit import Command
+from core.document.events import Event
+from core.document.graph import Document
+
+
+class History:
+    """The undo and redo stacks of one document, with its clean state."""
+
+    def __init__(self, document: Document, limit: int = 1000) -> None:
+        self.document = document
+        self.limit = limit
+        self._undo: list[Command] = []
+        self._redo: list[Command] = []
+        self._clean: int | None = 0
+        self._dropped = 0
+        self.changed = Event("history_changed")
+
+    def push(self, command: Command) -> Command:
+        """Apply ``command`` and record it; raises `EditError` and changes nothing if
+        the edit cannot be made."""
+        command.apply(self.document)
+        self._undo.append(command)
+        if self._clean is not None and self._clean > len(self._undo) - 1:
+            self._clean = None
+        self._redo.clear()
+        if len(self._undo) > self.limit:
+            self._undo.pop(0)
+            self._clean = None if self._clean in (None, 0) else self._clean - 1
+        self.changed.emit()
+        return command
+
+    def undo(self) -> Command | None:
+        if not self._undo:
+            return None
+        command = self._undo.pop()
+        command.revert(self.document)
+        self._redo.append(command)
+        self.changed.emit()
+        return command
+
+    def redo(self) -> Command | None:
+        if not self._redo:
+            return None
+        command = self._redo.pop()
+        command.apply(self.document)
+        self._undo.append(command)
+        self.changed.emit()
+        return command
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_text(self) -> str:
+        return self._undo[-1].text if self._undo else ""
+
+    @property
+    def redo_text(self) -> str:
+        return self._redo[-1].text if self._redo else ""
+
+    @property
+    def is_clean(self) -> bool:
+        return self._clean == len(self._undo)
+
+    def mark_clean(self) -> None:
+        self._clean = len(self._undo)
+        self.changed.emit()
+
+    def mark_dirty(self) -> None:
+        """Unsaved, with no way back to a saved state (a restored recovery copy)."""
+        self._clean = None
+        self.changed.emit()
+
+    def clear(self) -> None:
+        self._undo.clear()
+        self._redo.clear()
+        self._clean = 0
+        self.changed.emit()

@@ -1,0 +1,247 @@
+"""Document → standalone Python source that needs nothing but torch.
+
+The source defines the same modules under the same attribute names as `core.runtime.build`
+(both follow `core.runtime.plan`), so ``build_model().load_state_dict(...)`` takes the weights
+TorchCanvas saves.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+from core.catalog import layers
+from core.catalog.registry import spec_for
+from core.document.graph import INPUT, Document
+from core.runtime.plan import SEQUENTIAL_KIND, ModulePlan, plan_document, require_output
+
+INDENT = "    "
+# Read once, when this module is imported: inspect.getsource on a worker thread (the code
+# view regenerates there) was seen to stall the test suite.
+_LAYER_SOURCES = {
+    name: inspect.getsource(value).rstrip()
+    for name, value in vars(layers).items()
+    if isinstance(value, type) and value.__module__ == layers.__name__
+}
+MARK = "  #@node:"
+
+LOAD_WEIGHTS = '''def load_weights(model: nn.Module, path: str) -> nn.Module:
+    """Load weights TorchCanvas exported: .safetensors (tied tensors are stored once and
+    named again from the file's metadata) or a torch.save state_dict."""
+    if str(path).endswith(".safetensors"):
+        from safetensors import safe_open
+
+        with safe_open(path, framework="pt") as weights:
+            state = {key: weights.get_tensor(key) for key in weights.keys()}
+            metadata = weights.metadata() or {}
+        for alias, original in json.loads(metadata.get("torchcanvas.aliases", "{}")).items():
+            state[alias] = state[original]
+    else:
+        state = torch.load(path, weights_only=True)
+    model.load_state_dict(state)
+    return model'''
+
+
+def to_python(document: Document) -> str:
+    """Python source for ``document``; raises a `DocumentError`/`BuildError` if the
+    document cannot be built."""
+    return to_python_with_lines(document)[0]
+
+
+def to_python_with_lines(document: Document) -> tuple[str, dict[str, list[int]]]:
+    """The source, and for each node the (1-based) lines that define or call it."""
+    plan = plan_document(document)
+    require_output(plan, document)
+    lines, spans = [], {}
+    for number, line in enumerate(_Writer(document, plan).source().split("\n"), start=1):
+        code, marker, node_id = line.partition(MARK)
+        if marker:
+            spans.setdefault(node_id, []).append(number)
+        lines.append(code if marker else line)
+    return "\n".join(lines), spans
+
+
+def _mark(text: str, node_id: str) -> str:
+    """Tag the first line of ``text`` as belonging to ``node_id`` (removed later)."""
+    first, newline, rest = text.partition("\n")
+    return f"{first}{MARK}{node_id}{newline}{rest}"
+
+
+def _layer_source(layer_class: type) -> str:
+    return _LAYER_SOURCES[layer_class.__name__]
+
+
+def layer_expression(layer_type: str, args: dict[str, Any]) -> str:
+    """``nn.Conv2d(1, 16, kernel_size=5)``: positional where torch has no default,
+    keywords only where the value differs from torch's default."""
+    spec = spec_for(layer_type)
+    signature = inspect.signature(spec.factory)
+    parts, positional = [], True
+    for parameter in signature.parameters.values():
+        if parameter.name not in args:
+            continue
+        value = args[parameter.name]
+        if parameter.default is inspect.Parameter.empty and positional:
+            parts.append(repr(value))
+            continue
+        positional = False
+        if parameter.default is inspect.Parameter.empty or value != parameter.default:
+            parts.append(f"{parameter.name}={value!r}")
+    return f"{spec.code_name}({', '.join(parts)})"
+
+
+class _Writer:
+    def __init__(self, document: Document, plan: ModulePlan) -> None:
+        self.document = document
+        self.plan = plan
+        self.hoisted = self._hoisted()
+        self.class_names: dict[int, str] = {}
+        self.classes: list[str] = []
+        self.class_bodies: dict[str, str] = {}
+
+    def _hoisted(self) -> dict[str, str]:
+        """Owners whose module appears under more than one attribute: a variable each."""
+        hoisted: dict[str, str] = {}
+        taken = {"torch", "nn", "self", "x", "OrderedDict", "build_model", "INPUT_SHAPE"}
+        for sub in self.plan.walk():
+            for _, node_id in sub.attributes:
+                owner = self.document.node(node_id).shares
+                if owner is None or owner in hoisted:
+                    continue
+                owner_name = self.document.node(owner).name
+                base = owner_name if owner_name.isidentifier() else "shared"
+                variable, number = base, 1
+                while variable in taken:
+                    variable, number = f"{base}_{number}", number + 1
+                taken.add(variable)
+                hoisted[owner] = variable
+        return hoisted
+
+    def needs(self, plan: ModulePlan) -> list[str]:
+        used: set[str] = set()
+        for sub in plan.walk():
+            for _, node_id in sub.attributes:
+                owner = self.document.node(node_id).shares or node_id
+                if owner in self.hoisted:
+                    used.add(self.hoisted[owner])
+        return sorted(used)
+
+    def source(self) -> str:
+        root = self.expression(self.plan, 1)
+        lines = [f'"""{self._title()} — generated by TorchCanvas; needs only torch."""', ""]
+        if "OrderedDict(" in root or any("OrderedDict(" in c for c in self.classes):
+            lines.append("from collections import OrderedDict")
+            lines.append("")
+        lines += ["import json", "import sys", "", "import torch", "from torch import nn"]
+        if self._users_layers():
+            lines.append("from torch.nn import functional as F")  # as the layer editor has
+        lines += ["", ""]
+        for layer_class in self._custom_classes():
+            lines += [_layer_source(layer_class), "", ""]
+        for source in self._users_layers():
+            lines += [source.strip("\n"), "", ""]
+        for text in self.classes:
+            lines += [text, "", ""]
+        shape = tuple(self.document.input.shape)
+        lines.append(f"INPUT_SHAPE = {shape!r}")
+        lines += ["", "", "def build_model() -> nn.Module:"]
+        lines.append(f'{INDENT}"""The network, with freshly initialized weights."""')
+        for owner, variable in self.hoisted.items():
+            node = self.document.node(owner)
+            lines.append(_mark(f"{INDENT}{variable} = {layer_expression(node.type, node.args)}",
+                               owner))
+        lines.append(f"{INDENT}return {root}")
+        make_input = (
+            "torch.zeros(INPUT_SHAPE, dtype=torch.long)"
+            if self.document.input.dtype == "int64" else "torch.rand(INPUT_SHAPE)"
+        )
+        lines += ["", "", *LOAD_WEIGHTS.splitlines()]
+        lines += ["", "", 'if __name__ == "__main__":', f"{INDENT}model = build_model()",
+                  f"{INDENT}if len(sys.argv) > 1:",
+                  f"{INDENT * 2}load_weights(model, sys.argv[1])",
+                  f"{INDENT}print(model)", f"{INDENT}print(model({make_input}).shape)", ""]
+        return "\n".join(lines)
+
+    def _title(self) -> str:
+        return (self.document.title or "Network").replace('"""', "'''")
+
+    def _custom_classes(self) -> list[type]:
+        seen: dict[str, type] = {}
+        for _, node in self.document.walk():
+            if node.type != "Block" and node.type not in self.document.custom_layers \
+                    and spec_for(node.type).is_custom:
+                factory = spec_for(node.type).factory
+                seen.setdefault(factory.__name__, factory)  # type: ignore[arg-type]
+        return list(seen.values())
+
+    def _users_layers(self) -> list[str]:
+        """The code of the layers the person wrote that this network uses."""
+        used = {node.type for _, node in self.document.walk()}
+        return [source for name, source in self.document.custom_layers.items() if name in used]
+
+    def expression(self, plan: ModulePlan, depth: int) -> str:
+        """The expression that constructs ``plan``'s module."""
+        if plan.kind != SEQUENTIAL_KIND:
+            name = self.class_for(plan)
+            return f"{name}({', '.join(self.needs(plan))})"
+        if not plan.attributes:
+            return "nn.Sequential()"
+        pad, inner = INDENT * depth, INDENT * (depth + 1)
+        children = [(name, node_id, self.child(plan, node_id, depth + 1))
+                    for name, node_id in plan.attributes]
+        if [name for name, _, _ in children] == [str(i) for i in range(len(children))]:
+            body = "".join(_mark(f"{inner}{expr},", i) + "\n" for _, i, expr in children)
+            return f"nn.Sequential(\n{body}{pad})"
+        body = "".join(_mark(f"{inner}({name!r}, {expr}),", i) + "\n"
+                       for name, i, expr in children)
+        return f"nn.Sequential(OrderedDict([\n{body}{pad}]))"
+
+    def child(self, plan: ModulePlan, node_id: str, depth: int) -> str:
+        if node_id in plan.blocks:
+            return self.expression(plan.blocks[node_id], depth)
+        node = self.document.node(node_id)
+        owner = node.shares or node.id
+        if owner in self.hoisted:
+            return self.hoisted[owner]
+        return layer_expression(node.type, node.args)
+
+    def class_for(self, plan: ModulePlan) -> str:
+        if id(plan) in self.class_names:
+            return self.class_names[id(plan)]
+        parameters = "".join(f", {n}" for n in self.needs(plan))
+        body = [f"{INDENT}def __init__(self{parameters}) -> None:",
+                f"{INDENT * 2}super().__init__()"]
+        for name, node_id in plan.attributes:
+            expression = self.child(plan, node_id, 2)
+            if name.isidentifier():
+                body.append(_mark(f"{INDENT * 2}self.{name} = {expression}", node_id))
+            else:
+                body.append(_mark(f"{INDENT * 2}self.add_module({name!r}, {expression})",
+                                  node_id))
+        body += ["", f"{INDENT}def forward(self, x: torch.Tensor) -> torch.Tensor:"]
+        variables = {INPUT: "x"}
+        taken = {"x", "self", "torch", "nn"}
+        for call in plan.calls:
+            base = call.target if call.target.isidentifier() else f"h{call.target}"
+            variable, number = base, 1
+            while variable in taken:
+                variable, number = f"{base}_{number}", number + 1
+            taken.add(variable)
+            variables[call.node_id] = variable
+            target = (f"self.{call.target}" if call.target.isidentifier()
+                      else f"getattr(self, {call.target!r})")
+            arguments = ", ".join(variables[source] for source in call.inputs)
+            body.append(_mark(f"{INDENT * 2}{variable} = {target}({arguments})",
+                              call.node_id))
+        body.append(f"{INDENT * 2}return {variables[plan.output or INPUT]}")
+        text = "\n".join(body)
+        plain = re.sub(rf"{re.escape(MARK)}\S+", "", text)  # two blocks alike share a class
+        name, number = plan.class_name, 2
+        while name in self.class_bodies and self.class_bodies[name] != plain:
+            name, number = f"{plan.class_name}{number}", number + 1
+        self.class_names[id(plan)] = name
+        if name not in self.class_bodies:
+            self.class_bodies[name] = plain
+            self.classes.append(f"class {name}(nn.Module):\n{text}")
+        return name

@@ -1,0 +1,373 @@
+"""Reading and writing documents: ``graph.json`` and the ``.tcanvas`` project.
+
+A file is parsed into plain records first, each field checked where it is read, so a
+bad file raises a typed error naming the place (``graph.nodes[2].args``) and nothing
+half-built escapes. A ``.tcanvas`` is a zip of ``graph.json`` and, when the model has
+weights, ``weights.safetensors``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from core.catalog.registry import spec_for
+from core.document.graph import BLOCK, CONTAINERS, Document, Edge, Graph, InputSpec, Node
+from core.document.validate import MAX_DEPTH, check_document
+from core.errors import DocumentError, InvalidFormatError, UnsupportedVersionError
+from core.io.atomic import write_atomically
+from core.io.weights import WeightsError, read_safetensors_bytes, write_safetensors
+
+FORMAT = "torchcanvas"
+VERSION = 1
+GRAPH_MEMBER = "graph.json"
+WEIGHTS_MEMBER = "weights.safetensors"
+PROJECT_SUFFIX = ".tcanvas"
+
+MAX_GRAPH_BYTES = 64 << 20
+MAX_NODES = 100_000
+_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+# Renamed layer types map here so old files still open.
+RENAMED_TYPES: dict[str, str] = {}
+
+
+@dataclass
+class Project:
+    """What a project file holds: the document and, if saved, its weights."""
+
+    document: Document
+    weights: dict[str, torch.Tensor] | None = None
+
+
+# Document ↔ plain data -------------------------------------------------------------
+
+
+def document_to_dict(document: Document) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": document.title,
+        "description": document.description,
+        "input": {"shape": list(document.input.shape), "dtype": document.input.dtype},
+        "seed": document.seed,
+        "device": document.device,
+        "graph": _graph_to_dict(document.root),
+        "view": {"positions": {k: list(v) for k, v in document.positions.items()}},
+        **({"custom_layers": dict(document.custom_layers)} if document.custom_layers else {}),
+    }
+
+
+def _graph_to_dict(graph: Graph) -> dict[str, Any]:
+    return {
+        "container": graph.container,
+        "class_name": graph.class_name,
+        "nodes": [_node_to_dict(node) for node in graph.nodes],
+        "edges": [{"from": e.src, "to": e.dst, "port": e.port} for e in graph.edges],
+    }
+
+
+def _node_to_dict(node: Node) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": node.id, "type": node.type}
+    if node.name:
+        data["name"] = node.name
+    if node.type != BLOCK:
+        try:
+            spec = spec_for(node.type)
+            data["args"] = {a.name: a.to_json(node.args.get(a.name, a.default))
+                            for a in spec.args}
+        except DocumentError:  # a layer whose code is not trusted: keep what the file said
+            data["args"] = {k: list(v) if isinstance(v, tuple) else v
+                            for k, v in node.args.items()}
+    if node.shares:
+        data["shares"] = node.shares
+    if node.graph is not None:
+        data["graph"] = _graph_to_dict(node.graph)
+    return data
+
+
+def document_from_dict(data: Any) -> Document:
+    """Build a document from parsed JSON; raises a `DocumentError` subclass if invalid."""
+    reader = _Reader()
+    document = reader.document(data)
+    check_document(document, untrusted_ok=True)
+    return document
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.custom: dict[str, str] = {}
+
+    def document(self, data: Any) -> Document:
+        obj = _object(data, "the file")
+        if obj.get("format") != FORMAT:
+            raise InvalidFormatError("this is not a TorchCanvas document (format is not "
+                                     f"{FORMAT!r})")
+        version = obj.get("version")
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise InvalidFormatError("version must be an integer", "version")
+        if version != VERSION:
+            raise UnsupportedVersionError(
+                f"format version {version} is not supported (this program reads {VERSION})",
+                "version",
+            )
+        input_data = _object(obj.get("input", {}), "input")
+        shape = _list(input_data.get("shape", [2, 20]), "input.shape")
+        if not shape or any(isinstance(s, bool) or not isinstance(s, int) or not 0 < s <= 1 << 31
+                            for s in shape):
+            raise InvalidFormatError("must be a list of positive integers", "input.shape")
+        dtype = _string(input_data.get("dtype", "float32"), "input.dtype")
+        if dtype not in ("float32", "float64", "int64"):
+            raise InvalidFormatError(f"unknown dtype {dtype!r}", "input.dtype")
+        view = _object(obj.get("view", {}), "view")
+        positions = {}
+        for key, value in _object(view.get("positions", {}), "view.positions").items():
+            point = _list(value, f"view.positions.{key}")
+            if len(point) != 2 or not all(isinstance(v, (int, float)) and
+                                          not isinstance(v, bool) for v in point):
+                raise InvalidFormatError("must be [x, y]", f"view.positions.{key}")
+            positions[key] = (float(point[0]), float(point[1]))
+        seed = obj.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 63:
+            raise InvalidFormatError("must be a non-negative integer", "seed")
+        custom = _object(obj.get("custom_layers", {}), "custom_layers")
+        for name, source in custom.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise InvalidFormatError(f"{name!r} is not a layer name", "custom_layers")
+            _string(source, f"custom_layers.{name}")
+        self.custom = custom
+        root = self.graph(obj.get("graph"), "graph", depth=0)
+        document = Document(
+            root=root,
+            input=InputSpec(tuple(shape), dtype),
+            title=_string(obj.get("title", ""), "title"),
+            description=_string(obj.get("description", ""), "description"),
+            seed=seed,
+            device=_string(obj.get("device", "cpu"), "device"),
+            positions={k: v for k, v in positions.items() if k in self.ids},
+            custom_layers=dict(custom),
+        )
+        return document
+
+    def graph(self, data: Any, where: str, depth: int) -> Graph:
+        if depth > MAX_DEPTH:
+            raise InvalidFormatError(f"blocks are nested more than {MAX_DEPTH} deep", where)
+        obj = _object(data, where)
+        container = _string(obj.get("container", "sequential"), f"{where}.container")
+        if container not in CONTAINERS:
+            raise InvalidFormatError(f"must be one of {', '.join(CONTAINERS)}",
+                                     f"{where}.container")
+        graph = Graph(container=container,
+                      class_name=_string(obj.get("class_name", ""), f"{where}.class_name"))
+        for index, item in enumerate(_list(obj.get("nodes", []), f"{where}.nodes")):
+            graph.nodes.append(self.node(item, f"{where}.nodes[{index}]", depth))
+        for index, item in enumerate(_list(obj.get("edges", []), f"{where}.edges")):
+            graph.edges.append(self.edge(item, f"{where}.edges[{index}]"))
+        return graph
+
+    def node(self, data: Any, where: str, depth: int) -> Node:
+        obj = _object(data, where)
+        node_id = _string(obj.get("id"), f"{where}.id")
+        if not _ID.match(node_id) or node_id in ("input", "output"):
+            raise InvalidFormatError(f"{node_id!r} is not a valid node id", f"{where}.id")
+        if node_id in self.ids:
+            raise InvalidFormatError(f"node id {node_id!r} is used twice", f"{where}.id")
+        if len(self.ids) >= MAX_NODES:
+            raise InvalidFormatError(f"more than {MAX_NODES} nodes", where)
+        self.ids.add(node_id)
+        layer_type = _string(obj.get("type"), f"{where}.type")
+        layer_type = RENAMED_TYPES.get(layer_type, layer_type)
+        name = _string(obj.get("name", ""), f"{where}.name")
+        shares = obj.get("shares")
+        if shares is not None:
+            shares = _string(shares, f"{where}.shares")
+        if layer_type == BLOCK:
+            return Node(node_id, BLOCK, name=name, shares=shares,
+                        graph=self.graph(obj.get("graph"), f"{where}.graph", depth + 1))
+        if "graph" in obj:
+            raise InvalidFormatError("only blocks own a graph", f"{where}.graph")
+        try:
+            spec = spec_for(layer_type)
+        except DocumentError as error:
+            if layer_type in self.custom:  # its code has not run: keep the args as written
+                args = _object(obj.get("args", {}), f"{where}.args")
+                return Node(node_id, layer_type, dict(args), name, shares)
+            raise type(error)(str(error), f"{where}.type") from None
+        args = _object(obj.get("args", {}), f"{where}.args")
+        try:
+            args = spec.validate_args(args)
+        except DocumentError as error:
+            raise type(error)(str(error), f"{where}.args") from None
+        return Node(node_id, layer_type, args, name, shares)
+
+    def edge(self, data: Any, where: str) -> Edge:
+        obj = _object(data, where)
+        port = obj.get("port", 0)
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < 1 << 16:
+            raise InvalidFormatError("port must be a small non-negative integer",
+                                     f"{where}.port")
+        return Edge(_string(obj.get("from"), f"{where}.from"),
+                    _string(obj.get("to"), f"{where}.to"), port)
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidFormatError(f"expected an object, got {_kind(value)}", where)
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidFormatError(f"expected a list, got {_kind(value)}", where)
+    return value
+
+
+def _string(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidFormatError(f"expected a string, got {_kind(value)}", where)
+    return value
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+# Files --------------------------------------------------------------------------------
+
+
+def document_to_json(document: Document) -> str:
+    return json.dumps(document_to_dict(document), indent=2) + "\n"
+
+
+def document_from_json(text: str | bytes) -> Document:
+    if len(text) > MAX_GRAPH_BYTES:
+        raise InvalidFormatError(f"graph.json is larger than {MAX_GRAPH_BYTES >> 20} MB")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise InvalidFormatError(f"not valid JSON: {error}") from None
+    return document_from_dict(data)
+
+
+def save_document(document: Document, path: str | os.PathLike[str],
+                  weights: dict[str, torch.Tensor] | None = None, cancel=None) -> None:
+    """Write ``document`` atomically: ``.json`` as graph.json alone, anything else as a
+    ``.tcanvas`` project (with ``weights`` if given). A set ``cancel`` event stops the
+    write with `Cancelled`, and the file that was there stays as it was. Layer code that
+    is not trusted is written back as the text it was."""
+    check_document(document, untrusted_ok=True)
+    text = document_to_json(document).encode()
+    if Path(path).suffix.lower() == ".json":
+        if weights is not None:
+            raise InvalidFormatError("a .json file holds no weights; save a .tcanvas project")
+        write_atomically(path, lambda stream: stream.write(text))
+        return
+    def write(stream) -> None:
+        with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(GRAPH_MEMBER, text)
+            if weights is not None:
+                info = zipfile.ZipInfo(WEIGHTS_MEMBER, date_time=(2024, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_STORED
+                with archive.open(info, "w", force_zip64=True) as member:
+                    write_safetensors(member, weights, cancel)
+
+    write_atomically(path, write)
+
+
+def read_project(path: str | os.PathLike[str]) -> Project:
+    """Read a ``.tcanvas`` project or a bare ``graph.json``."""
+    target = Path(path)
+    try:
+        size = target.stat().st_size
+        with open(target, "rb") as stream:
+            head = stream.read(4)
+    except OSError as error:
+        raise InvalidFormatError(f"cannot read {target.name}: {error.strerror or error}") \
+            from None
+    if head != b"PK\x03\x04":
+        if size > MAX_GRAPH_BYTES:
+            raise InvalidFormatError(f"{target.name} is too large for a graph.json")
+        return Project(document_from_json(target.read_bytes()))
+    try:
+        with zipfile.ZipFile(target) as archive:
+            names = set(archive.namelist())
+            if GRAPH_MEMBER not in names:
+                raise InvalidFormatError(f"{target.name} has no {GRAPH_MEMBER}")
+            document = document_from_json(_member(archive, GRAPH_MEMBER, size,
+                                                  MAX_GRAPH_BYTES))
+            weights = None
+            if WEIGHTS_MEMBER in names:
+                try:
+                    weights = read_safetensors_bytes(_weights_member(archive, target, size))
+                except WeightsError as error:
+                    raise InvalidFormatError(str(error), WEIGHTS_MEMBER) from None
+    except zipfile.BadZipFile as error:
+        raise InvalidFormatError(f"{target.name} is not a valid project file: {error}") \
+            from None
+    return Project(document, weights)
+
+
+def _weights_member(archive: zipfile.ZipFile, path: Path, file_size: int):
+    """The weights member as one uint8 tensor. A stored member is read straight from the
+    file into memory that nothing has touched yet, and its CRC checked; going through
+    zipfile would fill the memory twice, which on a large model costs seconds."""
+    info = archive.getinfo(WEIGHTS_MEMBER)
+    if info.compress_type != zipfile.ZIP_STORED:
+        return bytearray(_member(archive, WEIGHTS_MEMBER, file_size, None))
+    if info.file_size > file_size:
+        raise InvalidFormatError(f"{WEIGHTS_MEMBER} declares more bytes than the file holds")
+    with open(path, "rb") as stream:
+        stream.seek(info.header_offset)
+        local = stream.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise InvalidFormatError(f"{WEIGHTS_MEMBER} has a broken local header")
+        skip = int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        stream.seek(info.header_offset + 30 + skip)
+        buffer = torch.empty(info.file_size, dtype=torch.uint8)
+        view = memoryview(buffer.numpy()) if info.file_size else memoryview(b"")
+        got = stream.readinto(view) if info.file_size else 0
+    if got != info.file_size:
+        raise InvalidFormatError(f"{WEIGHTS_MEMBER} is cut short")
+    if zlib.crc32(view) != info.CRC:
+        raise InvalidFormatError(f"{WEIGHTS_MEMBER} is damaged (its checksum does not match)")
+    return buffer
+
+
+def _member(archive: zipfile.ZipFile, name: str, file_size: int, limit: int | None,
+            into_buffer: bool = False) -> bytes | bytearray:
+    """A member's bytes, after checking its declared size against the file: a member that
+    claims more than the file can hold is refused before anything is allocated."""
+    info = archive.getinfo(name)
+    ceiling = limit if limit is not None else 1 << 40
+    if info.file_size > ceiling:
+        raise InvalidFormatError(f"{name} declares {info.file_size} bytes, over the limit")
+    if info.compress_type == zipfile.ZIP_STORED and info.file_size > file_size:
+        raise InvalidFormatError(f"{name} declares more bytes than the file holds")
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > 1100 * max(
+            info.compress_size, 1):
+        raise InvalidFormatError(f"{name} claims to expand more than any real data does")
+    with archive.open(info) as stream:
+        if into_buffer:
+            data = bytearray(info.file_size)
+            got = stream.readinto(data)
+            extra = stream.read(1)
+        else:
+            data = stream.read(info.file_size + 1)
+            got, extra = len(data), b""
+    if got != info.file_size or extra:
+        raise InvalidFormatError(f"{name} is not the size its header declares")
+    return data
+
+
+def load_document(path: str | os.PathLike[str]) -> Document:
+    """The document in a ``.tcanvas`` project or ``graph.json`` file."""
+    return read_project(path).document
+

@@ -1,0 +1,219 @@
+"""Weights in and out: safetensors (the default) and ``torch.save`` state_dicts.
+
+Nothing here ever unpickles an arbitrary object: ``.pt`` files load with
+``weights_only=True`` and safetensors files hold nothing but tensors.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from core.errors import TorchCanvasError
+from core.io import safetensors_io
+from core.io.atomic import write_atomically
+
+ALIASES_KEY = "torchcanvas.aliases"
+ORDER_KEY = "torchcanvas.order"
+SAFETENSORS_SUFFIXES = (".safetensors",)
+PICKLE_SUFFIXES = (".pt", ".pth", ".params", ".bin")
+
+
+class WeightsError(TorchCanvasError):
+    """A weights file could not be read or written."""
+
+
+def _tensor_identity(tensor: torch.Tensor) -> tuple:
+    return (tensor.untyped_storage().data_ptr(), tensor.storage_offset(),
+            tuple(tensor.shape), tuple(tensor.stride()), tensor.dtype, str(tensor.device))
+
+
+def _deduplicated(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict]:
+    """Tensors to store (no two sharing storage) and the keys that alias another key."""
+    tensors: dict[str, torch.Tensor] = {}
+    aliases: dict[str, str] = {}
+    seen: dict[tuple, str] = {}
+    storages: set[int] = set()
+    for key, tensor in state.items():
+        if not isinstance(tensor, torch.Tensor):
+            raise WeightsError(f"{key} is not a tensor")
+        if tensor.is_meta or isinstance(tensor, torch.nn.parameter.UninitializedTensorMixin):
+            raise WeightsError(f"{key} has no values yet (run the model once to size it)")
+        tensor = tensor.detach()
+        identity = _tensor_identity(tensor)
+        if identity in seen:
+            aliases[key] = seen[identity]
+            continue
+        seen[identity] = key
+        pointer = tensor.untyped_storage().data_ptr()
+        if pointer in storages:
+            tensor = tensor.clone()
+        storages.add(pointer)
+        tensors[key] = tensor
+    return tensors, aliases
+
+
+def write_safetensors(stream, state: dict[str, torch.Tensor], cancel=None) -> None:
+    """Write a state_dict as safetensors. Keys that name the same tensor (tied layers)
+    are stored once and listed as aliases, so loading gives them back under every key;
+    the key order is kept too (safetensors sorts its own). ``cancel`` (a
+    `threading.Event`) is checked between tensors."""
+    tensors, aliases = _deduplicated(state)
+    metadata = {ORDER_KEY: json.dumps(list(state))}
+    if aliases:
+        metadata[ALIASES_KEY] = json.dumps(aliases)
+    try:
+        safetensors_io.write(stream, tensors, metadata, cancel)
+    except safetensors_io.SafetensorsError as error:
+        raise WeightsError(f"cannot write weights: {error}") from None
+
+
+def safetensors_bytes(state: dict[str, torch.Tensor]) -> bytes:
+    buffer = io.BytesIO()
+    write_safetensors(buffer, state)
+    return buffer.getvalue()
+
+
+def read_safetensors_bytes(data: bytes | bytearray | torch.Tensor) -> dict[str, torch.Tensor]:
+    """Tensors from safetensors data; a bytearray or uint8 tensor is used in place."""
+    buffer = data if isinstance(data, (bytearray, torch.Tensor)) else bytearray(data)
+    try:
+        tensors, metadata = safetensors_io.read(buffer)
+    except safetensors_io.SafetensorsError as error:
+        raise WeightsError(f"not a valid safetensors file: {error}") from None
+    try:
+        aliases = json.loads(metadata.get(ALIASES_KEY, "{}"))
+        order = json.loads(metadata.get(ORDER_KEY, "[]"))
+    except ValueError:
+        raise WeightsError("the TorchCanvas metadata in the weights is malformed") from None
+    if not isinstance(aliases, dict):
+        raise WeightsError("the aliases in the weights metadata are malformed")
+    for alias, original in aliases.items():
+        if original not in tensors:
+            raise WeightsError(f"alias {alias} points at a missing tensor {original}")
+        tensors[alias] = tensors[original]
+    if isinstance(order, list) and sorted(map(str, order)) == sorted(tensors):
+        tensors = {key: tensors[key] for key in order}
+    return tensors
+
+
+def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike[str]) -> None:
+    """Write a state_dict atomically; the suffix picks safetensors or ``torch.save``."""
+    suffix = Path(path).suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
+        plain = {k: v.detach().cpu() for k, v in state.items()}
+        write_atomically(path, lambda stream: torch.save(plain, stream))
+    else:
+        write_atomically(path, lambda stream: write_safetensors(stream, state))
+
+
+def _read_file(path: str | os.PathLike[str]) -> object:
+    """What a weights or tensor file holds: safetensors as named tensors, a torch.save
+    file as whatever it holds — loaded with ``weights_only=True``, so nothing runs."""
+    target = Path(path)
+    try:
+        with open(target, "rb") as stream:
+            head = stream.read(8)
+    except OSError as error:
+        raise WeightsError(f"cannot read {target.name}: {error.strerror or error}") from None
+    if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):
+        return read_safetensors_bytes(_read_all(target))
+    try:
+        return torch.load(target, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise WeightsError(
+            f"{target.name} holds objects other than tensors and was refused; "
+            f"nothing in it was run ({first})"
+        ) from None
+    except (RuntimeError, ValueError, EOFError, OSError) as error:
+        raise WeightsError(f"{target.name} is not a readable torch file: {error}") from None
+
+
+def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """Read a state_dict from safetensors or a ``torch.save`` file (weights only)."""
+    loaded = _read_file(path)
+    if not isinstance(loaded, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
+    ):
+        raise WeightsError(f"{Path(path).name} does not hold a state_dict (names → tensors)")
+    return dict(loaded)
+
+
+def _read_all(path: Path) -> torch.Tensor:
+    """The file in memory nothing has touched yet (a zero-filled buffer would be filled
+    twice, which on a large file costs seconds)."""
+    size = path.stat().st_size
+    buffer = torch.empty(size, dtype=torch.uint8)
+    if size:
+        with open(path, "rb") as stream:
+            stream.readinto(memoryview(buffer.numpy()))
+    return buffer
+
+
+@dataclass
+class StateMatch:
+    """How a state_dict from a file fits a model: what loads, and what does not."""
+
+    fitting: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def describe(self, limit: int = 8) -> str:
+        lines = [f"{len(self.fitting)} tensors fit."]
+
+        def listed(title: str, items: list[str]) -> None:
+            if items:
+                more = f" … and {len(items) - limit} more" if len(items) > limit else ""
+                lines.append(f"{title} ({len(items)}): {', '.join(items[:limit])}{more}")
+
+        listed("Missing from the file", self.missing)
+        listed("In the file but not in the model", self.unexpected)
+        listed("Different shapes", [f"{k} {list(a)} in the model, {list(b)} in the file"
+                                    for k, a, b in self.mismatched])
+        return "\n".join(lines)
+
+
+def match_state(model: dict[str, torch.Tensor], incoming: dict[str, torch.Tensor]) -> StateMatch:
+    """Compare a model's state_dict with one read from a file, key by key."""
+    match = StateMatch()
+    for key, tensor in model.items():
+        if key not in incoming:
+            match.missing.append(key)
+        elif isinstance(tensor, torch.nn.parameter.UninitializedTensorMixin) or \
+                tuple(tensor.shape) == tuple(incoming[key].shape):
+            match.fitting.append(key)
+        else:
+            match.mismatched.append((key, tuple(tensor.shape), tuple(incoming[key].shape)))
+    match.unexpected = [key for key in incoming if key not in model]
+    return match
+
+
+def savable_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The module's state_dict without tensors that have no size yet (lazy, unreached)."""
+    return {k: v for k, v in module.state_dict().items()
+            if not isinstance(v, torch.nn.parameter.UninitializedTensorMixin)}
+
+
+def load_tensor_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """A file holding a tensor, a list of tensors or a dict of tensors (the chapter's
+    x-file, x-files and mydict), as named tensors; nothing else is unpickled."""
+    loaded = _read_file(path)
+    if isinstance(loaded, torch.Tensor):
+        return {"tensor": loaded}
+    if isinstance(loaded, (list, tuple)) and all(isinstance(t, torch.Tensor) for t in loaded):
+        return {str(i): t for i, t in enumerate(loaded)}
+    if isinstance(loaded, dict) and all(isinstance(t, torch.Tensor) for t in loaded.values()):
+        return {str(k): t for k, t in loaded.items()}
+    raise WeightsError(f"{Path(path).name} holds a {type(loaded).__name__}, not tensors")

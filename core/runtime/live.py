@@ -1,0 +1,161 @@
+"""The live model: the document built into real modules with real weights, on a device.
+
+It follows the document: after each change `sync` rebuilds the containers and reuses
+the module of every layer whose type and arguments are unchanged, so weights a person
+initialized or edited survive unrelated edits. A module is remembered by node id and
+arguments even after its node is gone, so undoing a deletion brings its weights back.
+Lazy layers are sized from the dry run's input shapes (`materialize`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.parameter import UninitializedParameter
+
+from core.document.events import Event
+from core.document.graph import Document, Node
+from core.errors import TorchCanvasError
+from core.runtime.build import BuiltModel, build, new_layer
+from core.runtime.devices import DeviceError, check_device
+from core.runtime.limits import check_fits
+from core.runtime.report import ShapeReport
+from core.runtime.shapes import DTYPES, layer_sizes
+
+
+@dataclass(frozen=True)
+class TensorRef:
+    """A parameter or buffer, addressed by the node that owns its module and its local
+    name there (``weight``), so it survives renames and restructuring."""
+
+    node_id: str
+    name: str
+
+
+class LiveModel:
+    def __init__(self, device: str = "cpu") -> None:
+        try:
+            self.device = check_device(device)
+        except DeviceError:
+            self.device = torch.device("cpu")
+        self.built: BuiltModel | None = None
+        self.error: str | None = None
+        self._cache: dict[tuple[str, str, Any], nn.Module] = {}
+        self._planned = 0
+        self.changed = Event("live_model_changed")
+
+    @property
+    def module(self) -> nn.Module | None:
+        return self.built.module if self.built else None
+
+    def _key(self, node: Node) -> tuple[str, str, Any]:
+        return (node.id, node.type, tuple(sorted(node.args.items())))
+
+    def _layer(self, seed: int):
+        def make(node: Node) -> nn.Module:
+            key = self._key(node)
+            module = self._cache.get(key)
+            if module is None:
+                self._planned += _meta_bytes(node)
+                check_fits(self._planned)
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(_node_seed(seed, node.id))
+                    with torch.device(self.device):
+                        module = new_layer(node)
+                self._cache[key] = module
+            return module
+        return make
+
+    def sync(self, document: Document) -> bool:
+        """Rebuild from ``document``; on an invalid document keep the last model and
+        record why in ``error``. Returns True when the model was rebuilt."""
+        self._planned = 0
+        try:
+            self.built = build(document, require_output_path=False,
+                               layer_factory=self._layer(document.seed))
+        except TorchCanvasError as error:
+            self.error = str(error)
+            return False
+        self.error = None
+        self.changed.emit()
+        return True
+
+    def materialize(self, document: Document, report: ShapeReport) -> None:
+        """Give lazy layers their real sizes by calling each once on zeros of the input
+        shape the dry run found (the chapter's dry run, one layer at a time)."""
+        if self.built is None:
+            return
+        try:
+            check_fits((report.parameters + report.buffers) * 4)
+        except TorchCanvasError as error:
+            self.error = str(error)
+            return
+        done = False
+        for node_id, module in self.built.modules.items():
+            if not document.has_node(node_id) or document.node(node_id).graph is not None:
+                continue
+            if not any(isinstance(p, UninitializedParameter) for p in module.parameters()):
+                continue
+            shape = report.nodes.get(node_id)
+            if shape is None or not shape.input_shapes or shape.error:
+                continue
+            dtype = DTYPES.get(document.input.dtype, torch.float32)
+            inputs = [torch.zeros(s, dtype=dtype if i == 0 else torch.float32,
+                                  device=self.device) for i, s in enumerate(shape.input_shapes)]
+            try:
+                with torch.no_grad():
+                    module(*inputs)
+            except Exception:  # the dry run said it fits; a failure leaves it lazy
+                continue
+            done = True
+        if done:
+            self.changed.emit()
+
+    def load_state(self, state: dict[str, torch.Tensor]) -> list[str]:
+        """Load a saved state_dict (a project's weights); lazy layers take their sizes
+        from it. Returns the problems, one line each (empty when everything fit)."""
+        if self.built is None:
+            return ["there is no model to load the weights into"]
+        try:
+            result = self.built.module.load_state_dict(state, strict=False)
+        except RuntimeError as error:
+            return [str(error).strip().splitlines()[0]]
+        self.changed.emit()
+        problems = []
+        if result.missing_keys:
+            problems.append(f"not in the file: {', '.join(result.missing_keys[:6])}")
+        if result.unexpected_keys:
+            problems.append(f"not in the network: {', '.join(result.unexpected_keys[:6])}")
+        return problems
+
+    def owner_module(self, node_id: str) -> nn.Module:
+        assert self.built is not None
+        return self.built.modules[node_id]
+
+    def tensor(self, ref: TensorRef) -> torch.Tensor:
+        module = self.owner_module(ref.node_id)
+        return module.get_parameter(ref.name) if ref.name in dict(
+            module.named_parameters()) else module.get_buffer(ref.name)
+
+    def move_to(self, device: str) -> None:
+        """Move every module, also those kept for undo, to ``device``."""
+        target = torch.device(device)
+        for module in self._cache.values():
+            module.to(target)
+        self.device = target
+        self.changed.emit()
+
+
+def _meta_bytes(node: Node) -> int:
+    """What a layer's known parameters and buffers will take (lazy ones count later)."""
+    parameters, buffers = layer_sizes(node.type, node.args)
+    return (parameters + buffers) * 4
+
+
+def _node_seed(seed: int, node_id: str) -> int:
+    digest = hashlib.blake2b(f"{seed}/{node_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & ((1 << 63) - 1)

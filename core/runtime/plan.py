@@ -1,0 +1,191 @@
+"""Lowering: how each graph of a document becomes a module.
+
+`plan_document` decides, once, what `core.runtime.build` constructs and what `core.io.codegen`
+writes, so the two always agree: which graphs are an `nn.Sequential` and which a
+generated class, the attribute name of every node, and the order of the calls.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.document.graph import BLOCK, INPUT, MODULE, OUTPUT, ROOT, Document, Edge, Graph
+from core.document.validate import check_document, describe_graph, input_range, topological_order
+from core.errors import BuildError
+
+SEQUENTIAL_KIND = "sequential"
+GENERATED_KIND = "generated"
+
+
+@dataclass
+class Call:
+    """Call attribute ``target`` on the values of ``inputs`` (``INPUT`` or node ids)."""
+
+    node_id: str
+    target: str
+    inputs: list[str]
+
+
+@dataclass
+class ModulePlan:
+    """What one graph becomes.
+
+    ``attributes`` lists ``(attribute name, node id)`` in registration order; the node
+    id is the node that defines the attribute (a twin in a Sequential names itself, and
+    its module is its owner's). ``names`` maps every node id of the graph to the
+    attribute it is called through. ``calls`` run in order; nodes that no path from the
+    input reaches are registered but not called.
+    """
+
+    graph_id: str
+    kind: str
+    class_name: str
+    attributes: list[tuple[str, str]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    output: str | None = None
+    blocks: dict[str, ModulePlan] = field(default_factory=dict)
+
+    def walk(self):
+        yield self
+        for block in self.blocks.values():
+            yield from block.walk()
+
+
+_ACRONYMS = ("PReLU", "ReLU", "GELU", "SiLU", "ELU")
+
+
+def snake_case(name: str) -> str:
+    """``LeakyReLU`` → ``leaky_relu``, ``BatchNorm2d`` → ``batch_norm2d``."""
+    for acronym in _ACRONYMS:
+        name = name.replace(acronym, acronym.capitalize())
+    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    name = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", name)
+    return name.lower()
+
+
+def camel_case(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
+
+
+def is_chain(graph: Graph) -> bool:
+    """True when the edges run input → n1 → … → nk → output through every node once."""
+    if not graph.nodes:
+        return True
+    if len(graph.edges) != len(graph.nodes) + 1:
+        return False
+    following = {}
+    for edge in graph.edges:
+        if edge.port != 0 or edge.src in following:
+            return False
+        following[edge.src] = edge.dst
+    current, visited = INPUT, 0
+    while current in following and current != OUTPUT:
+        current = following[current]
+        visited += 1
+    return current == OUTPUT and visited == len(graph.nodes) + 1
+
+
+def chain_order(graph: Graph) -> list[str]:
+    following = {edge.src: edge.dst for edge in graph.edges}
+    order, current = [], following.get(INPUT)
+    while current not in (None, OUTPUT):
+        order.append(current)
+        current = following.get(current)
+    return order
+
+
+def plan_document(document: Document) -> ModulePlan:
+    """Validate ``document`` and lower it; raises a `DocumentError` if it is not valid."""
+    check_document(document)
+    return _plan_graph(document, ROOT, document.root)
+
+
+def _plan_graph(document: Document, graph_id: str, graph: Graph) -> ModulePlan:
+    sequential = graph.container != MODULE and is_chain(graph)
+    plan = ModulePlan(
+        graph_id=graph_id,
+        kind=SEQUENTIAL_KIND if sequential else GENERATED_KIND,
+        class_name=graph.class_name or _default_class_name(document, graph_id),
+    )
+    order = chain_order(graph) if sequential else topological_order(graph)
+    local_ids = {node.id for node in graph.nodes}
+    taken = {node.name for node in graph.nodes if node.name}
+    type_counts: dict[str, int] = {}
+    by_id = {node.id: node for node in graph.nodes}
+    attribute_order = order if sequential else [node.id for node in graph.nodes]
+    for position, node_id in enumerate(attribute_order):
+        node = by_id[node_id]
+        calls_owner = (
+            not sequential and node.shares is not None and node.shares in local_ids
+        )
+        if calls_owner:
+            continue
+        name = node.name or _automatic_name(node, position, sequential, taken, type_counts)
+        taken.add(name)
+        plan.names[node.id] = name
+        plan.attributes.append((name, node.id))
+        if node.type == BLOCK:
+            assert node.graph is not None
+            plan.blocks[node.id] = _plan_graph(document, node.id, node.graph)
+    for node in graph.nodes:
+        if node.id not in plan.names:
+            plan.names[node.id] = plan.names[node.shares]  # type: ignore[index]
+    _plan_calls(plan, graph, order)
+    return plan
+
+
+def _automatic_name(node, position, sequential, taken, type_counts) -> str:
+    if sequential:
+        return str(position)
+    base = snake_case(node.graph.class_name) if node.type == BLOCK and node.graph and \
+        node.graph.class_name else snake_case(node.type)
+    while True:
+        number = type_counts.get(base, 0)
+        type_counts[base] = number + 1
+        candidate = base if number == 0 else f"{base}_{number}"
+        if candidate not in taken:
+            return candidate
+
+
+def _default_class_name(document: Document, graph_id: str) -> str:
+    if graph_id == ROOT:
+        return camel_case(document.title) if document.title.isascii() and \
+            camel_case(document.title).isidentifier() else "Network"
+    name = document.node(graph_id).name
+    return camel_case(name) if name and not name.isdigit() else "Block"
+
+
+def _plan_calls(plan: ModulePlan, graph: Graph, order: list[str]) -> None:
+    """Call every node whose inputs are all connected and computed; a merge waits until
+    its inputs fill ports 0, 1, … without a gap, and are at least its minimum."""
+    available = {INPUT}
+    by_id = {node.id: node for node in graph.nodes}
+    incoming: dict[str, list[Edge]] = {}
+    for edge in graph.edges:
+        incoming.setdefault(edge.dst, []).append(edge)
+    for node_id in order:
+        edges = sorted(incoming.get(node_id, []), key=lambda e: e.port)
+        inputs = [edge.src for edge in edges]
+        contiguous = [edge.port for edge in edges] == list(range(len(edges)))
+        node = by_id[node_id]
+        if contiguous and len(inputs) >= input_range(node)[0] and \
+                all(s in available for s in inputs):
+            plan.calls.append(Call(node_id, plan.names[node_id], inputs))
+            available.add(node_id)
+    feeding = [edge.src for edge in graph.edges if edge.dst == OUTPUT]
+    if feeding and feeding[0] in available:
+        plan.output = feeding[0]
+
+
+def require_output(plan: ModulePlan, document: Document) -> None:
+    """Raise `BuildError` unless every graph's output is reached from its input."""
+    for sub in plan.walk():
+        if sub.output is None:
+            graph = document.graph(sub.graph_id)
+            if not any(edge.dst == OUTPUT for edge in graph.edges):
+                reason = "nothing is connected to the output"
+            else:
+                reason = "no path of connected layers leads from the input to the output"
+            raise BuildError(f"{describe_graph(document, sub.graph_id)}: {reason}")

@@ -1,0 +1,227 @@
+"""Shape inference: a dry run on the ``meta`` device, one node at a time.
+
+Nothing is allocated, so a design with billions of parameters is checked instantly. A
+node that cannot take its input gets an error naming the expected and the actual shape;
+nodes that do not depend on it still get their shapes.
+
+A layer's output shape and parameter sizes depend only on its type, its arguments and
+its input shapes, so each such combination is evaluated once and remembered: a graph of
+a thousand repeated layers costs a handful of meta runs. Modules shared by several nodes
+are the exception: they are run for real (on meta), in order, because the first call
+fixes a lazy module's sizes for every later one.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
+
+from core.catalog.registry import spec_for
+from core.document.graph import INPUT, Document, Node
+from core.document.validate import describe_node
+from core.errors import TorchCanvasError
+from core.runtime.plan import ModulePlan, plan_document
+from core.runtime.report import NodeShape, Shape, ShapeReport, format_shape
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
+
+
+@dataclass(frozen=True)
+class _Value:
+    """A tensor as the dry run sees it: shape and dtype, no data."""
+
+    shape: Shape
+    dtype: torch.dtype
+
+    def tensor(self) -> torch.Tensor:
+        return torch.empty(self.shape, dtype=self.dtype, device="meta")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    output: _Value | None
+    parameters: int
+    trainable: int
+    buffers: int
+    lazy: bool
+    reason: str | None
+
+
+def infer_shapes(document: Document, input_shape: Shape | None = None) -> ShapeReport:
+    """Dry-run ``document`` on ``meta`` with an input of ``input_shape``.
+
+    Never raises for a bad graph: problems are reported in the result.
+    """
+    shape = tuple(document.input.shape if input_shape is None else input_shape)
+    report = ShapeReport(input_shape=shape)
+    try:
+        if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
+            raise TorchCanvasError(f"input shape {format_shape(shape)} must be sizes ≥ 0")
+        plan = plan_document(document)
+        dtype = DTYPES.get(document.input.dtype, torch.float32)
+        run = _DryRun(document, report)
+        output = run.graph(plan, _Value(shape, dtype))
+        report.output_shape = output.shape if output is not None else None
+        run.count()
+    except TorchCanvasError as error:
+        report.error = str(error)
+    except Exception as error:  # a bad graph must never raise out of shape inference
+        report.error = f"cannot check shapes: {error}"
+    return report
+
+
+class _DryRun:
+    def __init__(self, document: Document, report: ShapeReport) -> None:
+        self.document = document
+        self.report = report
+        self.shared: dict[str, nn.Module] = {}  # owner id → its one meta module
+        self.has_twins = {n.shares for _, n in document.walk() if n.shares}
+        self.sizes: dict[str, _Outcome] = {}
+
+    def graph(self, plan: ModulePlan, x: _Value | None) -> _Value | None:
+        graph = self.document.graph(plan.graph_id)
+        values: dict[str, _Value | None] = {INPUT: x}
+        blocker: dict[str, str] = {}
+        for call in plan.calls:
+            node = self.document.node(call.node_id)
+            result = self.report.nodes[node.id] = NodeShape()
+            inputs = [values[source] for source in call.inputs]
+            missing = [s for s, v in zip(call.inputs, inputs, strict=True) if v is None]
+            if missing:
+                result.waiting_for = blocker.get(missing[0], missing[0])
+                blocker[node.id] = result.waiting_for
+                values[node.id] = None
+                continue
+            result.input_shapes = [v.shape for v in inputs]  # type: ignore[union-attr]
+            if node.id in plan.blocks:
+                output = self.graph(plan.blocks[node.id], inputs[0])
+                if output is None:
+                    inner = next((self.report.nodes[n.id].error for _, n in
+                                  self.document.walk(node.id)
+                                  if n.id in self.report.nodes and self.report.nodes[n.id].error),
+                                 None)
+                    result.error = f"{describe_node(node)}: {inner}" if inner else None
+            else:
+                outcome = self.sizes[node.id] = self.layer(node, inputs)  # type: ignore[arg-type]
+                output = outcome.output
+                if outcome.reason:
+                    result.error = _explain(node, inputs, outcome.reason)  # type: ignore[arg-type]
+            result.output_shape = output.shape if output is not None else None
+            if output is None:
+                blocker[node.id] = node.id
+            values[node.id] = output
+        for node in graph.nodes:
+            if node.id not in self.report.nodes:
+                self.report.nodes[node.id] = NodeShape(waiting_for=INPUT)
+                for _, inner in self.document.walk(node.id) if node.graph else ():
+                    self.report.nodes.setdefault(inner.id, NodeShape(waiting_for=INPUT))
+        return values.get(plan.output) if plan.output is not None else None
+
+    def layer(self, node: Node, inputs: list[_Value]) -> _Outcome:
+        owner = node.shares or node.id
+        args = _frozen(self.document.node(owner).args)
+        if owner not in self.has_twins and owner == node.id:
+            return _evaluate(node.type, args, tuple(inputs))
+        module = self.shared.get(owner)
+        if module is None:
+            with torch.device("meta"):
+                module = self.shared[owner] = spec_for(node.type).create(dict(args))
+            module.eval()
+        return _call(module, inputs)
+
+    def count(self) -> None:
+        """Per-node sizes, and totals with every shared module counted once."""
+        report = self.report
+        for _, node in self.document.walk():
+            if node.graph is not None:
+                continue
+            result = report.nodes.setdefault(node.id, NodeShape(waiting_for=INPUT))
+            owner = node.shares or node.id
+            if owner in self.shared:
+                sizes = _sizes(self.shared[owner])
+            else:
+                sizes = self.sizes.get(node.id) or _evaluate(node.type, _frozen(node.args), None)
+            result.parameters, result.trainable = sizes.parameters, sizes.trainable
+            result.buffers, result.lazy = sizes.buffers, sizes.lazy
+            result.shared = node.shares is not None
+            if not result.shared:
+                report.parameters += result.parameters
+                report.trainable += result.trainable
+                report.buffers += result.buffers
+        for _, node in self.document.walk():
+            if node.graph is not None:
+                inner = [report.nodes[n.id] for _, n in self.document.walk(node.id)
+                         if n.graph is None and n.shares is None]
+                result = report.nodes[node.id]
+                result.parameters = sum(i.parameters for i in inner)
+                result.trainable = sum(i.trainable for i in inner)
+                result.buffers = sum(i.buffers for i in inner)
+                result.lazy = any(i.lazy for i in inner)
+
+
+def layer_sizes(layer_type: str, args: dict[str, Any]) -> tuple[int, int]:
+    """Parameters and buffer elements of one layer, known without any input (lazy
+    parameters count as 0 until a dry run sizes them)."""
+    sizes = _evaluate(layer_type, _frozen(args), None)
+    return sizes.parameters, sizes.buffers
+
+
+def _frozen(args: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(args.items()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _evaluate(layer_type: str, args: tuple[tuple[str, Any], ...],
+              inputs: tuple[_Value, ...] | None) -> _Outcome:
+    """Construct the layer on meta and, given inputs, call it once."""
+    with torch.device("meta"):
+        module = spec_for(layer_type).create(dict(args))
+    module.eval()
+    if inputs is None:
+        return _sizes(module)
+    return _call(module, list(inputs))
+
+
+def _call(module: nn.Module, inputs: list[_Value]) -> _Outcome:
+    try:
+        with torch.no_grad():
+            output = module(*(value.tensor() for value in inputs))
+    except Exception as error:  # torch's refusal becomes the node's message
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        sizes = _sizes(module)
+        return _Outcome(None, sizes.parameters, sizes.trainable, sizes.buffers, sizes.lazy,
+                        reason or type(error).__name__)
+    sizes = _sizes(module)
+    if not isinstance(output, torch.Tensor):
+        return _Outcome(None, sizes.parameters, sizes.trainable, sizes.buffers, sizes.lazy,
+                        f"returned {type(output).__name__}, not a tensor")
+    return _Outcome(_Value(tuple(output.shape), output.dtype), sizes.parameters,
+                    sizes.trainable, sizes.buffers, sizes.lazy, None)
+
+
+def _sizes(module: nn.Module) -> _Outcome:
+    parameters = trainable = buffers = 0
+    lazy = False
+    for parameter in module.parameters():
+        if isinstance(parameter, UninitializedParameter):
+            lazy = True
+            continue
+        parameters += parameter.numel()
+        if parameter.requires_grad:
+            trainable += parameter.numel()
+    for buffer in module.buffers():
+        if not isinstance(buffer, UninitializedBuffer):
+            buffers += buffer.numel()
+    return _Outcome(None, parameters, trainable, buffers, lazy, None)
+
+
+def _explain(node: Node, inputs: list[_Value], reason: str) -> str:
+    got = " and ".join(format_shape(v.shape) for v in inputs)
+    expected = spec_for(node.type).describe_expected(node.args)
+    wanted = f"expects {expected}, " if expected else ""
+    return f"{describe_node(node)} {wanted}got {got}: {reason}"

@@ -1,0 +1,264 @@
+"""Looking at and changing the live model's tensors: the rows of the parameter panel,
+statistics, histograms (bins computed where the tensor lives), value edits as undoable
+commands, and one backward pass to make gradients appear."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
+
+from core.document.edit import Command
+from core.document.graph import Document
+from core.errors import EditError, TorchCanvasError
+from core.runtime.live import LiveModel, TensorRef
+from core.runtime.shapes import DTYPES
+
+
+@dataclass
+class ParameterRow:
+    """One parameter or buffer, as the parameter panel lists it."""
+
+    qualified: str
+    ref: TensorRef
+    kind: str
+    shape: tuple[int, ...] | None
+    dtype: str
+    device: str
+    requires_grad: bool
+    grad: str
+    node_ids: list[str]
+    shared_with: list[str] = field(default_factory=list)
+
+    @property
+    def lazy(self) -> bool:
+        return self.shape is None
+
+    @property
+    def numel(self) -> int:
+        return int(np.prod(self.shape)) if self.shape is not None else 0
+
+
+def parameter_rows(live: LiveModel, document: Document) -> list[ParameterRow]:
+    """Every parameter and buffer under every name it has (tied ones appear twice)."""
+    if live.built is None:
+        return []
+    root = live.built.module
+    nodes_of: dict[int, list[str]] = {}
+    for node_id, module in live.built.modules.items():
+        if document.has_node(node_id) and document.node(node_id).graph is None:
+            nodes_of.setdefault(id(module), []).append(node_id)
+    entries = [(n, t, "parameter") for n, t in root.named_parameters(remove_duplicate=False)]
+    entries += [(n, t, "buffer") for n, t in root.named_buffers(remove_duplicate=False)]
+    names_of: dict[int, list[str]] = {}
+    for qualified, tensor, _ in entries:
+        names_of.setdefault(id(tensor), []).append(qualified)
+    at_path = _attribute_paths(live.built.plan)
+    with_attribute = set(at_path.values())
+    rows = []
+    for qualified, tensor, kind in entries:
+        path, _, local = qualified.rpartition(".")
+        users = nodes_of.get(id(root.get_submodule(path) if path else root), [])
+        owner = next((i for i in users if document.node(i).shares is None), "")
+        # The node whose attribute this is, and twins that call it without one of their own.
+        shown_for = [i for i in users if at_path.get(path) == i or i not in with_attribute]
+        lazy = isinstance(tensor, (UninitializedParameter, UninitializedBuffer))
+        rows.append(ParameterRow(
+            qualified=qualified,
+            ref=TensorRef(owner, local),
+            kind=kind,
+            shape=None if lazy else tuple(tensor.shape),
+            dtype=str(tensor.dtype).removeprefix("torch."),
+            device=str(tensor.device),
+            requires_grad=bool(tensor.requires_grad),
+            grad="present" if getattr(tensor, "grad", None) is not None else "none",
+            node_ids=shown_for or users,
+            shared_with=[n for n in names_of[id(tensor)] if n != qualified],
+        ))
+    return rows
+
+
+def _attribute_paths(plan, prefix: str = "") -> dict[str, str]:
+    """Module path (``0.net.2``) → the node id registered under it."""
+    paths = {}
+    for name, node_id in plan.attributes:
+        paths[prefix + name] = node_id
+        if node_id in plan.blocks:
+            paths.update(_attribute_paths(plan.blocks[node_id], f"{prefix}{name}."))
+    return paths
+
+
+@dataclass
+class TensorStats:
+    numel: int
+    mean: float
+    std: float
+    minimum: float
+    maximum: float
+    zeros: int
+
+
+def tensor_stats(tensor: torch.Tensor) -> TensorStats:
+    data = tensor.detach()
+    if data.numel() == 0:
+        return TensorStats(0, float("nan"), float("nan"), float("nan"), float("nan"), 0)
+    values = data.float() if not data.is_floating_point() else data
+    std = values.std().item() if values.numel() > 1 else 0.0
+    return TensorStats(data.numel(), values.mean().item(), std, values.min().item(),
+                       values.max().item(), int((data == 0).sum().item()))
+
+
+@dataclass
+class Histogram:
+    """Bin counts (on the host) and their edges; only these leave the device."""
+
+    counts: np.ndarray
+    edges: np.ndarray
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+
+def histogram(tensor: torch.Tensor, bins: int = 80,
+              value_range: tuple[float, float] | None = None) -> Histogram:
+    """``torch.histc`` where the tensor lives; a constant tensor gets one centred bin."""
+    data = tensor.detach()
+    if not data.is_floating_point():
+        data = data.float()
+    if data.numel() == 0:
+        return Histogram(np.zeros(bins), np.linspace(-1, 1, bins + 1))
+    if value_range is None:
+        low, high = data.min().item(), data.max().item()
+    else:
+        low, high = value_range
+    if not (np.isfinite(low) and np.isfinite(high)):
+        finite = data[torch.isfinite(data)]
+        low, high = (finite.min().item(), finite.max().item()) if finite.numel() else (-1, 1)
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    counts = torch.histc(data, bins=bins, min=low, max=high)
+    return Histogram(counts.cpu().numpy(), np.linspace(low, high, bins + 1))
+
+
+class TensorCommand(Command):
+    """A change to tensors of the live model that undo puts back bit for bit."""
+
+    def __init__(self, live: LiveModel, text: str) -> None:
+        super().__init__()
+        self.live = live
+        self.text = text
+        self._before: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def apply(self, document: Document) -> None:
+        self._before = {}
+        try:
+            self.change()
+        except BaseException:
+            self._restore()
+            raise
+        document.events.weights_changed.emit()
+
+    def revert(self, document: Document) -> None:
+        self._restore()
+        document.events.weights_changed.emit()
+
+    def remember(self, tensor: torch.Tensor) -> None:
+        if id(tensor) not in self._before:
+            self._before[id(tensor)] = (tensor, tensor.detach().clone())
+
+    def _restore(self) -> None:
+        with torch.no_grad():
+            for tensor, saved in self._before.values():
+                tensor.copy_(saved)
+
+    def change(self) -> None:
+        raise NotImplementedError
+
+
+class SetTensorValue(TensorCommand):
+    """``weight[0, 0] = 42``: one element of a parameter or buffer."""
+
+    def __init__(self, live: LiveModel, ref: TensorRef, index: tuple[int, ...],
+                 value: float) -> None:
+        super().__init__(live, f"Set {ref.name}{list(index)}")
+        self.ref, self.index, self.value = ref, tuple(index), float(value)
+
+    def change(self) -> None:
+        try:
+            tensor = self.live.tensor(self.ref)
+        except (KeyError, AttributeError):
+            raise EditError(f"{self.ref.name} is no longer in the model") from None
+        if len(self.index) != tensor.dim() or any(
+                not -n <= i < n for i, n in zip(self.index, tensor.shape, strict=True)):
+            raise EditError(f"{list(self.index)} is outside a tensor of shape "
+                            f"{tuple(tensor.shape)}")
+        self.remember(tensor)
+        with torch.no_grad():
+            tensor[self.index] = self.value
+
+
+def sample_input(document: Document, device: torch.device, seed: int = 0) -> torch.Tensor:
+    """A reproducible random input of the document's shape (integers for int64)."""
+    generator = torch.Generator().manual_seed(seed)
+    shape = tuple(document.input.shape)
+    if document.input.dtype == "int64":
+        return torch.randint(0, 2, shape, generator=generator).to(device)
+    dtype = DTYPES.get(document.input.dtype, torch.float32)
+    return torch.rand(shape, generator=generator, dtype=dtype).to(device)
+
+
+def backward_once(live: LiveModel, document: Document,
+                  sample: torch.Tensor | None = None) -> float:
+    """Run the model on a sample, sum the output and backpropagate: afterwards every
+    parameter the output depends on has a gradient. Returns the summed output."""
+    if live.module is None:
+        raise TorchCanvasError("there is no model to run yet")
+    x = sample if sample is not None else sample_input(document, live.device, document.seed)
+    try:
+        output = live.module(x)
+        if not isinstance(output, torch.Tensor):
+            raise TorchCanvasError(f"the model returned {type(output).__name__}, not a tensor")
+        total = output.float().sum()
+        if not total.requires_grad:
+            raise TorchCanvasError("the output does not depend on any trainable parameter")
+        total.backward()
+    except TorchCanvasError:
+        raise
+    except Exception as error:  # a shape the model cannot take, reported as a message
+        raise TorchCanvasError(f"backward failed: {error}") from None
+    live.changed.emit()
+    return float(total.item())
+
+
+def clear_gradients(live: LiveModel) -> None:
+    if live.module is not None:
+        live.module.zero_grad(set_to_none=True)
+        live.changed.emit()
+
+
+class LoadWeights(TensorCommand):
+    """Copy the tensors of a state_dict that fit into the live model (in place, so tied
+    weights stay tied); undo restores what was there."""
+
+    def __init__(self, live: LiveModel, state: dict[str, torch.Tensor], keys: list[str],
+                 text: str = "Load weights") -> None:
+        super().__init__(live, text)
+        self.state, self.keys = state, list(keys)
+
+    def change(self) -> None:
+        module = self.live.module
+        if module is None:
+            raise EditError("there is no model to load weights into")
+        current = module.state_dict(keep_vars=True)
+        for key in self.keys:
+            tensor = current[key]
+            if isinstance(tensor, (UninitializedParameter, UninitializedBuffer)):
+                raise EditError(f"{key} has no size yet; run the dry run first")
+            self.remember(tensor)
+        with torch.no_grad():
+            for key in self.keys:
+                current[key].copy_(self.state[key].to(current[key].device,
+                                                      current[key].dtype))
