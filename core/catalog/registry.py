@@ -115,7 +115,7 @@ def _key_args_text(items: tuple[tuple[str, Any], ...]) -> str:
 def _resolve(path: str) -> Callable[..., nn.Module]:
     package, _, name = path.partition(".")
     if package == "custom":
-        return CUSTOM_CLASSES[name]  # type: ignore[return-value]
+        return CUSTOM_CLASSES[name]
     module = importlib.import_module({"nn": "torch.nn", "layers": "core.catalog.layers"}[package])
     return getattr(module, name)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from core.catalog.registry import spec_for
 from core.document.graph import BLOCK, CONTAINERS, INPUT, OUTPUT, ROOT, Document, Edge, Graph, Node
@@ -133,7 +134,7 @@ def untrusted_layers(document: Document) -> list[str]:
 
 def _check_graph(
     document: Document, graph_id: str, graph: Graph, owners: dict[str, Node], depth: int,
-    untrusted: set[str] = frozenset(),  # type: ignore[assignment]
+    untrusted: AbstractSet[str] = frozenset(),
 ) -> None:
     where = describe_graph(document, graph_id)
     if depth > MAX_DEPTH:
@@ -170,7 +171,7 @@ def _check_names(nodes: Iterable[Node], where: str) -> None:
 
 def _check_node(
     document: Document, node: Node, owners: dict[str, Node], where: str, depth: int,
-    untrusted: set[str] = frozenset(),  # type: ignore[assignment]
+    untrusted: AbstractSet[str] = frozenset(),
 ) -> None:
     here = f"{where} › {describe_node(node)}"
     if node.type == BLOCK:

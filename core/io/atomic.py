@@ -21,7 +21,7 @@ class SaveError(TorchCanvasError):
     """A file could not be written; the file that was there is untouched."""
 
 
-def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> None:
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
     """Write through ``write(stream)`` to a temporary file, fsync it, then rename it
     over ``path`` and fsync the folder. Raises `SaveError` saying why."""
     target = Path(path)

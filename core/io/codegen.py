@@ -53,7 +53,8 @@ def to_python_with_lines(document: Document) -> tuple[str, dict[str, list[int]]]
     """The source, and for each node the (1-based) lines that define or call it."""
     plan = plan_document(document)
     require_output(plan, document)
-    lines, spans = [], {}
+    lines: list[str] = []
+    spans: dict[str, list[int]] = {}
     for number, line in enumerate(_Writer(document, plan).source().split("\n"), start=1):
         code, marker, node_id = line.partition(MARK)
         if marker:

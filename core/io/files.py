@@ -332,7 +332,7 @@ def _weights_member(archive: zipfile.ZipFile, path: Path, file_size: int):
         skip = int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
         stream.seek(info.header_offset + 30 + skip)
         buffer = torch.empty(info.file_size, dtype=torch.uint8)
-        view = memoryview(buffer.numpy()) if info.file_size else memoryview(b"")
+        view = buffer.numpy().data if info.file_size else memoryview(b"")
         got = stream.readinto(view) if info.file_size else 0
     if got != info.file_size:
         raise InvalidFormatError(f"{WEIGHTS_MEMBER} is cut short")
@@ -341,8 +341,7 @@ def _weights_member(archive: zipfile.ZipFile, path: Path, file_size: int):
     return buffer
 
 
-def _member(archive: zipfile.ZipFile, name: str, file_size: int, limit: int | None,
-            into_buffer: bool = False) -> bytes | bytearray:
+def _member(archive: zipfile.ZipFile, name: str, file_size: int, limit: int | None) -> bytes:
     """A member's bytes, after checking its declared size against the file: a member that
     claims more than the file can hold is refused before anything is allocated."""
     info = archive.getinfo(name)
@@ -355,14 +354,8 @@ def _member(archive: zipfile.ZipFile, name: str, file_size: int, limit: int | No
             info.compress_size, 1):
         raise InvalidFormatError(f"{name} claims to expand more than any real data does")
     with archive.open(info) as stream:
-        if into_buffer:
-            data = bytearray(info.file_size)
-            got = stream.readinto(data)
-            extra = stream.read(1)
-        else:
-            data = stream.read(info.file_size + 1)
-            got, extra = len(data), b""
-    if got != info.file_size or extra:
+        data = stream.read(info.file_size + 1)
+    if len(data) != info.file_size:
         raise InvalidFormatError(f"{name} is not the size its header declares")
     return data
 

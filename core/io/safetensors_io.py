@@ -32,7 +32,7 @@ class SafetensorsError(TorchCanvasError):
 
 def _as_bytes(tensor: torch.Tensor) -> memoryview:
     flat = tensor.detach().cpu().contiguous().reshape(-1)
-    return memoryview(flat.view(torch.uint8).numpy()) if flat.numel() else memoryview(b"")
+    return flat.view(torch.uint8).numpy().data if flat.numel() else memoryview(b"")
 
 
 def write(stream: BinaryIO, tensors: dict[str, torch.Tensor],
@@ -65,7 +65,7 @@ def read(buffer: bytearray | torch.Tensor) -> tuple[dict[str, torch.Tensor], dic
     file's metadata."""
     if isinstance(buffer, torch.Tensor):
         raw = buffer
-        view = memoryview(buffer.numpy()) if buffer.numel() else memoryview(b"")
+        view = buffer.numpy().data if buffer.numel() else memoryview(b"")
     else:
         raw = torch.frombuffer(buffer, dtype=torch.uint8) if len(buffer) else \
             torch.empty(0, dtype=torch.uint8)

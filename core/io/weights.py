@@ -43,7 +43,7 @@ def _deduplicated(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tenso
     for key, tensor in state.items():
         if not isinstance(tensor, torch.Tensor):
             raise WeightsError(f"{key} is not a tensor")
-        if tensor.is_meta or isinstance(tensor, torch.nn.parameter.UninitializedTensorMixin):
+        if tensor.is_meta or torch.nn.parameter.is_lazy(tensor):
             raise WeightsError(f"{key} has no values yet (run the model once to size it)")
         tensor = tensor.detach()
         identity = _tensor_identity(tensor)
@@ -153,7 +153,7 @@ def _read_all(path: Path) -> torch.Tensor:
     buffer = torch.empty(size, dtype=torch.uint8)
     if size:
         with open(path, "rb") as stream:
-            stream.readinto(memoryview(buffer.numpy()))
+            stream.readinto(buffer.numpy().data)
     return buffer
 
 
@@ -191,7 +191,7 @@ def match_state(model: dict[str, torch.Tensor], incoming: dict[str, torch.Tensor
     for key, tensor in model.items():
         if key not in incoming:
             match.missing.append(key)
-        elif isinstance(tensor, torch.nn.parameter.UninitializedTensorMixin) or \
+        elif torch.nn.parameter.is_lazy(tensor) or \
                 tuple(tensor.shape) == tuple(incoming[key].shape):
             match.fitting.append(key)
         else:
@@ -203,7 +203,7 @@ def match_state(model: dict[str, torch.Tensor], incoming: dict[str, torch.Tensor
 def savable_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     """The module's state_dict without tensors that have no size yet (lazy, unreached)."""
     return {k: v for k, v in module.state_dict().items()
-            if not isinstance(v, torch.nn.parameter.UninitializedTensorMixin)}
+            if not torch.nn.parameter.is_lazy(v)}
 
 
 def load_tensor_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:

@@ -131,7 +131,8 @@ def _plan_graph(document: Document, graph_id: str, graph: Graph) -> ModulePlan:
             plan.blocks[node.id] = _plan_graph(document, node.id, node.graph)
     for node in graph.nodes:
         if node.id not in plan.names:
-            plan.names[node.id] = plan.names[node.shares]  # type: ignore[index]
+            assert node.shares is not None  # only a twin calling its owner was skipped
+            plan.names[node.id] = plan.names[node.shares]
     _plan_calls(plan, graph, order)
     return plan
 

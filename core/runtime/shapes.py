@@ -90,14 +90,15 @@ class _DryRun:
         for call in plan.calls:
             node = self.document.node(call.node_id)
             result = self.report.nodes[node.id] = NodeShape()
-            inputs = [values[source] for source in call.inputs]
-            missing = [s for s, v in zip(call.inputs, inputs, strict=True) if v is None]
+            found = [values[source] for source in call.inputs]
+            missing = [s for s, v in zip(call.inputs, found, strict=True) if v is None]
             if missing:
                 result.waiting_for = blocker.get(missing[0], missing[0])
                 blocker[node.id] = result.waiting_for
                 values[node.id] = None
                 continue
-            result.input_shapes = [v.shape for v in inputs]  # type: ignore[union-attr]
+            inputs = [v for v in found if v is not None]
+            result.input_shapes = [v.shape for v in inputs]
             if node.id in plan.blocks:
                 output = self.graph(plan.blocks[node.id], inputs[0])
                 if output is None:
@@ -107,10 +108,10 @@ class _DryRun:
                                  None)
                     result.error = f"{describe_node(node)}: {inner}" if inner else None
             else:
-                outcome = self.sizes[node.id] = self.layer(node, inputs)  # type: ignore[arg-type]
+                outcome = self.sizes[node.id] = self.layer(node, inputs)
                 output = outcome.output
                 if outcome.reason:
-                    result.error = _explain(node, inputs, outcome.reason)  # type: ignore[arg-type]
+                    result.error = _explain(node, inputs, outcome.reason)
             result.output_shape = output.shape if output is not None else None
             if output is None:
                 blocker[node.id] = node.id
@@ -118,8 +119,8 @@ class _DryRun:
         for node in graph.nodes:
             if node.id not in self.report.nodes:
                 self.report.nodes[node.id] = NodeShape(waiting_for=INPUT)
-                for _, inner in self.document.walk(node.id) if node.graph else ():
-                    self.report.nodes.setdefault(inner.id, NodeShape(waiting_for=INPUT))
+                for _, inside in self.document.walk(node.id) if node.graph else ():
+                    self.report.nodes.setdefault(inside.id, NodeShape(waiting_for=INPUT))
         return values.get(plan.output) if plan.output is not None else None
 
     def layer(self, node: Node, inputs: list[_Value]) -> _Outcome:

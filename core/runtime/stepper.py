@@ -49,8 +49,9 @@ def _run(live: LiveModel, document: Document, plan: ModulePlan, x: torch.Tensor,
          steps: list[Step]) -> torch.Tensor | None:
     values: dict[str, torch.Tensor | None] = {INPUT: x}
     for call in plan.calls:
-        inputs = [values.get(source) for source in call.inputs]
-        if any(value is None for value in inputs):
+        found = [values.get(source) for source in call.inputs]
+        inputs = [value for value in found if value is not None]
+        if len(inputs) != len(found):
             values[call.node_id] = None
             steps.append(Step(call.node_id, plan.graph_id, None, None, "waits for its input"))
             continue

@@ -46,7 +46,7 @@ class ModelSummary:
     def text(self, title: str = "") -> str:
         header = ("Module", "Type", "Output shape", "Params", "Trainable", "Buffers",
                   "Memory", "MACs")
-        table = [header]
+        table: list[tuple[str, ...]] = [header]
         for row in self.rows:
             table.append(("  " * row.depth + row.name, row.type, format_shape(row.output_shape),
                           f"{row.parameters:,}" + (" (shared)" if row.shared else ""),
@@ -57,11 +57,11 @@ class ModelSummary:
                       "?" if self.macs is None else f"{self.macs:,}"))
         widths = [max(len(r[i]) for r in table) for i in range(len(header))]
         lines = [title] if title else []
-        for index, row in enumerate(table):
+        for index, cells in enumerate(table):
             if index in (1, len(table) - 1):
                 lines.append("  ".join("─" * w for w in widths))
             lines.append("  ".join(cell.ljust(w) if i < 3 else cell.rjust(w)
-                                   for i, (cell, w) in enumerate(zip(row, widths,
+                                   for i, (cell, w) in enumerate(zip(cells, widths,
                                                                      strict=True))))
         if self.error:
             lines.append(f"Problem: {self.error}")
@@ -105,7 +105,7 @@ def model_summary(document: Document) -> ModelSummary:
         node_module = built.modules[row.node_id]
         tensors = list(node_module.parameters()) + list(node_module.buffers())
         memory = sum(t.numel() * t.element_size() for t in tensors
-                     if not isinstance(t, torch.nn.parameter.UninitializedTensorMixin))
+                     if not torch.nn.parameter.is_lazy(t))
         trainable = sum(p.numel() for p in node_module.parameters() if p.requires_grad and
                         not isinstance(p, torch.nn.parameter.UninitializedParameter))
         shape = report.nodes.get(row.node_id)
@@ -115,8 +115,7 @@ def model_summary(document: Document) -> ModelSummary:
             flops.get(row.name, 0) // 2 if flops else None, row.shared))
         if row.depth == 0 or document.node(row.node_id).graph is None:
             for tensor in tensors:
-                if id(tensor) not in counted and not isinstance(
-                        tensor, torch.nn.parameter.UninitializedTensorMixin):
+                if id(tensor) not in counted and not torch.nn.parameter.is_lazy(tensor):
                     counted.add(id(tensor))
                     summary.memory += tensor.numel() * tensor.element_size()
     summary.parameters, summary.trainable = report.parameters, report.trainable
