@@ -42,15 +42,10 @@ class Autosaver(QObject):
         if not (self.changed and workspace.modified) or not self.writer.idle:
             return
         self.changed = False
-        document = workspace.document.snapshot()
-        weights = None
-        live = workspace._live
-        if live is not None and live.module is not None:
-            from core.io.weights import savable_state
-
-            weights = savable_state(live.module)
+        snapshot = workspace.snapshot()
         key, store, original = self.key, self.store, workspace.path
-        self.writer.submit(lambda: store.write(key, document, weights, original))
+        self.writer.submit(lambda: store.write(key, snapshot.document, snapshot.weights,
+                                               original))
 
     def _written(self, _: object) -> None:
         self.written += 1

@@ -44,11 +44,7 @@ class Inspection(QObject):
         self._refresh.start()
 
     def model_updated(self, report: ShapeReport) -> None:
-        """A new dry run: rebuild the live model from the document and size lazy layers."""
-        document = self.workspace.document
-        live = self.workspace.live
-        live.sync(document)
-        live.materialize(document, report)
+        """A new dry run: the live model has followed the document; show it."""
         self._refresh.start()
 
     def refresh(self) -> None:
@@ -70,11 +66,14 @@ class Inspection(QObject):
         module = self.workspace.live.module
         if module is None:
             return None
+        from torch.nn.parameter import UninitializedTensorMixin
+
         for getter in (module.get_parameter, module.get_buffer):
             try:
-                return getter(qualified)
+                tensor = getter(qualified)
             except AttributeError:
                 continue
+            return None if isinstance(tensor, UninitializedTensorMixin) else tensor
         return None
 
     def show_row(self, row) -> None:

@@ -230,9 +230,13 @@ class MainWindow(QMainWindow):
         from core.runtime.shapes import infer_shapes
 
         snapshot = self.workspace.document.snapshot()
-        self.shapes.submit(lambda: infer_shapes(snapshot))
+        revision = self.workspace.revision
+        self.shapes.submit(lambda: (revision, infer_shapes(snapshot)))
 
-    def _show_report(self, report: ShapeReport) -> None:
+    def _show_report(self, result: tuple[int, ShapeReport]) -> None:
+        revision, report = result
+        if self.ready:
+            self.workspace.adopt_report(report, revision)
         self.scene.apply_report(report)
         self._announce_errors()
         if self.inspection is not None:
@@ -322,13 +326,9 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Opened with changes", "\n\n".join(notes))
         self.statusBar().showMessage(f"Opened {path}", 5000)
 
-    def _save_parts(self, path: Path):
-        from core.io.weights import savable_state
-
-        module = self.workspace._live.module if self.workspace._live is not None else None
-        weights = savable_state(module) if module is not None and \
-            path.suffix.lower() != ".json" else None
-        return self.workspace.document, weights
+    def _snapshot(self, path: Path):
+        """What Save writes: the document and weights as they are at this moment."""
+        return self.workspace.snapshot(with_weights=path.suffix.lower() != ".json")
 
     def _trust_layer_code(self, document: Document, path: Path) -> bool:
         """A project that carries layer code runs it only if the person trusts it; the
@@ -366,13 +366,13 @@ class MainWindow(QMainWindow):
         """Save the design, and in a .tcanvas project the weights too, and wait."""
         from core.io.files import save_document
 
-        document, weights = self._save_parts(path)
+        snapshot = self._snapshot(path)
         try:
-            save_document(document, path, weights=weights)
+            save_document(snapshot.document, path, weights=snapshot.weights)
         except (TorchCanvasError, OSError) as error:
             self._save_failed(path, error)
             return False
-        self._saved(path)
+        self._saved(path, snapshot.position)
         return True
 
     def save_in_background(self, path: Path):
@@ -381,14 +381,15 @@ class MainWindow(QMainWindow):
         from core.io.files import save_document
         from widgets.jobs import Job
 
-        document, weights = self._save_parts(path)
+        snapshot = self._snapshot(path)
         return Job(self, f"Saving {path.name}…",
-                   lambda cancel: save_document(document, path, weights=weights,
-                                                cancel=cancel),
-                   lambda _: self._saved(path), lambda error: self._save_failed(path, error))
+                   lambda cancel: save_document(snapshot.document, path,
+                                                weights=snapshot.weights, cancel=cancel),
+                   lambda _: self._saved(path, snapshot.position),
+                   lambda error: self._save_failed(path, error), late_cancel_discards=False)
 
-    def _saved(self, path: Path) -> None:
-        self.workspace.mark_saved(path)
+    def _saved(self, path: Path, position=None) -> None:
+        self.workspace.mark_saved(path, position)
         self.settings.add_recent(path)
         self._update_recent_menu()
         self.statusBar().showMessage(f"Saved {path}", 5000)

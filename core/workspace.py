@@ -1,28 +1,55 @@
 """The one facade the GUI talks to: the open document, its history, its file, and the
-live model built from it."""
+live model built from it, which the workspace keeps in step with the document."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.document.edit import Command
 from core.document.events import Event
 from core.document.graph import Document
-from core.document.history import History
+from core.document.history import History, Position
 from core.document.layout import fill_missing_positions
 from core.errors import EditError
 
 if TYPE_CHECKING:
+    import torch
+
     from core.runtime.live import LiveModel
+    from core.runtime.report import ShapeReport
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a command: done, or refused with the reason (one line)."""
+
+    command: Command
+    done: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The document and its weights as they were at one moment, for a writer on another
+    thread; ``position`` is that moment in the history (see `Workspace.mark_saved`)."""
+
+    document: Document
+    weights: dict[str, torch.Tensor] | None
+    position: Position
 
 
 class Workspace:
-    """Holds the document being edited; every edit goes through `execute`.
+    """Holds the document being edited; every edit goes through `execute` (or `run`).
 
     ``document_replaced`` fires when New or Open puts another document in place; views
-    then reconnect to ``workspace.document.events``. ``state_changed`` fires when the
-    file name or the saved state changes.
+    then follow ``workspace.document``. ``state_changed`` fires when the file name or the
+    saved state changes. `live` is the document built into real modules, brought in step
+    with the document whenever it is read.
     """
 
     def __init__(self, document: Document | None = None, path: Path | None = None) -> None:
@@ -30,12 +57,22 @@ class Workspace:
         self.state_changed = Event("state_changed")
         self.document = document or Document()
         self.path = path
-        self._live: LiveModel | None = None
-        self._device = self.document.device
         self.read_only = False
+        self._live: LiveModel | None = None
+        self._stale = True
+        self.revision = 0
         self.history = History(self.document)
+        self._adopt(self.document)
+
+    def _adopt(self, document: Document) -> None:
         self.history.changed.connect(self.state_changed.emit)
-        fill_missing_positions(self.document)
+        document.events.structure_changed.connect(self._document_changed)
+        document.events.input_changed.connect(self._document_changed)
+        fill_missing_positions(document)
+
+    def _document_changed(self) -> None:
+        self.revision += 1
+        self._stale = True
 
     def replace(self, document: Document, path: Path | None = None,
                 weights: dict | None = None) -> list[str]:
@@ -55,29 +92,66 @@ class Workspace:
                              "runs on the cpu instead.")
                 document.device = "cpu"
         self.history.changed.disconnect(self.state_changed.emit)
+        self.document.events.structure_changed.disconnect(self._document_changed)
+        self.document.events.input_changed.disconnect(self._document_changed)
         self.document = document
         self.path = path
         self.read_only = False
         self._live = None
-        self._device = document.device
+        self._stale = True
+        self.revision += 1
         self.history = History(document)
-        self.history.changed.connect(self.state_changed.emit)
-        fill_missing_positions(document)
+        self._adopt(document)
         if weights is not None:
-            self.live.sync(document)
             notes += [f"Weights: {p}" for p in self.live.load_state(weights)]
         self.document_replaced.emit()
         self.state_changed.emit()
         return notes
 
+    # The live model -------------------------------------------------------------------
+
     @property
     def live(self) -> LiveModel:
-        """The document built into real modules (created on first use: it needs torch)."""
+        """The document built into real modules, in step with the document now (it is
+        created on first use: it needs torch)."""
+        live = self._made_live()
+        if self._stale and not self.read_only:
+            from core.runtime.shapes import infer_shapes
+
+            self._sync(infer_shapes(self.document))
+        return live
+
+    def _made_live(self) -> LiveModel:
         if self._live is None:
             from core.runtime.live import LiveModel
 
-            self._live = LiveModel(self._device)
+            self._live = LiveModel(self.document.device)
+            self._stale = True
         return self._live
+
+    @property
+    def live_if_built(self) -> LiveModel | None:
+        """The live model (in step) if one has been made, else None: nothing is built."""
+        return self.live if self._live is not None else None
+
+    def adopt_report(self, report: ShapeReport, revision: int) -> bool:
+        """Bring the live model in step using a dry run made elsewhere (on a worker) of
+        the document at ``revision``; a report of an older revision is ignored. Returns
+        True when the live model was brought in step."""
+        if revision != self.revision or self.read_only:
+            return False
+        self._made_live()
+        if self._stale:
+            self._sync(report)
+        return True
+
+    def _sync(self, report: ShapeReport) -> None:
+        assert self._live is not None
+        self._stale = False
+        if self._live.sync(self.document, report):
+            self._live.materialize(self.document, report)
+
+    # Editing -------------------------------------------------------------------------
 
     def execute(self, command: Command) -> Command:
         """Apply ``command`` as one undo step; raises `EditError` and changes nothing if
@@ -86,19 +160,43 @@ class Workspace:
             raise EditError("this project is open read-only: its layer code is not trusted")
         return self.history.push(command)
 
+    def run(self, command: Command) -> Outcome:
+        """`execute` for views: the outcome says whether it was done, or why not."""
+        try:
+            self.execute(command)
+        except EditError as error:
+            return Outcome(command, False, str(error))
+        return Outcome(command, True)
+
     def undo(self) -> None:
         self.history.undo()
 
     def redo(self) -> None:
         self.history.redo()
 
+    # Saving ---------------------------------------------------------------------------
+
     @property
     def modified(self) -> bool:
         return not self.history.is_clean
 
-    def mark_saved(self, path: Path) -> None:
+    def snapshot(self, with_weights: bool = True) -> Snapshot:
+        """The document (and the live weights, copied) as they are now; later edits do
+        not reach the copy. Weights are left out while torch has not built a model."""
+        from_history = self.history.position()
+        weights: dict[str, Any] | None = None
+        if with_weights and self._live is not None:
+            from core.io.weights import snapshot_state
+
+            module = self.live.module
+            weights = snapshot_state(module) if module is not None else None
+        return Snapshot(self.document.snapshot(), weights, from_history)
+
+    def mark_saved(self, path: Path, position: Position | None = None) -> None:
+        """The file at ``path`` now holds the document as it was at ``position`` (the
+        snapshot's; now when omitted). Edits made since stay unsaved."""
         self.path = path
-        self.history.mark_clean()
+        self.history.mark_clean(position)
         self.state_changed.emit()
 
     @property

@@ -19,8 +19,13 @@ from widgets.background import Background
 
 class Job(QObject):
     def __init__(self, parent: QWidget, title: str, work: Callable[[threading.Event], Any],
-                 done: Callable[[Any], None], failed: Callable[[Exception], None]) -> None:
+                 done: Callable[[Any], None], failed: Callable[[Exception], None],
+                 late_cancel_discards: bool = True) -> None:
+        """``late_cancel_discards``: a result that arrives after Cancel is dropped (a
+        read whose result nobody wants); False when finished work cannot be taken back
+        (a file was written) and must be reported as done."""
         super().__init__(parent)
+        self.late_cancel_discards = late_cancel_discards
         self.cancel = threading.Event()
         self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
         self.dialog.setWindowTitle("TorchCanvas")
@@ -34,7 +39,7 @@ class Job(QObject):
 
     def _done(self, result: Any) -> None:
         self._close()
-        if self.cancel.is_set():  # finished after Cancel: the person asked for nothing
+        if self.cancel.is_set() and self.late_cancel_discards:
             from core.io.atomic import Cancelled
 
             self.failed_callback(Cancelled("cancelled"))

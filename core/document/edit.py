@@ -19,7 +19,11 @@ from core.errors import DocumentError, EditError, TorchCanvasError
 
 
 class Recorder:
-    """Runs document mutators and remembers how to undo each one."""
+    """Runs document mutators while the document journals the inverse of each change.
+
+    Changes outside the document (the live model's tensors, its device) are recorded
+    with `record`, next to the document's own, so every kind of command composes.
+    """
 
     def __init__(self, document: Document) -> None:
         self.document = document
@@ -27,41 +31,37 @@ class Recorder:
 
     def insert_node(self, graph_id: str, node: Node, index: int | None = None) -> None:
         self.document.insert_node(graph_id, node, index)
-        self.inverses.append(lambda: self.document.pop_node(node.id))
 
     def pop_node(self, node_id: str) -> Node:
-        graph_id, index, node = self.document.pop_node(node_id)
-        self.inverses.append(lambda: self.document.insert_node(graph_id, node, index))
-        return node
+        return self.document.pop_node(node_id)[2]
 
     def insert_edge(self, graph_id: str, edge: Edge, index: int | None = None) -> None:
         self.document.insert_edge(graph_id, edge, index)
-        self.inverses.append(lambda: self.document.pop_edge(graph_id, edge))
 
     def pop_edge(self, graph_id: str, edge: Edge) -> None:
-        index = self.document.pop_edge(graph_id, edge)
-        self.inverses.append(lambda: self.document.insert_edge(graph_id, edge, index))
+        self.document.pop_edge(graph_id, edge)
 
     def set_node_fields(self, node_id: str, **fields: Any) -> None:
-        old = self.document.set_node_fields(node_id, **fields)
-        self.inverses.append(lambda: self.document.set_node_fields(node_id, **old))
+        self.document.set_node_fields(node_id, **fields)
 
     def set_graph_fields(self, graph_id: str, **fields: Any) -> None:
-        old = self.document.set_graph_fields(graph_id, **fields)
-        self.inverses.append(lambda: self.document.set_graph_fields(graph_id, **old))
+        self.document.set_graph_fields(graph_id, **fields)
 
     def set_position(self, node_id: str, position: tuple[float, float] | None) -> None:
-        old = self.document.positions.get(node_id)
         self.document.set_position(node_id, position)
-        self.inverses.append(lambda: self.document.set_position(node_id, old))
 
     def set_input(self, spec: InputSpec) -> None:
-        old = self.document.set_input(spec)
-        self.inverses.append(lambda: self.document.set_input(old))
+        self.document.set_input(spec)
 
     def set_custom_layer(self, name: str, source: str | None) -> None:
-        old = self.document.set_custom_layer(name, source)
-        self.inverses.append(lambda: self.document.set_custom_layer(name, old))
+        self.document.set_custom_layer(name, source)
+
+    def set_device(self, device: str) -> None:
+        self.document.set_device(device)
+
+    def record(self, inverse: Callable[[], Any]) -> None:
+        """Remember how to undo a change made outside the document."""
+        self.inverses.append(inverse)
 
     def undo_all(self) -> None:
         while self.inverses:
@@ -79,7 +79,8 @@ class Command:
     def apply(self, document: Document) -> None:
         recorder = Recorder(document)
         try:
-            self._do(recorder)
+            with document.recording(recorder.inverses):
+                self._do(recorder)
         except DocumentError as error:
             recorder.undo_all()
             raise EditError(f"{self.text}: {error}") from error
@@ -95,6 +96,7 @@ class Command:
         self._inverses = recorder.inverses
 
     def revert(self, document: Document) -> None:
+        """Play the inverses back; the command can then be applied again (redo)."""
         while self._inverses:
             self._inverses.pop()()
 

@@ -1,12 +1,31 @@
-"""A tiny observer: the document announces each change as a small named event."""
+"""A tiny observer: the document announces each change as a small named event.
+
+Listeners are held weakly when they are bound methods, so a view that goes away stops
+listening by itself; plain functions are held as given. A listener that raises is
+logged and skipped: the change it was told about has already happened and been
+recorded, and the other listeners still hear of it.
+"""
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 Callback = Callable[..., Any]
+
+log = logging.getLogger("torchcanvas")
+
+
+def _reference(callback: Callback) -> Callable[[], Callback | None]:
+    if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
+        try:
+            return weakref.WeakMethod(callback)
+        except TypeError:  # a method of an object that cannot be weakly referenced
+            pass
+    return lambda: callback
 
 
 class Event:
@@ -14,23 +33,35 @@ class Event:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._callbacks: list[Callback] = []
+        self._listeners: list[Callable[[], Callback | None]] = []
         self._blocked = 0
 
+    def _live(self) -> list[Callback]:
+        callbacks = []
+        for reference in self._listeners:
+            callback = reference()
+            if callback is not None:
+                callbacks.append(callback)
+        if len(callbacks) != len(self._listeners):
+            self._listeners = [r for r in self._listeners if r() is not None]
+        return callbacks
+
     def connect(self, callback: Callback) -> Callback:
-        if callback not in self._callbacks:
-            self._callbacks.append(callback)
+        if callback not in self._live():
+            self._listeners.append(_reference(callback))
         return callback
 
     def disconnect(self, callback: Callback) -> None:
-        if callback in self._callbacks:
-            self._callbacks.remove(callback)
+        self._listeners = [r for r in self._listeners if r() not in (None, callback)]
 
     def emit(self, *args: Any) -> None:
         if self._blocked:
             return
-        for callback in list(self._callbacks):
-            callback(*args)
+        for callback in self._live():
+            try:
+                callback(*args)
+            except Exception:
+                log.exception("A listener of %s failed", self.name)
 
     @contextmanager
     def blocked(self) -> Iterator[None]:
@@ -42,10 +73,10 @@ class Event:
             self._blocked -= 1
 
     def __len__(self) -> int:
-        return len(self._callbacks)
+        return len(self._live())
 
     def __repr__(self) -> str:
-        return f"Event({self.name!r}, {len(self._callbacks)} listeners)"
+        return f"Event({self.name!r}, {len(self)} listeners)"
 
 
 class DocumentEvents:
@@ -59,7 +90,8 @@ class DocumentEvents:
     - ``node_moved(node_id)``: a view hint (position) changed
     - ``structure_changed()``: anything that changes what the built module is
     - ``input_changed()``: the document's input shape or dtype
-    - ``weights_changed()``, ``device_changed()``: for the live model (later issues)
+    - ``weights_changed()``: tensors of the live model changed in place
+    - ``device_changed()``: the device the document asks for
     """
 
     NAMES = (

@@ -6,7 +6,8 @@ sub-graph (a nested module). A node whose ``shares`` names another node is a twi
 the built model uses one module object in both places (tied parameters).
 
 Every change goes through the small mutators of `Document`, which keep the id index
-current and emit the matching event; `core.document.edit` builds undoable commands from them.
+current, hand the change's inverse to the open journal (`recording`) and only then emit
+the matching event; `core.document.edit` builds undoable commands from them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +111,7 @@ class Document:
     )
 
     def __post_init__(self) -> None:
+        self._journal: list[Callable[[], Any]] | None = None
         self._parents: dict[str, str] = {}
         self._nodes: dict[str, Node] = {}
         self._sharers: dict[str, dict[str, None]] = {}
@@ -199,7 +202,21 @@ class Document:
         owner = self.owner_of(node_id)
         return [owner, *self._sharers.get(owner, ())]
 
-    # Mutators: the only ways a document changes. Each emits its event. -------------
+    # Mutators: the only ways a document changes. Each journals its inverse, then emits.
+
+    @contextmanager
+    def recording(self, journal: list[Callable[[], Any]]) -> Iterator[None]:
+        """Append the inverse of every change made inside to ``journal``, before anyone
+        hears of the change (so a listener can never leave an edit half recorded)."""
+        outer, self._journal = self._journal, journal
+        try:
+            yield
+        finally:
+            self._journal = outer
+
+    def _journal_inverse(self, inverse: Callable[[], Any]) -> None:
+        if self._journal is not None:
+            self._journal.append(inverse)
 
     def insert_node(self, graph_id: str, node: Node, index: int | None = None) -> None:
         graph = self.graph(graph_id)
@@ -210,6 +227,7 @@ class Document:
         if node.graph is not None:
             for gid, inner in self.walk(node.id):
                 self._index(gid, inner)
+        self._journal_inverse(lambda: self.pop_node(node.id))
         self.events.node_added.emit(graph_id, node.id)
         self.events.structure_changed.emit()
 
@@ -224,6 +242,7 @@ class Document:
                 self._unindex(inner)
         del graph.nodes[index]
         self._unindex(node)
+        self._journal_inverse(lambda: self.insert_node(graph_id, node, index))
         self.events.node_removed.emit(graph_id, node_id)
         self.events.structure_changed.emit()
         return graph_id, index, node
@@ -233,6 +252,7 @@ class Document:
         if edge in graph.edges:
             raise EditError(f"{edge.src} is already connected to {edge.dst}")
         graph.edges.insert(len(graph.edges) if index is None else index, edge)
+        self._journal_inverse(lambda: self.pop_edge(graph_id, edge))
         self.events.edge_added.emit(graph_id, edge)
         self.events.structure_changed.emit()
 
@@ -240,6 +260,7 @@ class Document:
         graph = self.graph(graph_id)
         index = graph.edges.index(edge)
         del graph.edges[index]
+        self._journal_inverse(lambda: self.insert_edge(graph_id, edge, index))
         self.events.edge_removed.emit(graph_id, edge)
         self.events.structure_changed.emit()
         return index
@@ -257,6 +278,7 @@ class Document:
             old[key] = getattr(node, key)
             setattr(node, key, copy.deepcopy(value))
         self._index(graph_id, node)
+        self._journal_inverse(lambda: self.set_node_fields(node_id, **old))
         self.events.args_changed.emit(node_id)
         self.events.structure_changed.emit()
         return old
@@ -270,20 +292,24 @@ class Document:
                 raise AttributeError(key)
             old[key] = getattr(graph, key)
             setattr(graph, key, value)
+        self._journal_inverse(lambda: self.set_graph_fields(graph_id, **old))
         if graph_id != ROOT:
             self.events.args_changed.emit(graph_id)
         self.events.structure_changed.emit()
         return old
 
     def set_position(self, node_id: str, position: tuple[float, float] | None) -> None:
+        old = self.positions.get(node_id)
         if position is None:
             self.positions.pop(node_id, None)
         else:
             self.positions[node_id] = (float(position[0]), float(position[1]))
+        self._journal_inverse(lambda: self.set_position(node_id, old))
         self.events.node_moved.emit(node_id)
 
     def set_device(self, device: str) -> str:
         old, self.device = self.device, device
+        self._journal_inverse(lambda: self.set_device(old))
         self.events.device_changed.emit()
         return old
 
@@ -294,11 +320,13 @@ class Document:
             self.custom_layers.pop(name, None)
         else:
             self.custom_layers[name] = source
+        self._journal_inverse(lambda: self.set_custom_layer(name, old))
         self.events.structure_changed.emit()
         return old
 
     def set_input(self, spec: InputSpec) -> InputSpec:
         old, self.input = self.input, InputSpec(tuple(spec.shape), spec.dtype)
+        self._journal_inverse(lambda: self.set_input(old))
         self.events.input_changed.emit()
         return old
 

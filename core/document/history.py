@@ -6,6 +6,10 @@ from core.document.edit import Command
 from core.document.events import Event
 from core.document.graph import Document
 
+Position = tuple[int, "Command | None"]
+"""A moment in the history: how many commands were applied since the start (counting
+those the limit dropped) and the last of them."""
+
 
 class History:
     """The undo and redo stacks of one document, with its clean state."""
@@ -29,6 +33,7 @@ class History:
         self._redo.clear()
         if len(self._undo) > self.limit:
             self._undo.pop(0)
+            self._dropped += 1
             self._clean = None if self._clean in (None, 0) else self._clean - 1
         self.changed.emit()
         return command
@@ -71,8 +76,21 @@ class History:
     def is_clean(self) -> bool:
         return self._clean == len(self._undo)
 
-    def mark_clean(self) -> None:
-        self._clean = len(self._undo)
+    def position(self) -> Position:
+        return (self._dropped + len(self._undo), self._undo[-1] if self._undo else None)
+
+    def mark_clean(self, position: Position | None = None) -> None:
+        """The saved state is now (or ``position``, when a save took a snapshot then;
+        if undo and new edits have since left that state unreachable, none is)."""
+        if position is None:
+            self._clean = len(self._undo)
+        else:
+            depth, last = position
+            index = depth - self._dropped
+            applied = [*self._undo, *reversed(self._redo)]
+            reachable = 0 <= index <= len(applied) and (
+                applied[index - 1] is last if index else last is None)
+            self._clean = index if reachable else None
         self.changed.emit()
 
     def mark_dirty(self) -> None:
@@ -84,4 +102,5 @@ class History:
         self._undo.clear()
         self._redo.clear()
         self._clean = 0
+        self._dropped = 0
         self.changed.emit()

@@ -217,3 +217,17 @@ def load_tensor_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     if isinstance(loaded, dict) and all(isinstance(t, torch.Tensor) for t in loaded.values()):
         return {str(k): t for k, t in loaded.items()}
     raise WeightsError(f"{Path(path).name} holds a {type(loaded).__name__}, not tensors")
+
+
+def snapshot_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of `savable_state` that later edits of the module cannot touch, for a
+    save running on another thread; keys that are one tensor stay one tensor."""
+    copies: dict[tuple, torch.Tensor] = {}
+    state = {}
+    with torch.no_grad():
+        for key, tensor in savable_state(module).items():
+            identity = _tensor_identity(tensor)
+            if identity not in copies:
+                copies[identity] = tensor.detach().clone()
+            state[key] = copies[identity]
+    return state

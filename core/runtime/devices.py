@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from core.document.edit import Command
+from core.document.edit import Command, Recorder
 from core.errors import EditError, TorchCanvasError
 
 if TYPE_CHECKING:
-    from core.document.graph import Document
     from core.runtime.live import LiveModel
 
 
@@ -76,20 +75,13 @@ class SetDevice(Command):
         super().__init__()
         self.live, self.device = live, device
         self.text = f"Move to {device}"
-        self._old_model: str | None = None
-        self._old_document: str | None = None
 
-    def apply(self, document: Document) -> None:
+    def _do(self, r: Recorder) -> None:
         try:
-            target = check_device(self.device)
+            target = str(check_device(self.device))
         except DeviceError as error:
             raise EditError(str(error)) from None
-        self._old_model = str(self.live.device)
-        self.live.move_to(str(target))
-        self._old_document = document.set_device(str(target))
-
-    def revert(self, document: Document) -> None:
-        if self._old_model is not None:
-            self.live.move_to(self._old_model)
-        if self._old_document is not None:
-            document.set_device(self._old_document)
+        live, old = self.live, str(self.live.device)
+        live.move_to(target)
+        r.record(lambda: live.move_to(old))
+        r.set_device(target)

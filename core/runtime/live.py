@@ -1,10 +1,12 @@
 """The live model: the document built into real modules with real weights, on a device.
 
-It follows the document: after each change `sync` rebuilds the containers and reuses
-the module of every layer whose type and arguments are unchanged, so weights a person
-initialized or edited survive unrelated edits. A module is remembered by node id and
-arguments even after its node is gone, so undoing a deletion brings its weights back.
-Lazy layers are sized from the dry run's input shapes (`materialize`).
+The workspace keeps it in step with the document: after each change `sync` rebuilds the
+containers and reuses the module of every layer whose type and arguments are unchanged,
+so weights a person initialized or edited survive unrelated edits. A module is
+remembered by node id and arguments even after its node is gone, so undoing a deletion
+brings its weights back. Lazy layers are sized from the dry run's input shapes
+(`materialize`); a lazy layer is remembered with the input it was sized for, so a new
+input size gives it a new module instead of a stale one.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ class LiveModel:
             self.device = torch.device("cpu")
         self.built: BuiltModel | None = None
         self.error: str | None = None
-        self._cache: dict[tuple[str, str, Any], nn.Module] = {}
+        self._cache: dict[tuple[Any, ...], nn.Module] = {}
+        self._lazy_types: set[str] = set()
+        self._report: ShapeReport | None = None
         self._planned = 0
         self.changed = Event("live_model_changed")
 
@@ -52,8 +56,12 @@ class LiveModel:
     def module(self) -> nn.Module | None:
         return self.built.module if self.built else None
 
-    def _key(self, node: Node) -> tuple[str, str, Any]:
-        return (node.id, node.type, tuple(sorted(node.args.items())))
+    def _key(self, node: Node) -> tuple[Any, ...]:
+        key: tuple[Any, ...] = (node.id, node.type, tuple(sorted(node.args.items())))
+        if node.type in self._lazy_types:
+            shape = self._report.nodes.get(node.id) if self._report is not None else None
+            key += (tuple(shape.input_shapes) if shape and not shape.error else None,)
+        return key
 
     def _layer(self, seed: int):
         def make(node: Node) -> nn.Module:
@@ -66,14 +74,19 @@ class LiveModel:
                     torch.manual_seed(_node_seed(seed, node.id))
                     with torch.device(self.device):
                         module = new_layer(node)
+                if node.type not in self._lazy_types and _is_lazy(module):
+                    self._lazy_types.add(node.type)
+                    key = self._key(node)
                 self._cache[key] = module
             return module
         return make
 
-    def sync(self, document: Document) -> bool:
-        """Rebuild from ``document``; on an invalid document keep the last model and
+    def sync(self, document: Document, report: ShapeReport | None = None) -> bool:
+        """Rebuild from ``document`` (``report``, the dry run of this very document,
+        tells lazy layers their input); on an invalid document keep the last model and
         record why in ``error``. Returns True when the model was rebuilt."""
         self._planned = 0
+        self._report = report
         try:
             self.built = build(document, require_output_path=False,
                                layer_factory=self._layer(document.seed))
@@ -98,7 +111,7 @@ class LiveModel:
         for node_id, module in self.built.modules.items():
             if not document.has_node(node_id) or document.node(node_id).graph is not None:
                 continue
-            if not any(isinstance(p, UninitializedParameter) for p in module.parameters()):
+            if not _is_lazy(module):
                 continue
             shape = report.nodes.get(node_id)
             if shape is None or not shape.input_shapes or shape.error:
@@ -148,6 +161,10 @@ class LiveModel:
             module.to(target)
         self.device = target
         self.changed.emit()
+
+
+def _is_lazy(module: nn.Module) -> bool:
+    return any(isinstance(p, UninitializedParameter) for p in module.parameters())
 
 
 def _meta_bytes(node: Node) -> int:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
 
-from core.document.edit import Command
+from core.document.edit import Command, Recorder
 from core.document.graph import Document
 from core.errors import EditError, TorchCanvasError
 from core.runtime.live import LiveModel, TensorRef
@@ -144,7 +144,10 @@ def histogram(tensor: torch.Tensor, bins: int = 80,
 
 
 class TensorCommand(Command):
-    """A change to tensors of the live model that undo puts back bit for bit."""
+    """A change to tensors of the live model that undo puts back bit for bit.
+
+    The saved copies are recorded like any other inverse, so a tensor change composes
+    with document edits in a `Compound` and undoes with them."""
 
     def __init__(self, live: LiveModel, text: str) -> None:
         super().__init__()
@@ -152,27 +155,26 @@ class TensorCommand(Command):
         self.text = text
         self._before: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
-    def apply(self, document: Document) -> None:
-        self._before = {}
-        try:
-            self.change()
-        except BaseException:
-            self._restore()
-            raise
-        document.events.weights_changed.emit()
-
-    def revert(self, document: Document) -> None:
-        self._restore()
+    def _do(self, r: Recorder) -> None:
+        before: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._before = before
+        document = r.document
+        r.record(lambda: self._restore(before, document))
+        self.change()
         document.events.weights_changed.emit()
 
     def remember(self, tensor: torch.Tensor) -> None:
         if id(tensor) not in self._before:
             self._before[id(tensor)] = (tensor, tensor.detach().clone())
 
-    def _restore(self) -> None:
+    @staticmethod
+    def _restore(before: dict[int, tuple[torch.Tensor, torch.Tensor]],
+                 document: Document) -> None:
         with torch.no_grad():
-            for tensor, saved in self._before.values():
+            for tensor, saved in before.values():
                 tensor.copy_(saved)
+        if before:
+            document.events.weights_changed.emit()
 
     def change(self) -> None:
         raise NotImplementedError

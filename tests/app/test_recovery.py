@@ -140,7 +140,7 @@ def test_a_cancelled_or_failed_save_leaves_the_old_file_and_the_document_unsaved
     assert window.save_to(path)
     before = path.read_bytes()
     window.workspace.execute(SetInput((3, 20)))
-    qtbot.waitUntil(lambda: window.workspace._live is not None
+    qtbot.waitUntil(lambda: window.workspace.live_if_built is not None
                     and window.workspace.live.module is not None, timeout=10_000)
     job = window.save_in_background(path)
     job.cancel.set()

@@ -103,7 +103,7 @@ def main() -> int:
                     scene.execute(Ungroup(rng.choice(blocks).id))
             elif kind == "share" and len(nodes) > 1:
                 scene.execute(Share(rng.choice(nodes).id, rng.choice(nodes).id))
-            elif kind == "init" and workspace._live is not None:
+            elif kind == "init" and workspace.live_if_built is not None:
                 workspace.execute(ApplyInitializer(workspace.live, document,
                                                    rng.choice(list(INITIALIZERS)), seed=step))
             elif kind == "device":
