@@ -94,6 +94,17 @@ class DocumentEvents:
     - ``device_changed()``: the device the document asks for
     """
 
+    node_added: Event
+    node_removed: Event
+    edge_added: Event
+    edge_removed: Event
+    args_changed: Event
+    node_moved: Event
+    structure_changed: Event
+    input_changed: Event
+    weights_changed: Event
+    device_changed: Event
+
     NAMES = (
         "node_added",
         "node_removed",

@@ -37,7 +37,7 @@ class InitSpec:
     name: str
     label: str
     help: str
-    fill: Callable[[torch.Tensor, Mapping[str, Any], torch.Generator], None]
+    fill: Callable[[torch.Tensor, Mapping[str, Any], torch.Generator], object]
     args: tuple[ArgSpec, ...] = ()
     min_dim: int = 1
     dims: tuple[int, ...] = ()
@@ -214,7 +214,8 @@ def select_tensors(live: LiveModel, document: Document, node_ids: list[str] | No
             scope += [n.id for _, n in document.walk(node_id) if n.graph is None]
         else:
             scope.append(node_id)
-    chosen, seen = [], set()
+    chosen: list[tuple[TensorRef, torch.Tensor]] = []
+    seen: set[int] = set()
     for node_id in scope:
         owner = document.owner_of(node_id)
         module = live.built.modules.get(owner)

@@ -50,7 +50,8 @@ def parameter_rows(live: LiveModel, document: Document) -> list[ParameterRow]:
     for node_id, module in live.built.modules.items():
         if document.has_node(node_id) and document.node(node_id).graph is None:
             nodes_of.setdefault(id(module), []).append(node_id)
-    entries = [(n, t, "parameter") for n, t in root.named_parameters(remove_duplicate=False)]
+    entries: list[tuple[str, torch.Tensor, str]] = [
+        (n, t, "parameter") for n, t in root.named_parameters(remove_duplicate=False)]
     entries += [(n, t, "buffer") for n, t in root.named_buffers(remove_duplicate=False)]
     names_of: dict[int, list[str]] = {}
     for qualified, tensor, _ in entries:
