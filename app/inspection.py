@@ -34,12 +34,12 @@ class Inspection(QObject):
         scene.selectionChanged.connect(self._canvas_selection)
         initializers.apply_requested.connect(self.apply_initializer)
         values.model.on_edit = self.edit_value
-        self.attach()
+        self._subscription = workspace.subscribe({"weights_changed": self._refresh.start},
+                                                 replaced=self._document_replaced)
+        workspace.live_changed.connect(self._refresh.start)
+        self._refresh.start()
 
-    def attach(self) -> None:
-        """Follow the workspace's current document and live model."""
-        self.workspace.document.events.weights_changed.connect(self._refresh.start)
-        self.workspace.live.changed.connect(self._refresh.start)
+    def _document_replaced(self) -> None:
         self.row = None
         self._refresh.start()
 

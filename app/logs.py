@@ -17,22 +17,32 @@ LOG_NAME = "torchcanvas.log"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+def log_file() -> Path | None:
+    """The file the log is being written to now (None before `setup_logging`)."""
+    for handler in logging.getLogger("torchcanvas").handlers:
+        if isinstance(handler, RotatingFileHandler):
+            return Path(handler.baseFilename)
+    return None
+
+
 def setup_logging() -> Path:
-    """Log to the rotating file (and to stderr); returns the file's path."""
+    """Log to the rotating file (and to stderr); returns the file's path. Once set up,
+    the log stays in its file for the whole run, wherever the platform's folders move."""
+    current = log_file()
+    if current is not None:
+        return current
     folder = log_folder()
     path = folder / LOG_NAME
     logger = logging.getLogger("torchcanvas")
     logger.setLevel(logging.INFO)
-    if not any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path
-               for h in logger.handlers):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=3,
-                                          encoding="utf-8")
-        except OSError:
-            return path
-        handler.setFormatter(logging.Formatter(FORMAT))
-        logger.addHandler(handler)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=3,
+                                      encoding="utf-8")
+    except OSError:
+        return path
+    handler.setFormatter(logging.Formatter(FORMAT))
+    logger.addHandler(handler)
     return path
 
 

@@ -32,29 +32,18 @@ def start_gui(path: str | None = None):
     from widgets.background import Background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("TorchCanvas")
     app.setOrganizationName("TorchCanvas")
+    setup_logging()  # after the names: they are part of the platform's log folder
     window = MainWindow(ready=False)
     install_exception_handler(window)
     window.statusBar().showMessage("Loading PyTorch…")
     window.show()
 
     def loaded(_: object) -> None:
-        from app.restore import offer_recovery
-
-        window.ready = True
         window.statusBar().clearMessage()
-        if offer_recovery(window, window.autosaver.store):
-            return
-        if path is None or not window.open_path(Path(path)):
-            from core.catalog.templates import load_template
-            from core.runtime.devices import try_gpu
-
-            document = load_template(DEFAULT_TEMPLATE)
-            document.device = try_gpu()  # the chapter's rule; the person can change it
-            window.workspace.replace(document)
+        show_first_document(window, path)
 
     def failed(error: Exception) -> None:
         window.statusBar().showMessage(f"PyTorch could not be loaded: {error}")
@@ -62,6 +51,26 @@ def start_gui(path: str | None = None):
     window.torch_loader = Background(loaded, failed, window)
     QTimer.singleShot(0, lambda: window.torch_loader.submit(_load_torch))
     return app, window
+
+
+def show_first_document(window, path: str | None) -> None:
+    """PyTorch has loaded: offer recovery, open ``path``, or show the example network —
+    unless the person has already begun a network of their own, which stays."""
+    from app.restore import offer_recovery
+
+    window.torch_loaded()
+    if offer_recovery(window, window.autosaver.store):
+        return
+    if path is not None and window.open_path(Path(path)):
+        return
+    if window.workspace.modified or window.workspace.document.root.nodes:
+        return
+    from core.catalog.templates import load_template
+    from core.runtime.devices import try_gpu
+
+    document = load_template(DEFAULT_TEMPLATE)
+    document.device = try_gpu()  # the chapter's rule; the person can change it
+    window.workspace.replace(document)
 
 
 def run_gui(path: str | None = None) -> int:

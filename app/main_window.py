@@ -22,6 +22,7 @@ from app.actions import ACTIONS, make_actions
 from app.autosave import Autosaver
 from app.model_files import ModelFiles
 from app.settings import Settings
+from app.undo_keys import HistoryKeys, commit_focused_field
 from core.document.edit import (
     Compound,
     Disconnect,
@@ -71,7 +72,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.palette = LayerPalette(self)
         self.palette.setMinimumWidth(200)
-        self.inspector = Inspector(self.workspace, self.scene.execute, self)
+        self.inspector = Inspector(self.workspace, self)
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
         inspector_dock = self._dock("Inspector", self.inspector,
                                     Qt.DockWidgetArea.RightDockWidgetArea, "inspector")
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.files = ModelFiles(self)
         self.setAcceptDrops(True)
         self.autosaver = Autosaver(self)
+        self.history_keys = HistoryKeys(self)
         self.totals = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals)
         self.shapes = Background(self._show_report, self._report_failed, self)
@@ -111,7 +113,9 @@ class MainWindow(QMainWindow):
         self.palette.layer_activated.connect(self.scene.add_after_selection)
         self.workspace.state_changed.connect(self._update_title)
         self.workspace.document_replaced.connect(self._document_replaced)
-        self._follow(self.workspace.document)
+        self._subscription = self.workspace.subscribe(
+            {"structure_changed": self._shape_timer.start,
+             "input_changed": self._shape_timer.start})
         self.resize(1280, 800)
         self._restore_window()
         self._update_recent_menu()
@@ -166,11 +170,10 @@ class MainWindow(QMainWindow):
         self.teaching = Teaching(self)
         from widgets.device_selector import DeviceSelector
 
-        self.devices = DeviceSelector(self)
+        self.devices = DeviceSelector(self.workspace, self)
         self.devices.device_chosen.connect(self.move_to_device)
         self.toolbar.addSeparator()
         self.toolbar.addWidget(self.devices)
-        self.devices.show_device(str(self.workspace.live.device))
 
     def move_to_device(self, name: str) -> bool:
         """Move the live model to ``name``; an absent device is refused with the reason."""
@@ -180,9 +183,8 @@ class MainWindow(QMainWindow):
             self.workspace.execute(SetDevice(self.workspace.live, name))
         except EditError as error:
             QMessageBox.warning(self, "Device", str(error))
+            self.devices.show_device(self.workspace.document.device)
             return False
-        finally:
-            self.devices.show_device(str(self.workspace.live.device))
         self.statusBar().showMessage(f"The model is on {self.workspace.live.device}", 5000)
         return True
 
@@ -207,21 +209,18 @@ class MainWindow(QMainWindow):
 
     # Following the workspace -------------------------------------------------------
 
-    def _follow(self, document: Document) -> None:
-        document.events.structure_changed.connect(self._shape_timer.start)
-        document.events.input_changed.connect(self._shape_timer.start)
+
+    def torch_loaded(self) -> None:
+        """PyTorch is in: make the panels that look inside the model."""
+        if not self.ready:
+            self.ready = True
+            self._document_replaced()
 
     def _document_replaced(self) -> None:
-        self._follow(self.workspace.document)
-        self.scene.attach()
-        self.inspector.attach()
         self._update_title()
         if self.ready:
             if self.inspection is None:
                 self._make_model_panels()
-            else:
-                self.inspection.attach()
-                self.devices.show_device(str(self.workspace.live.device))
             self.request_shapes()
             QTimer.singleShot(0, self.view.fit)
 
@@ -507,10 +506,12 @@ class MainWindow(QMainWindow):
     # Edit actions -------------------------------------------------------------------
 
     def do_undo(self) -> None:
+        commit_focused_field(self)
         self.workspace.undo()
         self.scene.flush()
 
     def do_redo(self) -> None:
+        commit_focused_field(self)
         self.workspace.redo()
         self.scene.flush()
 
@@ -709,7 +710,7 @@ class MainWindow(QMainWindow):
     def do_show_log(self):
         from app.logs import LogDialog, setup_logging
 
-        dialog = LogDialog(setup_logging(), self)
+        dialog = LogDialog(setup_logging(), self)  # the file being written, once set up
         dialog.open()
         return dialog
 

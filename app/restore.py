@@ -31,6 +31,8 @@ def offer_recovery(window, store: RecoveryStore) -> bool:
                                       QMessageBox.StandardButton.Yes if not restored
                                       else QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Yes:
+            if not window.maybe_save():  # work begun while PyTorch loaded comes first
+                continue
             project = found.load()
             window.workspace.replace(project.document, found.original, project.weights)
             window.workspace.history.mark_dirty()

@@ -3,6 +3,7 @@ live model built from it, which the workspace keeps in step with the document.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,12 +50,14 @@ class Workspace:
     ``document_replaced`` fires when New or Open puts another document in place; views
     then follow ``workspace.document``. ``state_changed`` fires when the file name or the
     saved state changes. `live` is the document built into real modules, brought in step
-    with the document whenever it is read.
+    with the document whenever it is read; ``live_changed`` fires when it was rebuilt,
+    moved or its tensors changed.
     """
 
     def __init__(self, document: Document | None = None, path: Path | None = None) -> None:
         self.document_replaced = Event("document_replaced")
         self.state_changed = Event("state_changed")
+        self.live_changed = Event("live_changed")
         self.document = document or Document()
         self.path = path
         self.read_only = False
@@ -126,6 +129,7 @@ class Workspace:
             from core.runtime.live import LiveModel
 
             self._live = LiveModel(self.document.device)
+            self._live.changed.connect(self.live_changed.emit)
             self._stale = True
         return self._live
 
@@ -199,8 +203,42 @@ class Workspace:
         self.history.mark_clean(position)
         self.state_changed.emit()
 
+    def subscribe(self, listeners: dict[str, Callable[..., Any]],
+                  replaced: Callable[[], Any] | None = None) -> Subscription:
+        """Listen to the named document events of whatever document is open (a view's
+        one way to follow the workspace); ``replaced`` runs after New or Open."""
+        return Subscription(self, listeners, replaced)
+
     @property
     def display_name(self) -> str:
         if self.path is not None:
             return self.path.name
         return self.document.title or "Untitled"
+
+
+class Subscription:
+    """A view's listeners on the workspace's document, moved over to each new document
+    (then ``replaced`` is called) until `clear`."""
+
+    def __init__(self, workspace: Workspace, listeners: dict[str, Callable[..., Any]],
+                 replaced: Callable[[], Any] | None = None) -> None:
+        self.workspace, self.listeners, self.replaced = workspace, listeners, replaced
+        self.document: Document | None = None
+        workspace.document_replaced.connect(self._document_replaced)
+        self._connect(workspace.document)
+
+    def _connect(self, document: Document | None) -> None:
+        for old_or_new, method in ((self.document, "disconnect"), (document, "connect")):
+            if old_or_new is not None:
+                for name, callback in self.listeners.items():
+                    getattr(getattr(old_or_new.events, name), method)(callback)
+        self.document = document
+
+    def _document_replaced(self) -> None:
+        self._connect(self.workspace.document)
+        if self.replaced is not None:
+            self.replaced()
+
+    def clear(self) -> None:
+        self._connect(None)
+        self.workspace.document_replaced.disconnect(self._document_replaced)

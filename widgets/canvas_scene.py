@@ -51,8 +51,12 @@ class CanvasScene(QGraphicsScene):
         self._rebuild_timer.timeout.connect(self.flush)
         self.setBackgroundBrush(style.BACKGROUND)
         self.selectionChanged.connect(self._highlight_twins)
-        self._document = None
-        self.attach()
+        self._subscription = workspace.subscribe({
+            "node_added": self._on_node_added, "node_removed": self._on_node_removed,
+            "edge_added": self._on_edge_added, "edge_removed": self._on_edge_removed,
+            "args_changed": self._on_args_changed, "node_moved": self._on_node_moved,
+            "input_changed": self._on_input_changed}, replaced=self._document_replaced)
+        self.rebuild()
 
     # Following the document ---------------------------------------------------------
 
@@ -60,31 +64,13 @@ class CanvasScene(QGraphicsScene):
     def document(self):
         return self.workspace.document
 
-    def attach(self) -> None:
-        """Mirror ``workspace.document`` (call again after it was replaced)."""
-        if self._document is not None:
-            self._connect_events(self._document, connect=False)
-        self._document = self.workspace.document
-        self._connect_events(self._document, connect=True)
+    def _document_replaced(self) -> None:
         self.graph_id, self.expanded, self.report = ROOT, set(), None
         self.rebuild()
 
     def detach(self) -> None:
-        if self._document is not None:
-            self._connect_events(self._document, connect=False)
-            self._document = None
-
-    def _connect_events(self, document, connect: bool) -> None:
-        events = document.events
-        pairs = [(events.node_added, self._on_node_added),
-                 (events.node_removed, self._on_node_removed),
-                 (events.edge_added, self._on_edge_added),
-                 (events.edge_removed, self._on_edge_removed),
-                 (events.args_changed, self._on_args_changed),
-                 (events.node_moved, self._on_node_moved),
-                 (events.input_changed, self._on_input_changed)]
-        for event, callback in pairs:
-            (event.connect if connect else event.disconnect)(callback)
+        """Stop following the workspace (the window is closing)."""
+        self._subscription.clear()
 
     def _displayed_graphs(self) -> set[str]:
         return {self.graph_id} | {g for g in self.expanded if g in self.nodes}
@@ -460,16 +446,20 @@ class CanvasScene(QGraphicsScene):
         item = self._ported_at(point)
         if item is not None and event.button() == Qt.MouseButton.LeftButton:
             local = item.mapFromScene(point)
+            # An accepted press is the scene's own: the view starts no rubber band.
             if isinstance(item, FrameItem) and item.toggle_rect().contains(local):
+                event.accept()
                 self.toggle_block(item.node_id)
                 return
             if isinstance(item, NodeItem) and item.look.is_block:
                 corner = QPointF(-style.NODE_WIDTH / 2, -style.NODE_HEIGHT / 2)
                 if (local - corner).x() < 30 and (local - corner).y() < 24:
+                    event.accept()
                     self.toggle_block(item.node_id)
                     return
             source = self._connection_source(item, point)
             if source is not None:
+                event.accept()
                 line = QGraphicsPathItem()
                 line.setPen(QPen(style.SELECTED, 1.8, Qt.PenStyle.DashLine))
                 self.addItem(line)

@@ -6,17 +6,22 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from core.runtime.devices import available_devices
+from core.workspace import Workspace
 
 
 class DeviceSelector(QWidget):
-    """``device_chosen(name)`` when a person picks or types a device."""
+    """Shows the device the document's model is on, whatever moved it (a choice here, an
+    undo, an opened file); ``device_chosen(name)`` when a person picks or types one."""
 
     device_chosen = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.workspace = workspace
         self.combo = QComboBox(self)
         self.combo.setEditable(True)
+        # A typed name is a request, refused or done; it never becomes an entry.
+        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.combo.setMinimumContentsLength(14)
         self.combo.setToolTip("Where the model's parameters and buffers live; type a device "
                               "such as cuda:1 to ask for one that is not listed")
@@ -31,6 +36,12 @@ class DeviceSelector(QWidget):
         self.combo.activated.connect(lambda index: self._chosen(self.combo.itemData(index)))
         self.combo.lineEdit().editingFinished.connect(self._typed)
         self._current = "cpu"
+        self._subscription = workspace.subscribe({"device_changed": self._follow},
+                                                 replaced=self._follow)
+        self._follow()
+
+    def _follow(self) -> None:
+        self.show_device(self.workspace.document.device)
 
     def _typed(self) -> None:
         text = self.combo.currentText().strip()

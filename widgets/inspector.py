@@ -4,8 +4,6 @@ undoable command; a value the layer would reject is refused with the reason."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,44 +27,62 @@ DTYPES = ("float32", "float64", "int64")
 
 
 class Inspector(QScrollArea):
-    def __init__(self, workspace: Workspace, execute: Callable[[Command], bool],
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self.execute = execute
         self.node_id: str | None = None
         self.page_node: str | None = None
-        self.editors: dict[str, ArgumentEditor] = {}
+        self._forget_page()
         self.setWidgetResizable(True)
         self.setMinimumWidth(250)
         self._count = 0
         self._pending = QTimer(self, singleShot=True, interval=0)
         self._pending.timeout.connect(self.refresh)
-        self._document = None
-        self.attach()
+        self._subscription = workspace.subscribe(
+            {"args_changed": self._on_args_changed, "input_changed": self._on_input_changed},
+            replaced=self._document_replaced)
+        self.refresh()
 
-    def attach(self) -> None:
-        if self._document is not None:
-            self._document.events.args_changed.disconnect(self._on_args_changed)
-            self._document.events.input_changed.disconnect(self._on_input_changed)
-        self._document = self.workspace.document
-        self._document.events.args_changed.connect(self._on_args_changed)
-        self._document.events.input_changed.connect(self._on_input_changed)
+    def _document_replaced(self) -> None:
         self.node_id, self._count = None, 0
         self.refresh()
 
+    def _forget_page(self) -> None:
+        """Drop every reference into the page on show: it is about to be replaced."""
+        self.editors: dict[str, ArgumentEditor] = {}
+        self.name_edit: QLineEdit | None = None
+        self.input_shape: QLineEdit | None = None
+        self.input_dtype: QComboBox | None = None
+        self.container: QComboBox | None = None
+        self.class_name: QLineEdit | None = None
+
+    def execute(self, command: Command) -> bool:
+        """Run ``command``; a refusal shows the core's reason under the page."""
+        outcome = self.workspace.run(command)
+        self.error.setText("" if outcome else outcome.reason)
+        return outcome.done
+
     def _on_args_changed(self, node_id: str) -> None:
         """Mirror the change in place: the editor that caused it may still be busy."""
-        if node_id != self.page_node or not self.workspace.document.has_node(node_id):
+        document = self.workspace.document
+        if node_id != (self.page_node or ROOT) or \
+                (node_id != ROOT and not document.has_node(node_id)):
             return
-        node = self.workspace.document.node(node_id)
+        if self.container is not None and self.class_name is not None:
+            graph = document.graph(node_id)
+            self.container.setCurrentIndex(0 if graph.container == SEQUENTIAL else 1)
+            if self.class_name.text() != graph.class_name:
+                self.class_name.setText(graph.class_name)
+        if node_id == ROOT:
+            return
+        node = document.node(node_id)
         for name, editor in self.editors.items():
             editor.set_value(node.args.get(name))
-        if hasattr(self, "name_edit") and self.name_edit.text() != node.name:
+        if self.name_edit is not None and self.name_edit.text() != node.name:
             self.name_edit.setText(node.name)
 
     def _on_input_changed(self) -> None:
-        if self.node_id is None and hasattr(self, "input_shape"):
+        if self.input_shape is not None and self.input_dtype is not None:
             spec = self.workspace.document.input
             self.input_shape.setText(", ".join(map(str, spec.shape)))
             self.input_dtype.setCurrentText(spec.dtype)
@@ -86,7 +102,7 @@ class Inspector(QScrollArea):
         self.error.setObjectName("inspector_error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {style.ERROR.name()};")
-        self.editors = {}
+        self._forget_page()
         document = self.workspace.document
         if self.node_id is not None and not document.has_node(self.node_id):
             self.node_id = None
@@ -144,7 +160,6 @@ class Inspector(QScrollArea):
                 self.input_dtype.currentText() == document.input.dtype:
             return
         if not self.execute(SetInput(shape, self.input_dtype.currentText())):
-            self.error.setText("Input shape: every size must be a positive whole number")
             self.input_shape.setText(", ".join(map(str, document.input.shape)))
 
     def _node_page(self, layout: QVBoxLayout) -> None:
@@ -210,12 +225,12 @@ class Inspector(QScrollArea):
         node = self.workspace.document.node(node_id)
         name = edit.text().strip()
         if name != node.name and not self.execute(Rename(node.id, name)):
-            self.error.setText(f"Name: {name!r} is not a free attribute name here")
             edit.setText(node.name)
 
     def _commit_container(self, graph_id: str) -> None:
         document = self.workspace.document
-        if graph_id != (self.page_node or ROOT) or \
+        if graph_id != (self.page_node or ROOT) or self.container is None or \
+                self.class_name is None or \
                 (graph_id != ROOT and not document.has_node(graph_id)):
             return
         graph = document.graph(graph_id)
@@ -224,7 +239,6 @@ class Inspector(QScrollArea):
         if (container, class_name) == (graph.container, graph.class_name):
             return
         if not self.execute(SetContainer(graph_id, container, class_name)):
-            self.error.setText(f"Class name: {class_name!r} is not a Python class name")
             self.class_name.setText(graph.class_name)
 
     def _commit_argument(self, node_id: str, editor: ArgumentEditor) -> None:
@@ -235,19 +249,13 @@ class Inspector(QScrollArea):
         node = self.workspace.document.node(node_id)
         try:
             value = editor.value()
-        except ValueError as error:
-            self._refuse(editor, str(error), node.args.get(name))
+        except ValueError as error:  # text that is not a value of the editor's kind
+            reason = str(error)
+            self.error.setText(reason if reason.startswith(name) else f"{name}: {reason}")
+            editor.set_value(node.args.get(name))
             return
-        try:
-            validated = spec_for(node.type).validate_args({**node.args, name: value})
-        except Exception as error:  # the schema's or torch's reason, shown to the person
-            self._refuse(editor, str(error), node.args.get(name))
+        if value == node.args.get(name):
+            self.error.setText("")
             return
-        self.error.setText("")
-        if validated != node.args:
-            self.execute(SetArguments(node.id, {name: value}))
-
-    def _refuse(self, editor: ArgumentEditor, reason: str, current) -> None:
-        name = editor.spec.name
-        self.error.setText(f"{name}: {reason}" if not reason.startswith(name) else reason)
-        editor.set_value(current)
+        if not self.execute(SetArguments(node.id, {name: value})):
+            editor.set_value(node.args.get(name))

@@ -86,7 +86,8 @@ class DocumentEvents:
 
     - ``node_added(graph_id, node_id)`` and ``node_removed(graph_id, node_id)``
     - ``edge_added(graph_id, edge)`` and ``edge_removed(graph_id, edge)``
-    - ``args_changed(node_id)``: arguments, name or sharing of one node
+    - ``args_changed(node_id)``: arguments, name or sharing of one node, or the
+      container of a block (or of the root graph, ``ROOT``)
     - ``node_moved(node_id)``: a view hint (position) changed
     - ``structure_changed()``: anything that changes what the built module is
     - ``input_changed()``: the document's input shape or dtype

@@ -293,8 +293,7 @@ class Document:
             old[key] = getattr(graph, key)
             setattr(graph, key, value)
         self._journal_inverse(lambda: self.set_graph_fields(graph_id, **old))
-        if graph_id != ROOT:
-            self.events.args_changed.emit(graph_id)
+        self.events.args_changed.emit(graph_id)
         self.events.structure_changed.emit()
         return old
 
