@@ -21,21 +21,20 @@ from PySide6.QtWidgets import (
 from app.actions import ACTIONS, make_actions
 from app.autosave import Autosaver
 from app.model_files import ModelFiles
+from app.projects import READ_ONLY, Projects
 from app.settings import Settings
 from app.undo_keys import HistoryKeys, commit_focused_field
-from core.document.edit import (
-    Compound,
-    Disconnect,
-    Group,
-    Move,
-    RemoveNodes,
-    Share,
-    Ungroup,
-    Unshare,
-)
-from core.document.graph import ROOT, Document
+from core.document.edit import Command, Group, Move
+from core.document.graph import ROOT
 from core.document.layout import layered_positions
-from core.errors import EditError, TorchCanvasError
+from core.document.selection import (
+    delete_command,
+    group_command,
+    share_command,
+    ungroup_command,
+    unshare_command,
+)
+from core.errors import EditError
 from core.runtime.report import ShapeReport, format_shape
 from core.workspace import Workspace
 from widgets.background import Background
@@ -46,10 +45,6 @@ from widgets.inspector import Inspector
 from widgets.node_look import count_text
 from widgets.palette import LayerPalette
 
-READ_ONLY = ("This project's layer code is not trusted, so it is open read-only and its "
-             "code has not run; reopen it and trust it to edit")
-PROJECT_FILTER = "TorchCanvas projects (*.tcanvas);;Graph only (*.json)"
-OPEN_FILTER = "TorchCanvas files (*.tcanvas *.json);;All files (*)"
 TOOLBAR = ["new", "open", "save", None, "undo", "redo", None, "group", "ungroup", "share",
            None, "zoom_in", "zoom_out", "fit", "arrange"]
 
@@ -105,20 +100,21 @@ class MainWindow(QMainWindow):
         self.actions, self.menus = made["actions"], made["menus"]
         self.recent_menu = self.menus["&File"].addMenu("Open &Recent")
         self.menus["&File"].insertMenu(self.actions["save"], self.recent_menu)
+        self.projects = Projects(self)
         self._make_toolbar()
         self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.scene.graph_shown.connect(self._graph_shown)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.breadcrumb.graph_chosen.connect(self.scene.show_graph)
         self.palette.layer_activated.connect(self.scene.add_after_selection)
-        self.workspace.state_changed.connect(self._update_title)
+        self.workspace.state_changed.connect(self.update_title)
         self.workspace.document_replaced.connect(self._document_replaced)
         self._subscription = self.workspace.subscribe(
             {"structure_changed": self._shape_timer.start,
              "input_changed": self._shape_timer.start})
         self.resize(1280, 800)
         self._restore_window()
-        self._update_recent_menu()
+        self.projects.update_recent_menu()
         self.ready = ready
         self._document_replaced()
 
@@ -217,7 +213,7 @@ class MainWindow(QMainWindow):
             self._document_replaced()
 
     def _document_replaced(self) -> None:
-        self._update_title()
+        self.update_title()
         if self.ready:
             if self.inspection is None:
                 self._make_model_panels()
@@ -255,7 +251,7 @@ class MainWindow(QMainWindow):
     def _report_failed(self, error: Exception) -> None:
         self.totals.setText(f"⚠ shapes could not be checked: {error}")
 
-    def _update_title(self) -> None:
+    def update_title(self) -> None:
         suffix = " (read-only)" if self.workspace.read_only else ""
         self.setWindowTitle(f"{self.workspace.display_name}{suffix}[*] — TorchCanvas")
         self.setWindowModified(self.workspace.modified)
@@ -282,214 +278,39 @@ class MainWindow(QMainWindow):
 
     # File actions -------------------------------------------------------------------
 
-    def open_path(self, path: Path) -> bool:
-        """Open a project or graph.json and wait; False (with a message) if it cannot."""
-        from core.io.files import read_project
-
-        try:
-            project = read_project(path)
-        except (TorchCanvasError, OSError) as error:
-            self._open_failed(path, error)
-            return False
-        self._show_project(path, project)
-        return True
-
-    def open_in_background(self, path: Path):
-        """Read the file on a worker (progress after a second, Cancel keeps what is open)."""
-        from core.io.files import read_project
-        from widgets.jobs import Job
-
-        return Job(self, f"Opening {path.name}…", lambda cancel: read_project(path),
-                   lambda project: self._show_project(path, project),
-                   lambda error: self._open_failed(path, error))
-
-    def _open_failed(self, path: Path, error: Exception) -> None:
-        from core.io.atomic import Cancelled
-
-        if isinstance(error, Cancelled):
-            self.statusBar().showMessage(f"Opening {path.name} was cancelled", 8000)
-            return
-        QMessageBox.warning(self, "Cannot open", f"{path.name}: {error}")
-
-    def _show_project(self, path: Path, project) -> None:
-        self.settings.add_recent(path)
-        self._update_recent_menu()
-        if not self._trust_layer_code(project.document, path):
-            self.workspace.replace(project.document, path, None)
-            self.workspace.read_only = True
-            self._update_title()
-            self.statusBar().showMessage(READ_ONLY, 15000)
-            return
-        notes = self.workspace.replace(project.document, path, project.weights)
-        if notes:
-            QMessageBox.information(self, "Opened with changes", "\n\n".join(notes))
-        self.statusBar().showMessage(f"Opened {path}", 5000)
-
-    def _snapshot(self, path: Path):
-        """What Save writes: the document and weights as they are at this moment."""
-        return self.workspace.snapshot(with_weights=path.suffix.lower() != ".json")
-
-    def _trust_layer_code(self, document: Document, path: Path) -> bool:
-        """A project that carries layer code runs it only if the person trusts it; the
-        prompt shows the code. Returns True when nothing untrusted is left."""
-        from core.catalog.custom import CustomLayerError, register
-        from core.document.validate import untrusted_layers
-
-        untrusted = untrusted_layers(document)
-        if not untrusted:
-            return True
-        code = "\n\n".join(document.custom_layers[name] for name in untrusted)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Run the code in this project?",
-                          f"{path.name} carries Python code for {', '.join(untrusted)}. "
-                          "Code runs with your rights: trust it only if you trust where the "
-                          "file came from. Without trust the project opens read-only and "
-                          "the code does not run.", parent=self)
-        box.setDetailedText(code)
-        trust = box.addButton("Trust and run", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Open read-only", QMessageBox.ButtonRole.RejectRole)
-        if self._ask(box) is not trust:
-            return False
-        try:
-            for name in untrusted:
-                self.palette.add_layer(register(document.custom_layers[name]))
-        except CustomLayerError as error:
-            QMessageBox.warning(self, "Layer code", f"{path.name}: {error}")
-            return False
-        return True
-
     def _ask(self, box: QMessageBox):
         box.exec()
         return box.clickedButton()
 
-    def save_to(self, path: Path) -> bool:
-        """Save the design, and in a .tcanvas project the weights too, and wait."""
-        from core.io.files import save_document
+    def open_path(self, path: Path) -> bool:
+        return self.projects.open_path(path)
 
-        snapshot = self._snapshot(path)
-        try:
-            save_document(snapshot.document, path, weights=snapshot.weights)
-        except (TorchCanvasError, OSError) as error:
-            self._save_failed(path, error)
-            return False
-        self._saved(path, snapshot.position)
-        return True
+    def open_in_background(self, path: Path):
+        return self.projects.open_in_background(path)
+
+    def save_to(self, path: Path) -> bool:
+        return self.projects.save_to(path)
 
     def save_in_background(self, path: Path):
-        """Save on a worker with progress and Cancel; the document stays unsaved if the
-        save fails or is cancelled, and the file that was there is untouched."""
-        from core.io.files import save_document
-        from widgets.jobs import Job
-
-        snapshot = self._snapshot(path)
-        return Job(self, f"Saving {path.name}…",
-                   lambda cancel: save_document(snapshot.document, path,
-                                                weights=snapshot.weights, cancel=cancel),
-                   lambda _: self._saved(path, snapshot.position),
-                   lambda error: self._save_failed(path, error), late_cancel_discards=False)
-
-    def _saved(self, path: Path, position=None) -> None:
-        self.workspace.mark_saved(path, position)
-        self.settings.add_recent(path)
-        self._update_recent_menu()
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-
-    def _save_failed(self, path: Path, error: Exception) -> None:
-        from core.io.atomic import Cancelled
-
-        if isinstance(error, Cancelled):
-            self.statusBar().showMessage(f"Saving {path.name} was cancelled; nothing "
-                                         "changed on disk", 8000)
-            return
-        QMessageBox.warning(self, "Cannot save", f"{path.name}: {error}")
-
-    def _update_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self.settings.recent_files():
-            action = self.recent_menu.addAction(path.name)
-            action.setToolTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self._open_recent(p))
-        self.recent_menu.setEnabled(bool(self.settings.recent_files()))
-
-    def _open_recent(self, path: Path) -> None:
-        if not self.maybe_save():
-            return
-        if not path.exists():
-            QMessageBox.warning(self, "Cannot open", f"{path} is no longer there")
-            self.settings.remove_recent(path)
-            self._update_recent_menu()
-            return
-        self.open_in_background(path)
+        return self.projects.save_in_background(path)
 
     def maybe_save(self) -> bool:
-        """True when it is fine to drop the document: saved, discarded, or unchanged."""
-        if not self.workspace.modified:
-            return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.workspace.display_name}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save_now()
-        return answer == QMessageBox.StandardButton.Discard
+        return self.projects.maybe_save()
 
     def do_new(self) -> None:
-        if self.maybe_save():
-            from core.runtime.devices import try_gpu
-
-            self.workspace.replace(Document(device=try_gpu()))
+        self.projects.new()
 
     def do_open(self) -> None:
-        if not self.maybe_save():
-            return
-        name, _ = QFileDialog.getOpenFileName(self, "Open", "", OPEN_FILTER)
-        if name:
-            self.open_in_background(Path(name))
+        self.projects.open()
 
     def do_save(self) -> None:
-        path = self.workspace.path
-        if path is None or path.suffix.lower() not in (".tcanvas", ".json"):
-            path = self._ask_save_path()
-        if path is not None:
-            self.save_in_background(path)
+        self.projects.save()
 
     def do_save_as(self) -> None:
-        path = self._ask_save_path()
-        if path is not None:
-            self.save_in_background(path)
-
-    def save_now(self) -> bool:
-        """Save and wait (closing with unsaved changes must know it worked)."""
-        path = self.workspace.path
-        if path is None or path.suffix.lower() not in (".tcanvas", ".json"):
-            path = self._ask_save_path()
-        return path is not None and self.save_to(path)
-
-    def _ask_save_path(self) -> Path | None:
-        name, chosen = QFileDialog.getSaveFileName(self, "Save As",
-                                                   f"{self.workspace.display_name}",
-                                                   PROJECT_FILTER)
-        if not name:
-            return None
-        path = Path(name)
-        if not path.suffix:
-            path = path.with_suffix(".json" if "json" in chosen else ".tcanvas")
-        return path
+        self.projects.save_as()
 
     def do_export_python(self) -> None:
-        from core.io.atomic import write_atomically
-        from core.io.codegen import to_python
-
-        name, _ = QFileDialog.getSaveFileName(self, "Export Python", "model.py",
-                                              "Python source (*.py)")
-        if not name:
-            return
-        try:
-            source = to_python(self.workspace.document).encode()
-            write_atomically(name, lambda stream: stream.write(source))
-        except (TorchCanvasError, OSError) as error:
-            QMessageBox.warning(self, "Cannot export", str(error))
-            return
-        self.statusBar().showMessage(f"Wrote {name}", 5000)
+        self.projects.export_python()
 
     def do_quit(self) -> None:
         self.close()
@@ -515,15 +336,19 @@ class MainWindow(QMainWindow):
         self.workspace.redo()
         self.scene.flush()
 
+    def _edit_selection(self, make) -> Command | None:
+        """Run the command ``make(document, selected ids)`` builds; a refusal is said in
+        the status bar."""
+        try:
+            command = make(self.workspace.document, self.scene.selected_node_ids())
+        except EditError as error:
+            self.statusBar().showMessage(str(error), 5000)
+            return None
+        return command if self.scene.execute(command) else None
+
     def do_delete(self) -> None:
-        nodes = self.scene.selected_node_ids()
-        edges = [item for item in self.scene.selected_edges()
-                 if not {item.edge.src, item.edge.dst} & set(nodes)]
-        steps = [Disconnect(item.graph_id, item.edge) for item in edges]
-        if nodes:
-            steps.append(RemoveNodes(nodes))
-        if steps:
-            self.scene.execute(Compound("Delete", steps))
+        edges = [(item.graph_id, item.edge) for item in self.scene.selected_edges()]
+        self._edit_selection(lambda document, nodes: delete_command(document, nodes, edges))
 
     def do_select_all(self) -> None:
         for item in self.scene.nodes.values():
@@ -556,39 +381,18 @@ class MainWindow(QMainWindow):
             self.scene.select_nodes(command.node_ids)
 
     def do_group(self) -> None:
-        nodes = self.scene.selected_node_ids()
-        if not nodes:
-            self.statusBar().showMessage("Group: select the nodes to group first", 5000)
-            return
-        block = self.workspace.document.new_id()
-        if self.scene.execute(Group(nodes, block)):
-            self.scene.select_nodes([block])
+        command = self._edit_selection(group_command)
+        if isinstance(command, Group):
+            self.scene.select_nodes([command.block_id])
 
     def do_ungroup(self) -> None:
-        blocks = [i for i in self.scene.selected_node_ids()
-                  if self.workspace.document.node(i).graph is not None]
-        if blocks:
-            self.scene.execute(Compound("Ungroup", [Ungroup(b) for b in blocks]))
+        self._edit_selection(ungroup_command)
 
     def do_share(self) -> None:
-        document = self.workspace.document
-        chosen = self.scene.selected_node_ids()
-        order = {node.id: index for index, (_, node) in enumerate(document.walk())}
-        chosen.sort(key=order.__getitem__)
-        if len(chosen) < 2:
-            self.statusBar().showMessage("Share: select two or more layers of one type", 5000)
-            return
-        owner = next((i for i in chosen if document.node(i).shares), chosen[0])
-        owner = document.owner_of(owner)
-        steps = [Share(i, owner) for i in chosen if document.owner_of(i) != owner]
-        if steps:
-            self.scene.execute(Compound("Share parameters", steps))
+        self._edit_selection(share_command)
 
     def do_unshare(self) -> None:
-        document = self.workspace.document
-        shared = [i for i in self.scene.selected_node_ids() if len(document.twins(i)) > 1]
-        if shared:
-            self.scene.execute(Compound("Unshare", [Unshare(i) for i in shared]))
+        self._edit_selection(unshare_command)
 
     # View actions ---------------------------------------------------------------------
 

@@ -168,9 +168,14 @@ def test_show_log_shows_the_file_being_written(make_window, monkeypatch, tmp_pat
     dialog.close()
 
 
-def test_an_argument_edit_reaches_the_live_model_before_any_dry_run(make_window):
+def test_an_argument_edit_reaches_the_live_model_before_any_dry_run(qtbot, make_window):
     window = make_window("mlp")
+    wait_for_shapes(qtbot, window)  # the live model has been built
     window.workspace.execute(SetArgument("n1", "out_features", 300))
     module = window.workspace.live.module
-    assert module(torch.zeros(2, 20)).shape == (2, 10)
+    assert tuple(module.hidden.weight.shape) == (300, 20)
     assert tuple(module.out.weight.shape) == (10, 300)
+    wait_for_shapes(qtbot, window)  # and the dry run that follows changes nothing
+    module = window.workspace.live.module
+    assert tuple(module.out.weight.shape) == (10, 300)
+    assert module(torch.zeros(2, 20)).shape == (2, 10)

@@ -1,0 +1,236 @@
+"""The project's file: New, Open (also recent and dropped files), Save, Save As, the
+trust prompt for layer code a project carries, and Export Python.
+
+Saving writes a snapshot taken when the person asked (`Workspace.snapshot`), on a
+worker, and marks the document saved at that snapshot's place in the history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from core.document.graph import Document
+from core.errors import TorchCanvasError
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+READ_ONLY = ("This project's layer code is not trusted, so it is open read-only and its "
+             "code has not run; reopen it and trust it to edit")
+PROJECT_FILTER = "TorchCanvas projects (*.tcanvas);;Graph only (*.json)"
+OPEN_FILTER = "TorchCanvas files (*.tcanvas *.json);;All files (*)"
+
+
+class Projects:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.workspace = window.workspace
+        self.settings = window.settings
+        self.recent_menu = window.recent_menu
+
+    def open_path(self, path: Path) -> bool:
+        """Open a project or graph.json and wait; False (with a message) if it cannot."""
+        from core.io.files import read_project
+
+        try:
+            project = read_project(path)
+        except (TorchCanvasError, OSError) as error:
+            self._open_failed(path, error)
+            return False
+        self._show_project(path, project)
+        return True
+
+    def open_in_background(self, path: Path):
+        """Read the file on a worker (progress after a second, Cancel keeps what is open)."""
+        from core.io.files import read_project
+        from widgets.jobs import Job
+
+        return Job(self.window, f"Opening {path.name}…", lambda cancel: read_project(path),
+                   lambda project: self._show_project(path, project),
+                   lambda error: self._open_failed(path, error))
+
+    def _open_failed(self, path: Path, error: Exception) -> None:
+        from core.io.atomic import Cancelled
+
+        if isinstance(error, Cancelled):
+            self.window.statusBar().showMessage(f"Opening {path.name} was cancelled", 8000)
+            return
+        QMessageBox.warning(self.window, "Cannot open", f"{path.name}: {error}")
+
+    def _show_project(self, path: Path, project) -> None:
+        self.settings.add_recent(path)
+        self.update_recent_menu()
+        if not self._trust_layer_code(project.document, path):
+            self.workspace.replace(project.document, path, None)
+            self.workspace.read_only = True
+            self.window.update_title()
+            self.window.statusBar().showMessage(READ_ONLY, 15000)
+            return
+        notes = self.workspace.replace(project.document, path, project.weights)
+        if notes:
+            QMessageBox.information(self.window, "Opened with changes", "\n\n".join(notes))
+        self.window.statusBar().showMessage(f"Opened {path}", 5000)
+
+    def _snapshot(self, path: Path):
+        """What Save writes: the document and weights as they are at this moment."""
+        return self.workspace.snapshot(with_weights=path.suffix.lower() != ".json")
+
+    def _trust_layer_code(self, document: Document, path: Path) -> bool:
+        """A project that carries layer code runs it only if the person trusts it; the
+        prompt shows the code. Returns True when nothing untrusted is left."""
+        from core.catalog.custom import CustomLayerError, register
+        from core.document.validate import untrusted_layers
+
+        untrusted = untrusted_layers(document)
+        if not untrusted:
+            return True
+        code = "\n\n".join(document.custom_layers[name] for name in untrusted)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Run the code in this project?",
+                          f"{path.name} carries Python code for {', '.join(untrusted)}. "
+                          "Code runs with your rights: trust it only if you trust where the "
+                          "file came from. Without trust the project opens read-only and "
+                          "the code does not run.", parent=self.window)
+        box.setDetailedText(code)
+        trust = box.addButton("Trust and run", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Open read-only", QMessageBox.ButtonRole.RejectRole)
+        if self.window._ask(box) is not trust:
+            return False
+        try:
+            for name in untrusted:
+                self.window.palette.add_layer(register(document.custom_layers[name]))
+        except CustomLayerError as error:
+            QMessageBox.warning(self.window, "Layer code", f"{path.name}: {error}")
+            return False
+        return True
+
+    def save_to(self, path: Path) -> bool:
+        """Save the design, and in a .tcanvas project the weights too, and wait."""
+        from core.io.files import save_document
+
+        snapshot = self._snapshot(path)
+        try:
+            save_document(snapshot.document, path, weights=snapshot.weights)
+        except (TorchCanvasError, OSError) as error:
+            self._save_failed(path, error)
+            return False
+        self._saved(path, snapshot.position)
+        return True
+
+    def save_in_background(self, path: Path):
+        """Save on a worker with progress and Cancel; the document stays unsaved if the
+        save fails or is cancelled, and the file that was there is untouched."""
+        from core.io.files import save_document
+        from widgets.jobs import Job
+
+        snapshot = self._snapshot(path)
+        return Job(self.window, f"Saving {path.name}…",
+                   lambda cancel: save_document(snapshot.document, path,
+                                                weights=snapshot.weights, cancel=cancel),
+                   lambda _: self._saved(path, snapshot.position),
+                   lambda error: self._save_failed(path, error), late_cancel_discards=False)
+
+    def _saved(self, path: Path, position=None) -> None:
+        self.workspace.mark_saved(path, position)
+        self.settings.add_recent(path)
+        self.update_recent_menu()
+        self.window.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def _save_failed(self, path: Path, error: Exception) -> None:
+        from core.io.atomic import Cancelled
+
+        if isinstance(error, Cancelled):
+            self.window.statusBar().showMessage(f"Saving {path.name} was cancelled; nothing "
+                                         "changed on disk", 8000)
+            return
+        QMessageBox.warning(self.window, "Cannot save", f"{path.name}: {error}")
+
+    def update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files():
+            action = self.recent_menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self._open_recent(p))
+        self.recent_menu.setEnabled(bool(self.settings.recent_files()))
+
+    def _open_recent(self, path: Path) -> None:
+        if not self.maybe_save():
+            return
+        if not path.exists():
+            QMessageBox.warning(self.window, "Cannot open", f"{path} is no longer there")
+            self.settings.remove_recent(path)
+            self.update_recent_menu()
+            return
+        self.open_in_background(path)
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the document: saved, discarded, or unchanged."""
+        if not self.workspace.modified:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes", f"Save the changes to {self.workspace.display_name}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_now()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new(self) -> None:
+        if self.maybe_save():
+            from core.runtime.devices import try_gpu
+
+            self.workspace.replace(Document(device=try_gpu()))
+
+    def open(self) -> None:
+        if not self.maybe_save():
+            return
+        name, _ = QFileDialog.getOpenFileName(self.window, "Open", "", OPEN_FILTER)
+        if name:
+            self.open_in_background(Path(name))
+
+    def save(self) -> None:
+        path = self.workspace.path
+        if path is None or path.suffix.lower() not in (".tcanvas", ".json"):
+            path = self._ask_save_path()
+        if path is not None:
+            self.save_in_background(path)
+
+    def save_as(self) -> None:
+        path = self._ask_save_path()
+        if path is not None:
+            self.save_in_background(path)
+
+    def save_now(self) -> bool:
+        """Save and wait (closing with unsaved changes must know it worked)."""
+        path = self.workspace.path
+        if path is None or path.suffix.lower() not in (".tcanvas", ".json"):
+            path = self._ask_save_path()
+        return path is not None and self.save_to(path)
+
+    def _ask_save_path(self) -> Path | None:
+        name, chosen = QFileDialog.getSaveFileName(self.window, "Save As",
+                                                   f"{self.workspace.display_name}",
+                                                   PROJECT_FILTER)
+        if not name:
+            return None
+        path = Path(name)
+        if not path.suffix:
+            path = path.with_suffix(".json" if "json" in chosen else ".tcanvas")
+        return path
+
+    def export_python(self) -> None:
+        from core.io.atomic import write_atomically
+        from core.io.codegen import to_python
+
+        name, _ = QFileDialog.getSaveFileName(self.window, "Export Python", "model.py",
+                                              "Python source (*.py)")
+        if not name:
+            return
+        try:
+            source = to_python(self.workspace.document).encode()
+            write_atomically(name, lambda stream: stream.write(source))
+        except (TorchCanvasError, OSError) as error:
+            QMessageBox.warning(self.window, "Cannot export", str(error))
+            return
+        self.window.statusBar().showMessage(f"Wrote {name}", 5000)
