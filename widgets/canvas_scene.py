@@ -119,8 +119,12 @@ class CanvasScene(QGraphicsScene):
             self._remove_edge_item(item)
 
     def _on_args_changed(self, node_id: str) -> None:
-        if node_id in self.nodes:
-            self._schedule_rebuild() if self._twin_state_changed() else self.refresh_looks()
+        if node_id not in self.nodes:
+            return
+        if self._twin_state_changed():
+            self._schedule_rebuild()
+        elif not self._needs_rebuild:
+            self.refresh_nodes(self.document.twins(node_id))
 
     def _keep_boundaries_clear(self, node_id: str) -> None:
         """The input stays above every node of the graph on show, the output below."""
@@ -317,6 +321,13 @@ class CanvasScene(QGraphicsScene):
         """Show the shapes, counts and errors of the newest dry run."""
         self.report = report
         self.refresh_looks()
+
+    def refresh_nodes(self, node_ids: list[str]) -> None:
+        """Redraw just these nodes (an argument edit changes no other)."""
+        context = LookContext(self.document)
+        for node_id in node_ids:
+            if node_id in self.nodes and self.document.has_node(node_id):
+                self.nodes[node_id].set_look(self._look(context, node_id))
 
     def refresh_looks(self, context: LookContext | None = None) -> None:
         context = context or LookContext(self.document)

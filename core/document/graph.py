@@ -112,6 +112,8 @@ class Document:
 
     def __post_init__(self) -> None:
         self._journal: list[Callable[[], Any]] | None = None
+        self.structure_version = 0  # counts changes to what the built module is
+        self.plan_cache: tuple[int, Any] | None = None  # `core.runtime.plan` keeps its own
         self._parents: dict[str, str] = {}
         self._nodes: dict[str, Node] = {}
         self._sharers: dict[str, dict[str, None]] = {}
@@ -214,6 +216,10 @@ class Document:
         finally:
             self._journal = outer
 
+    def _structure_changed(self) -> None:
+        self.structure_version += 1
+        self.events.structure_changed.emit()
+
     def _journal_inverse(self, inverse: Callable[[], Any]) -> None:
         if self._journal is not None:
             self._journal.append(inverse)
@@ -229,7 +235,7 @@ class Document:
                 self._index(gid, inner)
         self._journal_inverse(lambda: self.pop_node(node.id))
         self.events.node_added.emit(graph_id, node.id)
-        self.events.structure_changed.emit()
+        self._structure_changed()
 
     def pop_node(self, node_id: str) -> tuple[str, int, Node]:
         """Take a node (and its sub-graph) out; its edges must already be gone."""
@@ -244,7 +250,7 @@ class Document:
         self._unindex(node)
         self._journal_inverse(lambda: self.insert_node(graph_id, node, index))
         self.events.node_removed.emit(graph_id, node_id)
-        self.events.structure_changed.emit()
+        self._structure_changed()
         return graph_id, index, node
 
     def insert_edge(self, graph_id: str, edge: Edge, index: int | None = None) -> None:
@@ -254,7 +260,7 @@ class Document:
         graph.edges.insert(len(graph.edges) if index is None else index, edge)
         self._journal_inverse(lambda: self.pop_edge(graph_id, edge))
         self.events.edge_added.emit(graph_id, edge)
-        self.events.structure_changed.emit()
+        self._structure_changed()
 
     def pop_edge(self, graph_id: str, edge: Edge) -> int:
         graph = self.graph(graph_id)
@@ -262,7 +268,7 @@ class Document:
         del graph.edges[index]
         self._journal_inverse(lambda: self.insert_edge(graph_id, edge, index))
         self.events.edge_removed.emit(graph_id, edge)
-        self.events.structure_changed.emit()
+        self._structure_changed()
         return index
 
     def set_node_fields(self, node_id: str, **fields: Any) -> dict[str, Any]:
@@ -280,7 +286,7 @@ class Document:
         self._index(graph_id, node)
         self._journal_inverse(lambda: self.set_node_fields(node_id, **old))
         self.events.args_changed.emit(node_id)
-        self.events.structure_changed.emit()
+        self._structure_changed()
         return old
 
     def set_graph_fields(self, graph_id: str, **fields: Any) -> dict[str, Any]:
@@ -294,7 +300,7 @@ class Document:
             setattr(graph, key, value)
         self._journal_inverse(lambda: self.set_graph_fields(graph_id, **old))
         self.events.args_changed.emit(graph_id)
-        self.events.structure_changed.emit()
+        self._structure_changed()
         return old
 
     def set_position(self, node_id: str, position: tuple[float, float] | None) -> None:
@@ -320,7 +326,7 @@ class Document:
         else:
             self.custom_layers[name] = source
         self._journal_inverse(lambda: self.set_custom_layer(name, old))
-        self.events.structure_changed.emit()
+        self._structure_changed()
         return old
 
     def set_input(self, spec: InputSpec) -> InputSpec:

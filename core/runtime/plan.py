@@ -97,9 +97,18 @@ def chain_order(graph: Graph) -> list[str]:
 
 
 def plan_document(document: Document) -> ModulePlan:
-    """Validate ``document`` and lower it; raises a `DocumentError` if it is not valid."""
+    """Validate ``document`` and lower it; raises a `DocumentError` if it is not valid.
+
+    The plan is kept with the document until its structure changes, so the views, the
+    live model and the dry run that follow one edit share a single lowering. (Layer code
+    trusted later is registered before the document that uses it is opened.)"""
+    cached = document.plan_cache
+    if cached is not None and cached[0] == document.structure_version:
+        return cached[1]
     check_document(document)
-    return _plan_graph(document, ROOT, document.root)
+    plan = _plan_graph(document, ROOT, document.root)
+    document.plan_cache = (document.structure_version, plan)
+    return plan
 
 
 def _plan_graph(document: Document, graph_id: str, graph: Graph) -> ModulePlan:
