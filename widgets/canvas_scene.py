@@ -8,18 +8,19 @@ layer) into commands for the workspace. It never changes the document itself.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from core.catalog.registry import spec_for
 from core.document import placement
-from core.document.edit import Command, Connect, Move
+from core.document.edit import Command, Move
 from core.document.graph import INPUT, OUTPUT, ROOT, Edge, Node
 from core.document.layout import ROW_HEIGHT, boundary_positions
 from core.errors import EditError
 from core.runtime.report import ShapeReport, format_shape
 from core.workspace import Workspace
 from widgets import style
+from widgets.canvas_gestures import ConnectDrag
 from widgets.edge_item import EdgeItem, TwinLinkItem
 from widgets.frame_item import FrameItem
 from widgets.node_item import INPUT_ROLE, OUTPUT_ROLE, BoundaryItem, NodeItem, PortedItem
@@ -43,7 +44,7 @@ class CanvasScene(QGraphicsScene):
         self.edges: dict[tuple[str, Edge], EdgeItem] = {}
         self.twin_links: list[TwinLinkItem] = []
         self.offsets: dict[str, QPointF] = {}
-        self._connecting: tuple[str, str, QGraphicsPathItem, QPointF] | None = None
+        self.connecting = ConnectDrag(self)
         self._needs_rebuild = False
         self._building = False
         self._highlighted: set[str] = set()
@@ -468,82 +469,23 @@ class CanvasScene(QGraphicsScene):
                     event.accept()
                     self.toggle_block(item.node_id)
                     return
-            source = self._connection_source(item, point)
-            if source is not None:
+            if self.connecting.start(item, point):
                 event.accept()
-                line = QGraphicsPathItem()
-                line.setPen(QPen(style.SELECTED, 1.8, Qt.PenStyle.DashLine))
-                self.addItem(line)
-                self._connecting = (*source, line, point)
                 return
         super().mousePressEvent(event)
 
-    def _connection_source(self, item: PortedItem, point: QPointF) -> tuple[str, str] | None:
-        if isinstance(item, BoundaryItem):
-            hit = item.port_at(point)
-            return (item.graph_id, INPUT) if hit == ("out", 0) else None
-        if isinstance(item, FrameItem):
-            if (item.input_port(0) - point).manhattanLength() <= 12:
-                return item.inner_graph_id, INPUT
-            if (item.output_port() - point).manhattanLength() <= 12:
-                return item.graph_id, item.node_id
-            return None
-        hit = item.port_at(point)
-        return (item.graph_id, item.node_id) if hit == ("out", 0) else None
-
-    def _connection_target(self, point: QPointF) -> tuple[str, str, int] | None:
-        for item in self.items(point):
-            if isinstance(item, BoundaryItem) and item.port_at(point, 18) == ("in", 0):
-                return item.graph_id, OUTPUT, 0
-            if isinstance(item, FrameItem):
-                if (item.input_port(0) - point).manhattanLength() <= 18:
-                    return item.graph_id, item.node_id, 0
-                if (item.output_port() - point).manhattanLength() <= 18:
-                    return item.inner_graph_id, OUTPUT, 0
-            if isinstance(item, NodeItem):
-                hit = item.port_at(point, 18)
-                if hit and hit[0] == "in":
-                    return item.graph_id, item.node_id, hit[1]
-                first_free = self._first_free_port(item)
-                return item.graph_id, item.node_id, first_free
-        return None
-
-    def _first_free_port(self, item: NodeItem) -> int:
-        graph = self.document.graph(item.graph_id)
-        used = {e.port for e in graph.edges if e.dst == item.node_id}
-        port = 0
-        while port in used:
-            port += 1
-        return port
-
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._connecting is not None:
-            *_, line, start = self._connecting
-            path = QPainterPath(start)
-            path.lineTo(event.scenePos())
-            line.setPath(path)
+        if self.connecting.active:
+            self.connecting.follow(event.scenePos())
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._connecting is not None:
-            graph_id, source, line, _ = self._connecting
-            self._connecting = None
-            self.removeItem(line)
-            self.connect_at(graph_id, source, event.scenePos())
+        if self.connecting.active:
+            self.connecting.finish(event.scenePos())
             return
         super().mouseReleaseEvent(event)
         self.commit_moves()
-
-    def connect_at(self, graph_id: str, source: str, point: QPointF) -> bool:
-        """Connect ``source`` to the port under ``point``."""
-        target = self._connection_target(point)
-        if target is None:
-            return False
-        if target[0] != graph_id:
-            self.message.emit("Connect: both ends must be in the same graph")
-            return False
-        return self.execute(Connect(graph_id, Edge(source, target[1], target[2])))
 
     def commit_moves(self) -> None:
         """One Move command for every node a drag left somewhere new."""

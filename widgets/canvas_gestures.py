@@ -1,0 +1,111 @@
+"""Dragging a connection on the canvas: which port a press starts from, the dashed line
+that follows the mouse, and which port the release lands on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem
+
+from core.document.edit import Connect
+from core.document.graph import INPUT, OUTPUT, Edge
+from widgets import style
+from widgets.frame_item import FrameItem
+from widgets.node_item import BoundaryItem, NodeItem, PortedItem
+
+if TYPE_CHECKING:
+    from widgets.canvas_scene import CanvasScene
+
+SOURCE_RADIUS = 12
+TARGET_RADIUS = 18
+
+
+def connection_source(item: PortedItem, point: QPointF) -> tuple[str, str] | None:
+    """``(graph_id, source)`` when ``point`` is on an output port of ``item``."""
+    if isinstance(item, BoundaryItem):
+        hit = item.port_at(point)
+        return (item.graph_id, INPUT) if hit == ("out", 0) else None
+    if isinstance(item, FrameItem):
+        if (item.input_port(0) - point).manhattanLength() <= SOURCE_RADIUS:
+            return item.inner_graph_id, INPUT
+        if (item.output_port() - point).manhattanLength() <= SOURCE_RADIUS:
+            return item.graph_id, item.node_id
+        return None
+    hit = item.port_at(point)
+    return (item.graph_id, item.node_id) if hit == ("out", 0) else None
+
+
+class ConnectDrag:
+    """One connection being dragged in ``scene`` (at most one at a time)."""
+
+    def __init__(self, scene: CanvasScene) -> None:
+        self.scene = scene
+        self._active: tuple[str, str, QGraphicsPathItem, QPointF] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self._active is not None
+
+    def start(self, item: PortedItem, point: QPointF) -> bool:
+        """Begin a drag if ``point`` is on an output port of ``item``."""
+        source = connection_source(item, point)
+        if source is None:
+            return False
+        line = QGraphicsPathItem()
+        line.setPen(QPen(style.SELECTED, 1.8, Qt.PenStyle.DashLine))
+        self.scene.addItem(line)
+        self._active = (*source, line, point)
+        return True
+
+    def follow(self, point: QPointF) -> None:
+        assert self._active is not None
+        *_, line, start = self._active
+        path = QPainterPath(start)
+        path.lineTo(point)
+        line.setPath(path)
+
+    def finish(self, point: QPointF) -> bool:
+        """Drop the line; connect to the port under ``point`` if there is one."""
+        assert self._active is not None
+        graph_id, source, line, _ = self._active
+        self._active = None
+        self.scene.removeItem(line)
+        return self.connect_at(graph_id, source, point)
+
+    def connect_at(self, graph_id: str, source: str, point: QPointF) -> bool:
+        """Connect ``source`` to the port under ``point``."""
+        target = self.target(point)
+        if target is None:
+            return False
+        if target[0] != graph_id:
+            self.scene.message.emit("Connect: both ends must be in the same graph")
+            return False
+        return self.scene.execute(Connect(graph_id, Edge(source, target[1], target[2])))
+
+    def target(self, point: QPointF) -> tuple[str, str, int] | None:
+        """``(graph_id, node, port)`` a release at ``point`` connects to."""
+        for item in self.scene.items(point):
+            if isinstance(item, BoundaryItem) and item.port_at(point, TARGET_RADIUS) == \
+                    ("in", 0):
+                return item.graph_id, OUTPUT, 0
+            if isinstance(item, FrameItem):
+                if (item.input_port(0) - point).manhattanLength() <= TARGET_RADIUS:
+                    return item.graph_id, item.node_id, 0
+                if (item.output_port() - point).manhattanLength() <= TARGET_RADIUS:
+                    return item.inner_graph_id, OUTPUT, 0
+            if isinstance(item, NodeItem):
+                hit = item.port_at(point, TARGET_RADIUS)
+                if hit and hit[0] == "in":
+                    return item.graph_id, item.node_id, hit[1]
+                return item.graph_id, item.node_id, self._first_free_port(item)
+        return None
+
+    def _first_free_port(self, item: NodeItem) -> int:
+        graph = self.scene.document.graph(item.graph_id)
+        used = {e.port for e in graph.edges if e.dst == item.node_id}
+        port = 0
+        while port in used:
+            port += 1
+        return port
