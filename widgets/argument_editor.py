@@ -66,7 +66,7 @@ class ArgumentEditor(QObject):
         spec = self.spec
         if spec.kind == "bool":
             box = QCheckBox(parent)
-            box.toggled.connect(self.committed.emit)
+            box.toggled.connect(lambda _checked=False: self.committed.emit())
             return box
         if spec.kind == "choice":
             combo = QComboBox(parent)

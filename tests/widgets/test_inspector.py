@@ -108,9 +108,6 @@ def test_typing_a_value_and_enter_is_exactly_one_command(make_inspector, mlp):
     assert shown_value(inspector, "out_features") == 256
 
 
-@pytest.mark.xfail(strict=True, reason="ArgumentEditor connects QCheckBox.toggled(bool) to "
-                   "committed.emit, which takes no argument: the click raises TypeError in "
-                   "the event loop and a bool argument is never committed")
 def test_clicking_a_check_box_is_exactly_one_command(qtbot, make_inspector, mlp):
     before = mlp.document.clone()
     inspector = make_inspector(mlp, "n1")
