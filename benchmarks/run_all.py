@@ -6,6 +6,7 @@ import platform
 
 import bench_build
 import bench_canvas
+import bench_edit
 import bench_files
 import bench_inspect
 import bench_meta
@@ -22,6 +23,8 @@ if __name__ == "__main__":
     bench_startup.main()
     print()
     bench_canvas.main()
+    print()
+    bench_edit.main()
     print()
     bench_inspect.main()
     print()
