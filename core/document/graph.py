@@ -285,6 +285,7 @@ class Document:
             setattr(node, key, copy.deepcopy(value))
         self._index(graph_id, node)
         self._journal_inverse(lambda: self.set_node_fields(node_id, **old))
+        self.structure_version += 1  # views redrawing on args_changed read the new plan
         self.events.args_changed.emit(node_id)
         self._structure_changed()
         return old
@@ -299,6 +300,7 @@ class Document:
             old[key] = getattr(graph, key)
             setattr(graph, key, value)
         self._journal_inverse(lambda: self.set_graph_fields(graph_id, **old))
+        self.structure_version += 1
         self.events.args_changed.emit(graph_id)
         self._structure_changed()
         return old
