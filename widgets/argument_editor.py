@@ -54,6 +54,10 @@ class ArgumentEditor(QObject):
 
     committed = Signal()
 
+    def _toggled(self, _checked: bool) -> None:
+        # A bound slot: Qt drops the connection when this editor goes away.
+        self.committed.emit()
+
     def __init__(self, spec: ArgSpec, parent: QWidget) -> None:
         super().__init__(parent)
         self.spec = spec
@@ -66,7 +70,7 @@ class ArgumentEditor(QObject):
         spec = self.spec
         if spec.kind == "bool":
             box = QCheckBox(parent)
-            box.toggled.connect(lambda _checked=False: self.committed.emit())
+            box.toggled.connect(self._toggled)
             return box
         if spec.kind == "choice":
             combo = QComboBox(parent)
