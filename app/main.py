@@ -26,6 +26,7 @@ def start_gui(path: str | None = None):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.collector import GuiThreadCollector
     from app.errors import install_exception_handler
     from app.logs import setup_logging
     from app.main_window import MainWindow
@@ -37,6 +38,7 @@ def start_gui(path: str | None = None):
     app.setOrganizationName("TorchCanvas")
     setup_logging()  # after the names: they are part of the platform's log folder
     window = MainWindow(ready=False)
+    window.collector = GuiThreadCollector(window)
     install_exception_handler(window)
     window.statusBar().showMessage("Loading PyTorch…")
     window.show()

@@ -16,9 +16,10 @@ def private_folders(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def collect_on_the_gui_thread():
-    """Windows of finished tests are collected here, on the GUI thread: left to the
-    garbage collector, their Qt objects could be destroyed on a worker thread."""
-    yield
+    """Cycles are collected here, on the GUI thread, after each test: the automatic
+    collector may run on a worker thread and destroy Qt objects (timers) there."""
     import gc
 
+    gc.disable()
+    yield
     gc.collect()

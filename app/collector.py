@@ -1,0 +1,27 @@
+"""Python's cycle collector, run on the GUI thread only: left automatic, it may run on a
+worker thread and destroy Qt objects (timers, widgets) there, which Qt does not allow."""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+THRESHOLDS = gc.get_threshold()
+
+
+class GuiThreadCollector(QObject):
+    def __init__(self, parent: QObject, interval_ms: int = 1000) -> None:
+        super().__init__(parent)
+        gc.disable()
+        self.timer = QTimer(self, interval=interval_ms)
+        self.timer.timeout.connect(self.collect)
+        self.timer.start()
+
+    def collect(self) -> None:
+        """Collect each generation that has passed the threshold automatic collection
+        would have used."""
+        for generation, (count, threshold) in enumerate(zip(gc.get_count(), THRESHOLDS,
+                                                            strict=True)):
+            if count > threshold:
+                gc.collect(generation)
