@@ -32,6 +32,7 @@ class Inspection(QObject):
         parameters.tensor_chosen.connect(self.show_row)
         parameters.nodes_chosen.connect(self._select_on_canvas)
         scene.selectionChanged.connect(self._canvas_selection)
+        histograms.tensor_requested.connect(parameters.select_tensor)
         initializers.apply_requested.connect(self.apply_initializer)
         values.model.on_edit = self.edit_value
         self._subscription = workspace.subscribe({"weights_changed": self._refresh.start},

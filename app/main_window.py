@@ -153,6 +153,8 @@ class MainWindow(QMainWindow):
         split.setSizes([600, 400])
         self.model_docks["parameters"].setWidget(split)
         self.model_docks["histogram"].setWidget(self.histograms)
+        self.model_docks["histogram"].visibilityChanged.connect(
+            lambda visible: visible and QTimer.singleShot(0, self.histograms.catch_up))
         self.model_docks["initialize"].setWidget(self.initializers)
         bottom = [self.model_docks["parameters"], self.model_docks["histogram"]]
         self.resizeDocks(bottom, [300, 300], Qt.Orientation.Vertical)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction
 from core.errors import TorchCanvasError
 from widgets.background import Background
 from widgets.code_view import CodeView
+from widgets.on_show import on_show
 from widgets.step_panel import StepPanel
 from widgets.summary_view import SummaryView
 
@@ -28,6 +29,11 @@ class Teaching(QObject):
         self.summarizer = Background(self.summary_ready, self._summary_failed, self)
         self._pending = QTimer(self, singleShot=True, interval=150)
         self._pending.timeout.connect(self.refresh)
+        # Written while on show only; a panel out of sight is brought up to date when shown.
+        self._stale = {"code": True, "summary": True}
+        for name in self._stale:
+            docks[name].visibilityChanged.connect(
+                lambda visible, n=name: visible and self._stale[n] and self._pending.start())
         window.scene.selectionChanged.connect(self._selection)
         self.steps.run_requested.connect(self.run_steps)
         self.steps.step_chosen.connect(self.show_step)
@@ -39,16 +45,26 @@ class Teaching(QObject):
         return self.coder.idle and self.summarizer.idle and not self._pending.isActive()
 
     def document_changed(self) -> None:
+        self._stale = dict.fromkeys(self._stale, True)
         self._pending.start()
 
     def refresh(self) -> None:
-        """Regenerate the code and the summary from a snapshot, off the GUI thread."""
+        """Regenerate the code and the summary that are on show from a snapshot, off the
+        GUI thread."""
         from core.io.codegen import to_python_with_lines
         from core.runtime.summary import model_summary
 
+        shown = [name for name, stale in self._stale.items()
+                 if stale and on_show(self.window.model_docks[name])]
+        if not shown:
+            return
         snapshot = self.window.workspace.document.snapshot()
-        self.coder.submit(lambda: to_python_with_lines(snapshot))
-        self.summarizer.submit(lambda: (model_summary(snapshot), snapshot.title))
+        if "code" in shown:
+            self.coder.submit(lambda: to_python_with_lines(snapshot))
+        if "summary" in shown:
+            self.summarizer.submit(lambda: (model_summary(snapshot), snapshot.title))
+        for name in shown:
+            self._stale[name] = False
 
     def _show_code(self, result) -> None:
         source, spans = result

@@ -47,6 +47,11 @@ class CanvasScene(QGraphicsScene):
         self.connecting = ConnectDrag(self)
         self._needs_rebuild = False
         self._building = False
+        # Looks drawn before these changed (a node or an edge came or went) need a full
+        # refresh at the next dry run; otherwise only the nodes whose shapes changed.
+        self._looks_stale = True
+        self._labels: dict[str, str] = {}
+        self._owners: set[str | None] = set()
         self._highlighted: set[str] = set()
         self._rebuild_timer = QTimer(self, singleShot=True, interval=0)
         self._rebuild_timer.timeout.connect(self.flush)
@@ -86,6 +91,7 @@ class CanvasScene(QGraphicsScene):
             self.rebuild()
 
     def _on_node_added(self, graph_id: str, node_id: str) -> None:
+        self._looks_stale = True
         node = self.document.node(node_id)
         if graph_id == self.graph_id and node.graph is None and not self._needs_rebuild:
             self._add_node_item(graph_id, node, None)
@@ -94,6 +100,7 @@ class CanvasScene(QGraphicsScene):
             self._schedule_rebuild()
 
     def _on_node_removed(self, graph_id: str, node_id: str) -> None:
+        self._looks_stale = True
         if self.graph_id != ROOT and not self.document.has_node(self.graph_id):
             self.graph_id = ROOT
             self._schedule_rebuild()
@@ -111,10 +118,12 @@ class CanvasScene(QGraphicsScene):
         self.removeItem(item)
 
     def _on_edge_added(self, graph_id: str, edge: Edge) -> None:
+        self._looks_stale = True
         if graph_id in self._displayed_graphs() and not self._needs_rebuild:
             self._add_edge_item(graph_id, edge)
 
     def _on_edge_removed(self, graph_id: str, edge: Edge) -> None:
+        self._looks_stale = True
         item = self.edges.get((graph_id, edge))
         if item is not None:
             self._remove_edge_item(item)
@@ -150,6 +159,7 @@ class CanvasScene(QGraphicsScene):
         self._keep_boundaries_clear(node_id)
 
     def _on_input_changed(self) -> None:
+        self._looks_stale = True
         if INPUT_ROLE in self.boundaries:
             self.boundaries[INPUT_ROLE].set_text(self._input_text())
 
@@ -319,9 +329,17 @@ class CanvasScene(QGraphicsScene):
         return context.look(node_id, shape)
 
     def apply_report(self, report: ShapeReport) -> None:
-        """Show the shapes, counts and errors of the newest dry run."""
-        self.report = report
-        self.refresh_looks()
+        """Show the shapes, counts and errors of the newest dry run: every look when the
+        graph changed since they were drawn, else only the nodes whose shapes changed."""
+        previous, self.report = self.report, report
+        context = LookContext(self.document)
+        if self._looks_stale or previous is None or previous.input_shape != report.input_shape \
+                or context.labels != self._labels or context.owners != self._owners:
+            self.refresh_looks(context)
+            return
+        changed = {node_id for node_id in self.nodes
+                   if report.nodes.get(node_id) != previous.nodes.get(node_id)}
+        self._refresh_looks_of(context, changed)
 
     def refresh_nodes(self, node_ids: list[str]) -> None:
         """Redraw just these nodes (an argument edit changes no other)."""
@@ -332,14 +350,22 @@ class CanvasScene(QGraphicsScene):
 
     def refresh_looks(self, context: LookContext | None = None) -> None:
         context = context or LookContext(self.document)
+        self._looks_stale = False
+        self._labels, self._owners = context.labels, context.owners
+        self._refresh_looks_of(context, None)
+
+    def _refresh_looks_of(self, context: LookContext, node_ids: set[str] | None) -> None:
+        """Redraw ``node_ids`` (None: all), the labels of edges leaving them and the
+        input's text when it is theirs to show."""
         for node_id, item in self.nodes.items():
-            if self.document.has_node(node_id):
+            if (node_ids is None or node_id in node_ids) and self.document.has_node(node_id):
                 item.set_look(self._look(context, node_id))
         for (graph_id, edge), item in self.edges.items():
-            item.set_label(self._edge_label(graph_id, edge))
-        for edge_item in self.edges.values():
-            edge_item.update_path()
-        if INPUT_ROLE in self.boundaries:
+            source = graph_id if edge.src == INPUT else edge.src
+            if node_ids is None or source in node_ids or edge.dst in node_ids:
+                item.set_label(self._edge_label(graph_id, edge))
+                item.update_path()
+        if INPUT_ROLE in self.boundaries and (node_ids is None or self.graph_id in node_ids):
             self.boundaries[INPUT_ROLE].set_text(self._input_text())
 
     def _input_text(self) -> str:

@@ -1,6 +1,7 @@
 """Histograms of tensors (pyqtgraph): the selected tensor's values or gradients, the
 previous state as an overlay after an initializer, the initializer's expected density
-and bounds, and small multiples that compare every layer at a glance.
+and bounds, and small multiples that compare every layer at a glance (computed only while that tab
+is on show).
 
 Bins are computed with `torch.histc` on a worker thread, where the tensor lives; a newer
 request makes an older one's answer stale.
@@ -8,12 +9,11 @@ request makes an older one's answer stale.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pyqtgraph as pg
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -27,11 +27,13 @@ from PySide6.QtWidgets import (
 from core.runtime.tensors import Histogram, histogram, tensor_stats
 from widgets import style
 from widgets.background import Background
+from widgets.histogram_grid import HistogramGrid
+from widgets.on_show import on_show
 
 AFTER = (37, 99, 235)
 BEFORE = (148, 163, 184)
 THEORY = (124, 58, 237)
-MULTIPLE_COLUMNS = 3
+MULTIPLE_BINS = 40
 
 
 @dataclass
@@ -46,6 +48,10 @@ class Drawn:
 
 
 class HistogramPanel(QWidget):
+    """``tensor_requested(name)`` when a small multiple is clicked."""
+
+    tensor_requested = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
@@ -73,12 +79,14 @@ class HistogramPanel(QWidget):
         column.setContentsMargins(2, 2, 2, 2)
         column.addLayout(top)
         column.addWidget(self.plot)
-        self.grid = pg.GraphicsLayoutWidget()
+        self.grid = HistogramGrid(self)
+        self.grid.tensor_clicked.connect(self.tensor_requested)
         self.tabs.addTab(single, "Selected tensor")
         self.tabs.addTab(self.grid, "All layers")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+        self.tabs.currentChanged.connect(lambda _: self.catch_up())
         self.worker = Background(self._draw, self._failed, self)
         self.multiples_worker = Background(self._draw_multiples, self._failed, self)
         self.name = ""
@@ -87,7 +95,11 @@ class HistogramPanel(QWidget):
         self.before: Histogram | None = None
         self.expected: tuple[str, dict] | None = None
         self.shown: Drawn | None = None
-        self.multiples: list[tuple[str, Histogram]] = []
+        self._all: list[tuple[str, torch.Tensor]] | None = None  # not drawn yet
+
+    @property
+    def multiples(self) -> list[tuple[str, Histogram]]:
+        return self.grid.multiples
 
     @property
     def idle(self) -> bool:
@@ -160,22 +172,27 @@ class HistogramPanel(QWidget):
         self.plot.enableAutoRange()
 
     def show_all(self, tensors: list[tuple[str, torch.Tensor]]) -> None:
-        """Small multiples: one histogram per tensor, side by side."""
-        data = [(name, t.detach()) for name, t in tensors if not t.is_meta and t.numel()]
-        self.multiples_worker.submit(lambda: [(name, histogram(t, bins=40)) for name, t in data])
+        """Small multiples: one histogram per tensor, side by side. Binned when the tab
+        is on show; until then only the newest list is kept."""
+        self._all = [(name, t.detach()) for name, t in tensors if not t.is_meta and t.numel()]
+        self.catch_up()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Bin the newest small multiples if they are waiting and now on show (call it
+        when the dock holding the panel comes into view)."""
+        if self._all is None or self.tabs.currentWidget() is not self.grid \
+                or not on_show(self.grid):
+            return
+        data, self._all = self._all, None
+        self.multiples_worker.submit(
+            lambda: [(name, histogram(t, bins=MULTIPLE_BINS)) for name, t in data])
 
     def _draw_multiples(self, multiples: list[tuple[str, Histogram]]) -> None:
-        self.multiples = multiples
-        self.grid.clear()
-        for index, (name, bins) in enumerate(multiples):
-            plot = self.grid.addPlot(row=index // MULTIPLE_COLUMNS,
-                                     col=index % MULTIPLE_COLUMNS, title=name)
-            plot.plot(bins.edges, bins.counts, stepMode="center", fillLevel=0,
-                      brush=(*AFTER, 90), pen=pg.mkPen(AFTER, width=1))
-            plot.hideAxis("left")
-            plot.getAxis("bottom").setStyle(tickLength=-4)
-        rows = max(1, math.ceil(len(multiples) / MULTIPLE_COLUMNS))
-        self.grid.setMinimumHeight(min(170 * rows, 2000))
+        self.grid.show_multiples(multiples)
 
     def _failed(self, error: Exception) -> None:
         self.caption.setText(f"<span style='color:{style.ERROR.name()}'>"

@@ -12,6 +12,7 @@ from widgets import style
 
 COLUMNS = ("Name", "Shape", "dtype", "Device", "Grad req.", "Gradient", "Kind", "Shared with")
 ROW_ROLE = Qt.ItemDataRole.UserRole
+SIZED_BY_ROWS = 200  # columns fit the first rows; measuring every row of a big model is slow
 
 
 class ParameterPanel(QWidget):
@@ -28,6 +29,7 @@ class ParameterPanel(QWidget):
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
+        self.tree.header().setResizeContentsPrecision(SIZED_BY_ROWS)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
@@ -44,24 +46,26 @@ class ParameterPanel(QWidget):
         chosen = {i.data(0, ROW_ROLE).qualified for i in self.tree.selectedItems()
                   if i.data(0, ROW_ROLE) is not None}
         self._syncing = True
+        self.tree.setUpdatesEnabled(False)
         self.tree.clear()
         self.items = {}
+        # Built detached and handed to the tree at once: one insertion, not one per row.
+        tops: list[QTreeWidgetItem] = []
         groups: dict[str, QTreeWidgetItem] = {}
+        muted = QBrush(style.MUTED)
         for row in rows:
             path = row.qualified.split(".")
-            parent: QTreeWidget | QTreeWidgetItem = self.tree
+            parent: QTreeWidgetItem | None = None
             for depth in range(1, len(path)):
                 key = ".".join(path[:depth])
-                if key not in groups:
-                    groups[key] = QTreeWidgetItem(parent, [path[depth - 1]])
-                    groups[key].setFirstColumnSpanned(False)
-                    groups[key].setForeground(0, QBrush(style.MUTED))
-                parent = groups[key]
-            shape = "uninitialized" if row.lazy else "(" + ", ".join(map(str, row.shape)) + ")"
-            item = QTreeWidgetItem(parent, [
-                path[-1], shape, row.dtype, row.device, "yes" if row.requires_grad else "no",
-                row.grad, "constant buffer" if row.kind == "buffer" else row.kind,
-                ", ".join(row.shared_with)])
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = QTreeWidgetItem([path[depth - 1]])
+                    group.setForeground(0, muted)
+                    _attach(group, parent, tops)
+                parent = group
+            item = QTreeWidgetItem(self._texts(row, path[-1]))
+            _attach(item, parent, tops)
             item.setData(0, ROW_ROLE, row)
             item.setToolTip(0, row.qualified)
             if row.lazy:
@@ -71,10 +75,13 @@ class ParameterPanel(QWidget):
             if row.shared_with:
                 item.setForeground(7, QBrush(style.TWIN))
             self.items[row.qualified] = item
-            item.setSelected(row.qualified in chosen)
+        self.tree.addTopLevelItems(tops)
+        for qualified in chosen & self.items.keys():
+            self.items[qualified].setSelected(True)
         self.tree.expandAll()
         for column in range(len(COLUMNS)):
             self.tree.resizeColumnToContents(column)
+        self.tree.setUpdatesEnabled(True)
         lazy = sum(1 for row in rows if row.lazy)
         notes = [message] if message else []
         if lazy:
@@ -85,6 +92,13 @@ class ParameterPanel(QWidget):
         self.note.setText(" ".join(notes))
         self.note.setVisible(bool(notes))
         self._syncing = False
+
+    @staticmethod
+    def _texts(row: ParameterRow, name: str) -> list[str]:
+        shape = "uninitialized" if row.lazy else "(" + ", ".join(map(str, row.shape)) + ")"
+        return [name, shape, row.dtype, row.device, "yes" if row.requires_grad else "no",
+                row.grad, "constant buffer" if row.kind == "buffer" else row.kind,
+                ", ".join(row.shared_with)]
 
     def select_nodes(self, node_ids: list[str]) -> None:
         """Select the tensors of the canvas nodes ``node_ids``."""
@@ -101,6 +115,14 @@ class ParameterPanel(QWidget):
             self.tree.scrollToItem(first)
         self._syncing = False
         self._announce_tensor()
+
+    def select_tensor(self, qualified: str) -> None:
+        """Select the one tensor named ``qualified`` (nothing when there is none)."""
+        item = self.items.get(qualified)
+        if item is None:
+            return
+        self.tree.setCurrentItem(item)  # selects it alone and announces it
+        self.tree.scrollToItem(item)
 
     def selected_rows(self) -> list[ParameterRow]:
         return [i.data(0, ROW_ROLE) for i in self.tree.selectedItems()
@@ -120,3 +142,11 @@ class ParameterPanel(QWidget):
         if row is None or row not in rows:
             row = rows[0] if rows else None
         self.tensor_chosen.emit(row)
+
+
+def _attach(item: QTreeWidgetItem, parent: QTreeWidgetItem | None,
+            tops: list[QTreeWidgetItem]) -> None:
+    if parent is None:
+        tops.append(item)
+    else:
+        parent.addChild(item)

@@ -2,33 +2,82 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont, QGuiApplication
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from core.runtime.report import format_shape
 from widgets import style
 
 COLUMNS = ("Module", "Type", "Output shape", "Parameters", "Trainable", "Buffers",
            "Memory (bytes)", "MACs")
+SHARED_COLUMN = 3
+SIZED_BY_ROWS = 200  # columns fit the first rows; measuring every row of a big model is slow
+
+
+class SummaryModel(QAbstractTableModel):
+    """The summary's rows and a bold totals row, formatted once per summary."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[tuple[str, ...]] = []
+        self.shared: list[bool] = []
+        self.bold = QFont()
+        self.bold.setBold(True)
+        self.twin = QBrush(style.TWIN)
+
+    def show(self, summary) -> None:
+        self.beginResetModel()
+        self.texts = [("  " * row.depth + row.name, row.type, format_shape(row.output_shape),
+                       f"{row.parameters:,}" + (" ↔ shared" if row.shared else ""),
+                       f"{row.trainable:,}", f"{row.buffers:,}", f"{row.memory:,}",
+                       "?" if row.macs is None else f"{row.macs:,}")
+                      for row in summary.rows]
+        self.texts.append(("Total (shared counted once)", "", format_shape(summary.output_shape),
+                           f"{summary.parameters:,}", f"{summary.trainable:,}",
+                           f"{summary.buffers:,}", f"{summary.memory:,}",
+                           "?" if summary.macs is None else f"{summary.macs:,}"))
+        self.shared = [row.shared for row in summary.rows] + [False]
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.texts)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def text(self, row: int, column: int) -> str:
+        return self.texts[row][column]
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.texts[row][column]
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= SHARED_COLUMN:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.FontRole and row == len(self.texts) - 1:
+            return self.bold
+        if role == Qt.ItemDataRole.ForegroundRole and column == SHARED_COLUMN \
+                and self.shared[row]:
+            return self.twin
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
 
 
 class SummaryView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.model = SummaryModel()
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
         self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(SIZED_BY_ROWS)
+        self.table.setWordWrap(False)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.copy = QPushButton("Copy as text", self)
@@ -41,38 +90,18 @@ class SummaryView(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.table)
         self.summary = None
-        self.text = ""
+        self.title = ""
+
+    @property
+    def text(self) -> str:
+        """The summary as plain text (what Copy puts on the clipboard)."""
+        return self.summary.text(self.title) if self.summary is not None else ""
 
     def show_summary(self, summary, title: str = "") -> None:
-        self.summary = summary
-        self.text = summary.text(title)
-        rows = summary.rows
-        self.table.setRowCount(len(rows) + 1)
-        for index, row in enumerate(rows):
-            values = ("  " * row.depth + row.name, row.type, format_shape(row.output_shape),
-                      f"{row.parameters:,}" + (" ↔ shared" if row.shared else ""),
-                      f"{row.trainable:,}", f"{row.buffers:,}", f"{row.memory:,}",
-                      "?" if row.macs is None else f"{row.macs:,}")
-            self._fill(index, values)
-            if row.shared:
-                self.table.item(index, 3).setForeground(QBrush(style.TWIN))
-        totals = ("Total (shared counted once)", "", format_shape(summary.output_shape),
-                  f"{summary.parameters:,}", f"{summary.trainable:,}", f"{summary.buffers:,}",
-                  f"{summary.memory:,}", "?" if summary.macs is None else f"{summary.macs:,}")
-        self._fill(len(rows), totals)
-        bold = QFont()
-        bold.setBold(True)
-        for column in range(len(COLUMNS)):
-            self.table.item(len(rows), column).setFont(bold)
+        self.summary, self.title = summary, title
+        self.model.show(summary)
         self.table.resizeColumnsToContents()
         self.note.setText(f"⚠ {summary.error}" if summary.error else
                           "Multiply-accumulates counted by torch.utils.flop_counter on the "
                           "meta device.")
         self.note.setStyleSheet(f"color: {style.ERROR.name()};" if summary.error else "")
-
-    def _fill(self, row: int, values) -> None:
-        for column, value in enumerate(values):
-            item = QTableWidgetItem(value)
-            if column >= 3:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.table.setItem(row, column, item)

@@ -343,12 +343,15 @@ class Document:
         """A structural copy cheap enough to take on every edit, for another thread.
 
         Graphs, lists and nodes are copied; argument dicts are shared, which is safe
-        because the mutators replace them and never change them in place.
+        because the mutators replace them and never change them in place. The kept plan
+        goes along (it holds ids and names only), so the copy is not lowered again.
         """
-        return Document(root=_copy_graph(self.root), input=self.input, title=self.title,
-                        description=self.description, seed=self.seed, device=self.device,
-                        positions=dict(self.positions),
-                        custom_layers=dict(self.custom_layers))
+        copied = Document(root=_copy_graph(self.root), input=self.input, title=self.title,
+                          description=self.description, seed=self.seed, device=self.device,
+                          positions=dict(self.positions),
+                          custom_layers=dict(self.custom_layers))
+        copied.structure_version, copied.plan_cache = self.structure_version, self.plan_cache
+        return copied
 
     def clone(self) -> Document:
         """A deep copy with fresh, unconnected events."""

@@ -10,6 +10,7 @@ from tests.app.test_inspection import ready
 
 def teaching_ready(qtbot, window):
     ready(qtbot, window)
+    window.model_docks["code"].raise_()  # the code is written while its tab is on show
     qtbot.waitUntil(lambda: window.teaching.idle and bool(window.teaching.code.text),
                     timeout=10_000)
     QApplication.processEvents()
@@ -49,10 +50,13 @@ def test_the_code_view_follows_edits_and_highlights_the_selection(qtbot, make_wi
 def test_the_summary_table_has_totals(qtbot, make_window):
     window = make_window("chimera")
     teaching_ready(qtbot, window)
-    table = window.teaching.summary.table
-    last = table.rowCount() - 1
-    assert table.item(last, 0).text().startswith("Total")
-    assert table.item(last, 3).text() == "4,712"
+    window.model_docks["summary"].raise_()
+    qtbot.waitUntil(lambda: window.teaching.idle and window.teaching.summary.summary is not None,
+                    timeout=10_000)
+    model = window.teaching.summary.model
+    last = model.rowCount() - 1
+    assert model.text(last, 0).startswith("Total")
+    assert model.text(last, 3) == "4,712"
     assert "MACs" in window.teaching.summary.text
 
 
