@@ -58,10 +58,13 @@ class Inspection(QObject):
             self.parameters.select_nodes(self._with_contents(self.scene.selected_node_ids()))
         else:
             self.show_row(next((r for r in rows if r.qualified == self.row.qualified), None))
-        weights = [(r.qualified, self._tensor(r.qualified)) for r in rows
-                   if r.kind == "parameter" and not r.lazy and r.qualified.endswith("weight")
-                   and not (r.shared_with and r.shared_with[0] < r.qualified)]
-        self.histograms.show_all([(name, t) for name, t in weights if t is not None])
+        module = live.module
+        if module is not None:
+            tensors = dict(module.named_parameters(remove_duplicate=False))
+            self.histograms.show_all([
+                (r.qualified, tensors[r.qualified]) for r in rows
+                if r.kind == "parameter" and not r.lazy and r.qualified.endswith("weight")
+                and not (r.shared_with and r.shared_with[0] < r.qualified)])
 
     def _tensor(self, qualified: str):
         module = self.workspace.live.module

@@ -228,12 +228,12 @@ class MainWindow(QMainWindow):
 
         snapshot = self.workspace.document.snapshot()
         revision = self.workspace.revision
-        self.shapes.submit(lambda: (revision, infer_shapes(snapshot)))
+        self.shapes.submit(lambda: (revision, infer_shapes(snapshot), snapshot.plan_cache))
 
-    def _show_report(self, result: tuple[int, ShapeReport]) -> None:
-        revision, report = result
+    def _show_report(self, result: tuple[int, ShapeReport, object]) -> None:
+        revision, report, plan = result
         if self.ready:
-            self.workspace.adopt_report(report, revision)
+            self.workspace.adopt_report(report, revision, plan)
         self.scene.apply_report(report)
         self._announce_errors()
         if self.inspection is not None:

@@ -138,12 +138,17 @@ class Workspace:
         """The live model (in step) if one has been made, else None: nothing is built."""
         return self.live if self._live is not None else None
 
-    def adopt_report(self, report: ShapeReport, revision: int) -> bool:
+    def adopt_report(self, report: ShapeReport, revision: int,
+                     plan: tuple[int, Any] | None = None) -> bool:
         """Bring the live model in step using a dry run made elsewhere (on a worker) of
-        the document at ``revision``; a report of an older revision is ignored. Returns
-        True when the live model was brought in step."""
+        a snapshot of the document at ``revision``; a report of an older revision is
+        ignored. ``plan`` is the snapshot's `plan_cache`: the worker's lowering is kept,
+        so the document is not lowered again here. Returns True when the live model was
+        brought in step."""
         if revision != self.revision or self.read_only:
             return False
+        if plan is not None and plan[0] == self.document.structure_version:
+            self.document.plan_cache = plan
         self._made_live()
         if self._stale:
             self._sync(report)

@@ -343,7 +343,7 @@ class CanvasScene(QGraphicsScene):
 
     def refresh_nodes(self, node_ids: list[str]) -> None:
         """Redraw just these nodes (an argument edit changes no other)."""
-        context = LookContext(self.document)
+        context = LookContext(self.document, labels=self._labels)
         for node_id in node_ids:
             if node_id in self.nodes and self.document.has_node(node_id):
                 self.nodes[node_id].set_look(self._look(context, node_id))

@@ -41,17 +41,22 @@ def count_text(count: int) -> str:
 class LookContext:
     """What every look needs from the whole document, worked out once per refresh."""
 
-    def __init__(self, document: Document, light: bool = False) -> None:
+    def __init__(self, document: Document, light: bool = False,
+                 labels: dict[str, str] | None = None) -> None:
         """``light`` skips what needs the whole document (names from the plan, twins),
-        for drawing one new node at once; the next full refresh fills them in."""
+        for drawing one new node at once; the next full refresh fills them in.
+        ``labels`` are names from an earlier plan, to redraw a few nodes without
+        lowering the document again (a refresh after the next dry run corrects them)."""
         self.document = document
         self.untrusted = set(untrusted_layers(document)) if document.custom_layers else set()
         self.owners: set[str | None] = set()
         self.incoming: dict[str, dict[str, int]] = {}
-        self.labels: dict[str, str] = {}
+        self.labels: dict[str, str] = dict(labels or {})
         if light:
             return
         self.owners = {n.shares for _, n in document.walk() if n.shares}
+        if labels is not None:
+            return
         try:
             for plan in plan_document(document).walk():
                 self.labels.update(plan.names)

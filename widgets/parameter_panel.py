@@ -38,50 +38,51 @@ class ParameterPanel(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.note)
         layout.addWidget(self.tree)
-        self.items: dict[str, QTreeWidgetItem] = {}
+        self.items: dict[str, QTreeWidgetItem] = {}  # the tensors, by qualified name
+        self._nodes: dict[str, QTreeWidgetItem] = {}  # tensors and module headings
+        self._children: dict[str, list[str]] = {}  # as `_children_of` gives, on show
+        self._muted = QBrush(style.MUTED)
         self._syncing = False
         self.tree.itemSelectionChanged.connect(self._selection_changed)
 
     def show_rows(self, rows: list[ParameterRow], message: str = "") -> None:
-        chosen = {i.data(0, ROW_ROLE).qualified for i in self.tree.selectedItems()
-                  if i.data(0, ROW_ROLE) is not None}
+        """Show ``rows``, changing only what differs from the rows on show: a big model's
+        tree is not rebuilt for one new tensor, and selection and scrolling stay put."""
+        chosen = {row.qualified for row in self.selected_rows()}
         self._syncing = True
-        self.tree.setUpdatesEnabled(False)
-        self.tree.clear()
-        self.items = {}
-        # Built detached and handed to the tree at once: one insertion, not one per row.
-        tops: list[QTreeWidgetItem] = []
-        groups: dict[str, QTreeWidgetItem] = {}
-        muted = QBrush(style.MUTED)
-        for row in rows:
-            path = row.qualified.split(".")
-            parent: QTreeWidgetItem | None = None
-            for depth in range(1, len(path)):
-                key = ".".join(path[:depth])
-                group = groups.get(key)
-                if group is None:
-                    group = groups[key] = QTreeWidgetItem([path[depth - 1]])
-                    group.setForeground(0, muted)
-                    _attach(group, parent, tops)
-                parent = group
-            item = QTreeWidgetItem(self._texts(row, path[-1]))
-            _attach(item, parent, tops)
-            item.setData(0, ROW_ROLE, row)
-            item.setToolTip(0, row.qualified)
-            if row.lazy:
-                item.setForeground(1, QBrush(style.ERROR))
-                item.setToolTip(1, "sized by the first forward pass; connect the layer so the "
-                                   "dry run reaches it")
-            if row.shared_with:
-                item.setForeground(7, QBrush(style.TWIN))
-            self.items[row.qualified] = item
-        self.tree.addTopLevelItems(tops)
-        for qualified in chosen & self.items.keys():
-            self.items[qualified].setSelected(True)
-        self.tree.expandAll()
-        for column in range(len(COLUMNS)):
-            self.tree.resizeColumnToContents(column)
-        self.tree.setUpdatesEnabled(True)
+        wanted = _children_of(rows)
+        by_name = {row.qualified: row for row in rows}
+        changed = False
+        for key in [k for k in self._nodes if k not in wanted and k not in by_name]:
+            del self._nodes[key]
+            self.items.pop(key, None)
+            self._children.pop(key, None)
+        for key in wanted:
+            if key and key not in self._nodes:
+                self._nodes[key] = self._heading(key)
+        for qualified, row in by_name.items():
+            item = self.items.get(qualified)
+            if item is None:
+                item = self.items[qualified] = self._nodes[qualified] = QTreeWidgetItem()
+            elif item.data(0, ROW_ROLE) == row:
+                continue
+            self._show_row(item, row)
+            changed = True
+        for key, children in wanted.items():
+            if self._children.get(key) != children:
+                parent = self._nodes[key] if key else self.tree.invisibleRootItem()
+                parent.takeChildren()
+                parent.addChildren([self._nodes[child] for child in children])
+                self._children[key] = children
+                changed = True
+        for key in [k for k in self._children if k not in wanted]:
+            del self._children[key]
+        if changed:
+            self.tree.expandAll()
+            for qualified in chosen & self.items.keys():
+                self.items[qualified].setSelected(True)
+            for column in range(len(COLUMNS)):
+                self.tree.resizeColumnToContents(column)
         lazy = sum(1 for row in rows if row.lazy)
         notes = [message] if message else []
         if lazy:
@@ -93,12 +94,26 @@ class ParameterPanel(QWidget):
         self.note.setVisible(bool(notes))
         self._syncing = False
 
-    @staticmethod
-    def _texts(row: ParameterRow, name: str) -> list[str]:
+    def _heading(self, path: str) -> QTreeWidgetItem:
+        """A module on the way to its tensors: its name, muted, selectable as a node."""
+        item = QTreeWidgetItem([path.rpartition(".")[2]])
+        item.setForeground(0, self._muted)
+        return item
+
+    def _show_row(self, item: QTreeWidgetItem, row: ParameterRow) -> None:
         shape = "uninitialized" if row.lazy else "(" + ", ".join(map(str, row.shape)) + ")"
-        return [name, shape, row.dtype, row.device, "yes" if row.requires_grad else "no",
-                row.grad, "constant buffer" if row.kind == "buffer" else row.kind,
-                ", ".join(row.shared_with)]
+        texts = [row.qualified.rpartition(".")[2], shape, row.dtype, row.device,
+                 "yes" if row.requires_grad else "no", row.grad,
+                 "constant buffer" if row.kind == "buffer" else row.kind,
+                 ", ".join(row.shared_with)]
+        for column, text in enumerate(texts):
+            item.setText(column, text)
+        item.setData(0, ROW_ROLE, row)
+        item.setToolTip(0, row.qualified)
+        item.setForeground(1, QBrush(style.ERROR) if row.lazy else QBrush())
+        item.setToolTip(1, "sized by the first forward pass; connect the layer so the dry "
+                           "run reaches it" if row.lazy else "")
+        item.setForeground(7, QBrush(style.TWIN) if row.shared_with else QBrush())
 
     def select_nodes(self, node_ids: list[str]) -> None:
         """Select the tensors of the canvas nodes ``node_ids``."""
@@ -144,9 +159,18 @@ class ParameterPanel(QWidget):
         self.tensor_chosen.emit(row)
 
 
-def _attach(item: QTreeWidgetItem, parent: QTreeWidgetItem | None,
-            tops: list[QTreeWidgetItem]) -> None:
-    if parent is None:
-        tops.append(item)
-    else:
-        parent.addChild(item)
+
+def _children_of(rows: list[ParameterRow]) -> dict[str, list[str]]:
+    """Module path ("" for the top) → the paths of its headings and tensors, in order."""
+    children: dict[str, list[str]] = {"": []}
+    for row in rows:
+        path = row.qualified.split(".")
+        parent = ""
+        for depth in range(1, len(path)):
+            key = ".".join(path[:depth])
+            if key not in children:
+                children[key] = []
+                children[parent].append(key)
+            parent = key
+        children[parent].append(row.qualified)
+    return children

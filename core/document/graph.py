@@ -287,7 +287,7 @@ class Document:
         self._journal_inverse(lambda: self.set_node_fields(node_id, **old))
         self.structure_version += 1  # views redrawing on args_changed read the new plan
         self.events.args_changed.emit(node_id)
-        self._structure_changed()
+        self.events.structure_changed.emit()
         return old
 
     def set_graph_fields(self, graph_id: str, **fields: Any) -> dict[str, Any]:
@@ -300,9 +300,9 @@ class Document:
             old[key] = getattr(graph, key)
             setattr(graph, key, value)
         self._journal_inverse(lambda: self.set_graph_fields(graph_id, **old))
-        self.structure_version += 1
+        self.structure_version += 1  # as in set_node_fields
         self.events.args_changed.emit(graph_id)
-        self._structure_changed()
+        self.events.structure_changed.emit()
         return old
 
     def set_position(self, node_id: str, position: tuple[float, float] | None) -> None:
@@ -368,10 +368,7 @@ class Document:
 
 
 def _copy_graph(graph: Graph) -> Graph:
-    nodes = []
-    for node in graph.nodes:
-        twin = copy.copy(node)
-        if node.graph is not None:
-            twin.graph = _copy_graph(node.graph)
-        nodes.append(twin)
+    nodes = [Node(node.id, node.type, node.args, node.name, node.shares,
+                  None if node.graph is None else _copy_graph(node.graph))
+             for node in graph.nodes]
     return Graph(nodes, list(graph.edges), graph.container, graph.class_name)

@@ -111,7 +111,7 @@ class LiveModel:
         for node_id, module in self.built.modules.items():
             if not document.has_node(node_id) or document.node(node_id).graph is not None:
                 continue
-            if not _is_lazy(module):
+            if document.node(node_id).type not in self._lazy_types or not _is_lazy(module):
                 continue
             shape = report.nodes.get(node_id)
             if shape is None or not shape.input_shapes or shape.error:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from torch import nn
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
 
 from core.document.edit import Command, Recorder
@@ -50,18 +51,28 @@ def parameter_rows(live: LiveModel, document: Document) -> list[ParameterRow]:
     for node_id, module in live.built.modules.items():
         if document.has_node(node_id) and document.node(node_id).graph is None:
             nodes_of.setdefault(id(module), []).append(node_id)
-    entries: list[tuple[str, torch.Tensor, str]] = [
-        (n, t, "parameter") for n, t in root.named_parameters(remove_duplicate=False)]
-    entries += [(n, t, "buffer") for n, t in root.named_buffers(remove_duplicate=False)]
+    # One walk of the modules gives what named_parameters and named_buffers (without
+    # removing duplicates) would, in their order: every parameter, then every buffer.
+    parameters: list[tuple[str, str, torch.Tensor, str, nn.Module]] = []
+    buffers: list[tuple[str, str, torch.Tensor, str, nn.Module]] = []
+    for path, module in root.named_modules(remove_duplicate=False):
+        prefix = path + "." if path else ""
+        for local, tensor in module._parameters.items():
+            if tensor is not None:
+                parameters.append((prefix + local, local, tensor, "parameter", module))
+        for local, tensor in module._buffers.items():
+            if tensor is not None:
+                buffers.append((prefix + local, local, tensor, "buffer", module))
+    entries = parameters + buffers
     names_of: dict[int, list[str]] = {}
-    for qualified, tensor, _ in entries:
+    for qualified, _, tensor, _, _ in entries:
         names_of.setdefault(id(tensor), []).append(qualified)
     at_path = _attribute_paths(live.built.plan)
     with_attribute = set(at_path.values())
     rows = []
-    for qualified, tensor, kind in entries:
-        path, _, local = qualified.rpartition(".")
-        users = nodes_of.get(id(root.get_submodule(path) if path else root), [])
+    for qualified, local, tensor, kind, module in entries:
+        path = qualified.rpartition(".")[0]
+        users = nodes_of.get(id(module), [])
         owner = next((i for i in users if document.node(i).shares is None), "")
         # The node whose attribute this is, and twins that call it without one of their own.
         shown_for = [i for i in users if at_path.get(path) == i or i not in with_attribute]

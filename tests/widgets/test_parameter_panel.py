@@ -176,3 +176,24 @@ def test_a_warning_is_shown_above_the_rows(make_panel, mlp):
     assert panel.note.text() == "⚠ the model could not be built"
     assert not panel.note.isHidden()
     assert set(panel.items) == {r.qualified for r in rows}
+
+
+def test_a_changed_model_updates_the_tree_in_place(make_panel, mlp):
+    panel = make_panel(mlp)
+    kept = panel.items["out.weight"]
+    click(panel, "out.weight")
+    mlp.execute(SetArgument("n1", "bias", False))
+    feed(panel, mlp)
+    assert panel.items["out.weight"] is kept and selected(panel) == {"out.weight"}
+    assert {path_of(i) for i in all_items(panel)} == {"hidden", "hidden.weight", "out",
+                                                       "out.weight", "out.bias"}
+    mlp.execute(SetArgument("n1", "out_features", 32))
+    feed(panel, mlp)
+    assert panel.items["hidden.weight"].text(1) == "(32, 20)"
+    assert panel.items["out.weight"].text(1) == "(10, 32)"
+    mlp.history.undo()
+    mlp.history.undo()
+    feed(panel, mlp)
+    fresh = make_panel(Workspace(load_template("mlp")))
+    assert [path_of(i) for i in all_items(panel)] == [path_of(i) for i in all_items(fresh)]
+    assert panel.items["hidden.weight"].text(1) == "(256, 20)"
