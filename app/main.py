@@ -26,9 +26,9 @@ def start_gui(path: str | None = None):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.collector import GuiThreadCollector
     from app.errors import install_exception_handler
     from app.logs import setup_logging
+    from app.interpreter import share_with_workers
     from app.main_window import MainWindow
     from widgets.background import Background
 
@@ -38,7 +38,7 @@ def start_gui(path: str | None = None):
     app.setOrganizationName("TorchCanvas")
     setup_logging()  # after the names: they are part of the platform's log folder
     window = MainWindow(ready=False)
-    window.collector = GuiThreadCollector(window)
+    window.collector = share_with_workers(window)
     install_exception_handler(window)
     window.statusBar().showMessage("Loading PyTorch…")
     window.show()

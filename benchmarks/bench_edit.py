@@ -12,6 +12,8 @@ then. (The GUI thread's CPU time is printed next to it.) A call of `plan_documen
 returns the plan kept with the document is counted as cached; the others lower the
 document.
 
+The window runs with the interpreter set as the app sets it (`app.interpreter`).
+
 Exits non-zero with a message when the window does not become idle within the time
 limit."""
 
@@ -347,6 +349,7 @@ def _measure(folder: Path, edits: int, patches: Patches) -> dict[str, float]:
     counters, originals, wrappers = install_counters(patches)
     slots = Slots(patches)
 
+    from app.interpreter import share_with_workers
     from app.main_window import MainWindow
     from app.settings import Settings
     from core.document.compose import Composer, chain
@@ -361,6 +364,7 @@ def _measure(folder: Path, edits: int, patches: Patches) -> dict[str, float]:
     settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
     start = time.perf_counter()
     window = MainWindow(Workspace(document), settings, ready=True)
+    window.collector = share_with_workers(window)  # as the app does
     window.resize(1280, 800)
     window.show()
     idle = Idle(app, window)

@@ -12,6 +12,7 @@ from widgets import style
 
 COLUMNS = ("Name", "Shape", "dtype", "Device", "Grad req.", "Gradient", "Kind", "Shared with")
 ROW_ROLE = Qt.ItemDataRole.UserRole
+TEXT_MARGIN = 16  # a cell's padding either side of its text
 SIZED_BY_ROWS = 200  # columns fit the first rows; measuring every row of a big model is slow
 
 
@@ -41,6 +42,7 @@ class ParameterPanel(QWidget):
         self.items: dict[str, QTreeWidgetItem] = {}  # the tensors, by qualified name
         self._nodes: dict[str, QTreeWidgetItem] = {}  # tensors and module headings
         self._children: dict[str, list[str]] = {}  # as `_children_of` gives, on show
+        self._rows: dict[str, ParameterRow] = {}  # the rows on show, by qualified name
         self._muted = QBrush(style.MUTED)
         self._syncing = False
         self.tree.itemSelectionChanged.connect(self._selection_changed)
@@ -50,39 +52,46 @@ class ParameterPanel(QWidget):
         tree is not rebuilt for one new tensor, and selection and scrolling stay put."""
         chosen = {row.qualified for row in self.selected_rows()}
         self._syncing = True
+        first_fill = not self._rows
         wanted = _children_of(rows)
         by_name = {row.qualified: row for row in rows}
-        changed = False
         for key in [k for k in self._nodes if k not in wanted and k not in by_name]:
             del self._nodes[key]
             self.items.pop(key, None)
+            self._rows.pop(key, None)
             self._children.pop(key, None)
         for key in wanted:
             if key and key not in self._nodes:
                 self._nodes[key] = self._heading(key)
+        shown: list[QTreeWidgetItem] = []  # new or changed rows
         for qualified, row in by_name.items():
+            if self._rows.get(qualified) == row:
+                continue
             item = self.items.get(qualified)
             if item is None:
                 item = self.items[qualified] = self._nodes[qualified] = QTreeWidgetItem()
-            elif item.data(0, ROW_ROLE) == row:
-                continue
             self._show_row(item, row)
-            changed = True
+            self._rows[qualified] = row
+            shown.append(item)
+        moved = False
         for key, children in wanted.items():
             if self._children.get(key) != children:
                 parent = self._nodes[key] if key else self.tree.invisibleRootItem()
                 parent.takeChildren()
                 parent.addChildren([self._nodes[child] for child in children])
                 self._children[key] = children
-                changed = True
+                moved = True
         for key in [k for k in self._children if k not in wanted]:
             del self._children[key]
-        if changed:
+        if moved:
             self.tree.expandAll()
             for qualified in chosen & self.items.keys():
                 self.items[qualified].setSelected(True)
+        if first_fill:
             for column in range(len(COLUMNS)):
                 self.tree.resizeColumnToContents(column)
+        elif shown:
+            self._widen_for(shown)
         lazy = sum(1 for row in rows if row.lazy)
         notes = [message] if message else []
         if lazy:
@@ -93,6 +102,21 @@ class ParameterPanel(QWidget):
         self.note.setText(" ".join(notes))
         self.note.setVisible(bool(notes))
         self._syncing = False
+
+    def _widen_for(self, items: list[QTreeWidgetItem]) -> None:
+        """Widen the columns the texts of ``items`` do not fit (measuring only them; the
+        columns were fitted to every row when the tree was first filled)."""
+        metrics = self.tree.fontMetrics()
+        indent = self.tree.indentation()
+        for column in range(len(COLUMNS)):
+            needed = 0
+            for item in items:
+                width = metrics.horizontalAdvance(item.text(column)) + TEXT_MARGIN
+                if column == 0:
+                    width += indent * (item.data(0, ROW_ROLE).qualified.count(".") + 1)
+                needed = max(needed, width)
+            if needed > self.tree.columnWidth(column):
+                self.tree.setColumnWidth(column, needed)
 
     def _heading(self, path: str) -> QTreeWidgetItem:
         """A module on the way to its tensors: its name, muted, selectable as a node."""
