@@ -50,6 +50,16 @@ class SharingError(DocumentError):
     """A shared node points at a node that cannot be its owner."""
 
 
+class InvalidNameError(DocumentError):
+    """A node or class name that the built module or the generated Python cannot use as
+    written (a keyword, a name nn.Module already has, one Python would fold into
+    another)."""
+
+
+class PositionError(DocumentError):
+    """A node position that is not a finite point within the canvas's bounds."""
+
+
 class EditError(TorchCanvasError):
     """An edit that cannot be made; the document is left as it was."""
 
