@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import warnings
-from pathlib import Path
 
 import torch
 from torch import nn
 
 from core.document.graph import Document
 from core.errors import TorchCanvasError
+from core.io.atomic import write_atomically
 from core.io.files import read_project
 from core.io.weights import savable_state, save_weights
 from core.runtime.live import LiveModel
@@ -43,6 +43,15 @@ def project_model(path: str | os.PathLike[str]) -> tuple[Document, nn.Module]:
 
 
 def export_weights(model: nn.Module, path: str | os.PathLike[str]) -> None:
+    """Write every tensor of ``model``; refused, writing nothing, while a lazy layer has
+    no size (a partial or empty file would pass for the network's weights)."""
+    unsized = [key for key, value in model.state_dict().items()
+               if torch.nn.parameter.is_lazy(value)]
+    if unsized:
+        listed = ", ".join(unsized[:3]) + (", …" if len(unsized) > 3 else "")
+        raise TorchCanvasError(f"cannot write the weights: {listed} have no size yet, the "
+                               "dry run does not reach their layers (torchcanvas summary "
+                               "says why)")
     save_weights(savable_state(model), path)
 
 
@@ -56,20 +65,18 @@ def export_onnx(model: nn.Module, document: Document, path: str | os.PathLike[st
         raise TorchCanvasError(ONNX_HINT)
     sample = sample_input(document, torch.device("cpu"), document.seed)
     model = model.cpu().eval()
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.tmp")
     try:
         with warnings.catch_warnings():
             # The TorchScript exporter is chosen on purpose: the torch.export-based one
             # needs onnxscript as well, and cannot follow the chapter's while loop.
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            torch.onnx.export(model, (sample,), str(temporary), input_names=["input"],
-                              output_names=["output"], dynamo=False)
-        os.replace(temporary, target)
+            # Through a private temporary file (created exclusively, never a link).
+            write_atomically(path, lambda stream: torch.onnx.export(
+                model, (sample,), stream, input_names=["input"], output_names=["output"],
+                dynamo=False))
     except TorchCanvasError:
         raise
     except Exception as error:  # the exporter's reason, as one line
-        temporary.unlink(missing_ok=True)
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise TorchCanvasError(f"ONNX export failed: {first or type(error).__name__}") from None
