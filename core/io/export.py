@@ -71,10 +71,11 @@ def export_onnx(model: nn.Module, document: Document, path: str | os.PathLike[st
             # needs onnxscript as well, and cannot follow the chapter's while loop.
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            # Through a private temporary file (created exclusively, never a link).
+            # Through a private temporary file (created exclusively, never a link); the
+            # TorchScript exporter writes to a stream although its annotation says path.
             write_atomically(path, lambda stream: torch.onnx.export(
-                model, (sample,), stream, input_names=["input"], output_names=["output"],
-                dynamo=False))
+                model, (sample,), stream,  # type: ignore[arg-type]
+                input_names=["input"], output_names=["output"], dynamo=False))
     except TorchCanvasError:
         raise
     except Exception as error:  # the exporter's reason, as one line
