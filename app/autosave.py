@@ -1,5 +1,7 @@
 """Autosave: while the document has unsaved changes, a recovery copy is written at most
-every 30 seconds, off the GUI thread; saving or closing normally removes it."""
+every 30 seconds, off the GUI thread; saving or closing normally removes it. When the
+recovery folder cannot be used (a file in its place, no space, no rights) the person is
+told once, in the status bar and the log, and the work goes on."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer
 
 from app.locations import autosave_seconds, recovery_folder
+from core.errors import TorchCanvasError
 from core.io.recovery import RecoveryStore
 from widgets.background import Background
 
@@ -22,6 +25,7 @@ class Autosaver(QObject):
         self.key = self.store.new_key()
         self.changed = False
         self.written = 0
+        self.reported: str | None = None  # the last failure told, told only once
         self.timer = QTimer(self, interval=int(autosave_seconds() * 1000))
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
@@ -49,15 +53,25 @@ class Autosaver(QObject):
 
     def _written(self, _: object) -> None:
         self.written += 1
+        self.reported = None
         if not self.window.workspace.modified:
             self.discard()  # saved while the copy was being written
 
     def _failed(self, error: Exception) -> None:
-        log.warning("Autosave failed: %s", error)
-        self.window.statusBar().showMessage(f"Autosave failed: {error}", 10000)
+        self._report(f"Autosave failed: {error}")
+
+    def _report(self, text: str) -> None:
+        if text == self.reported:
+            return
+        self.reported = text
+        log.warning("%s", text)
+        self.window.statusBar().showMessage(text, 15000)
 
     def discard(self) -> None:
-        self.store.discard(self.key)
+        try:
+            self.store.discard(self.key)
+        except (TorchCanvasError, OSError) as error:
+            self._report(f"Autosave could not remove its copy: {error}")
 
     def stop(self) -> None:
         self.timer.stop()

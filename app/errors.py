@@ -10,6 +10,8 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.messages import plain_box
+
 log = logging.getLogger("torchcanvas")
 
 
@@ -20,9 +22,9 @@ def install_exception_handler(parent: QWidget) -> None:
             sys.__excepthook__(kind, error, trace)
             return
         log.error("Unexpected error", exc_info=(kind, error, trace))
-        box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
-                          f"{kind.__name__}: {error}\n\nYour document is as it was before "
-                          "this action. The details are in the log.", parent=parent)
+        box = plain_box(QMessageBox.Icon.Critical, "Something went wrong",
+                        f"{kind.__name__}: {error}\n\nYour document is as it was before "
+                        "this action. The details are in the log.", parent)
         box.setDetailedText("".join(traceback.format_exception(kind, error, trace)))
         box.open()
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
+from app import messages
 from core.errors import EditError, TorchCanvasError
 
 WEIGHT_FILTER = "Safetensors (*.safetensors);;PyTorch state_dict (*.pt *.params *.pth)"
@@ -44,7 +45,7 @@ class ModelFiles:
         try:
             save_weights(savable_state(module), path)
         except (TorchCanvasError, OSError) as error:
-            QMessageBox.warning(self.window, "Cannot export weights", str(error))
+            messages.warning(self.window, "Cannot export weights", str(error))
             return False
         self.say(f"Wrote the weights to {path}")
         return True
@@ -63,17 +64,17 @@ class ModelFiles:
             return False
         try:
             incoming = load_weights(path)
-        except TorchCanvasError as error:
-            QMessageBox.warning(self.window, "Cannot import weights", f"{path.name}: {error}")
+        except (TorchCanvasError, OSError) as error:
+            messages.warning(self.window, "Cannot import weights", f"{path.name}: {error}")
             return False
         match = match_state(module.state_dict(), incoming)
         if not match.fitting:
-            QMessageBox.warning(self.window, "Cannot import weights",
+            messages.warning(self.window, "Cannot import weights",
                                 f"{path.name} fits nothing in this network.\n\n"
                                 f"{match.describe()}")
             return False
         if not match.complete:
-            answer = QMessageBox.question(
+            answer = messages.question(
                 self.window, "Weights do not all fit",
                 f"{path.name} does not match this network exactly.\n\n{match.describe()}\n\n"
                 "Load the tensors that fit?",
@@ -85,7 +86,7 @@ class ModelFiles:
             self.workspace.execute(LoadWeights(self.workspace.live, incoming, match.fitting,
                                                f"Import weights from {path.name}"))
         except EditError as error:
-            QMessageBox.warning(self.window, "Cannot import weights", str(error))
+            messages.warning(self.window, "Cannot import weights", str(error))
             return False
         self.say(f"Loaded {len(match.fitting)} tensors from {path.name}")
         return True
@@ -99,8 +100,8 @@ class ModelFiles:
             return None
         try:
             tensors = load_tensor_file(path)
-        except TorchCanvasError as error:
-            QMessageBox.warning(self.window, "Cannot open tensors", f"{path.name}: {error}")
+        except (TorchCanvasError, OSError) as error:
+            messages.warning(self.window, "Cannot open tensors", f"{path.name}: {error}")
             return None
         browser = TensorBrowser(path.name, tensors, self.window)
         self.browsers.append(browser)
@@ -112,7 +113,7 @@ class ModelFiles:
         from core.io.export import ONNX_HINT, export_onnx, onnx_available
 
         if not onnx_available():
-            QMessageBox.information(self.window, "ONNX export", ONNX_HINT)
+            messages.information(self.window, "ONNX export", ONNX_HINT)
             return False
         module = self.workspace.live.module
         if module is None:
@@ -123,8 +124,8 @@ class ModelFiles:
             return False
         try:
             export_onnx(module, self.workspace.document, path)
-        except TorchCanvasError as error:
-            QMessageBox.warning(self.window, "Cannot export ONNX", str(error))
+        except (TorchCanvasError, OSError) as error:
+            messages.warning(self.window, "Cannot export ONNX", str(error))
             return False
         finally:
             module.to(self.workspace.live.device)
@@ -132,6 +133,7 @@ class ModelFiles:
         return True
 
     def export_image(self, path: Path | None = None) -> bool:
+        from core.io.atomic import check_target
         from widgets.canvas_image import save_scene_image
 
         if path is None:
@@ -143,9 +145,10 @@ class ModelFiles:
             if not path.suffix:
                 path = path.with_suffix(".svg" if "svg" in chosen else ".png")
         try:
+            check_target(path)  # a FIFO or a device is refused, never written
             save_scene_image(self.window.scene, path)
-        except OSError as error:
-            QMessageBox.warning(self.window, "Cannot export image", str(error))
+        except (TorchCanvasError, OSError) as error:
+            messages.warning(self.window, "Cannot export image", str(error))
             return False
         self.say(f"Wrote {path}")
         return True
@@ -156,9 +159,9 @@ class ModelFiles:
         try:
             result = clone_and_verify(self.workspace.live, self.workspace.document)
         except (TorchCanvasError, OSError) as error:
-            QMessageBox.warning(self.window, "Clone and verify", str(error))
+            messages.warning(self.window, "Clone and verify", str(error))
             return None
-        QMessageBox.information(
+        messages.information(
             self.window, "Clone and verify",
             "Saved the weights, built a fresh clone from the design, loaded them into it "
             f"and ran both on the same input.\n\n{result.describe()}")

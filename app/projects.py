@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app import messages
 from core.document.graph import Document
 from core.errors import TorchCanvasError
 
@@ -57,51 +58,62 @@ class Projects:
         if isinstance(error, Cancelled):
             self.window.statusBar().showMessage(f"Opening {path.name} was cancelled", 8000)
             return
-        QMessageBox.warning(self.window, "Cannot open", f"{path.name}: {error}")
+        messages.warning(self.window, "Cannot open", f"{path.name}: {error}")
 
     def _show_project(self, path: Path, project) -> None:
         self.settings.add_recent(path)
         self.update_recent_menu()
-        if not self._trust_layer_code(project.document, path):
+        if self._show(project, path, path):
+            self.window.statusBar().showMessage(f"Opened {path}", 5000)
+
+    def show_recovered(self, project, recovery_file: Path, original: Path | None) -> None:
+        """Put a recovered copy in place, unsaved, under the trust rules of opening it:
+        layer code it carries runs only if the person trusts it."""
+        origin = f"a recovered copy of {original}" if original else "a recovered copy"
+        self._show(project, original, recovery_file, origin)
+        self.workspace.history.mark_dirty()
+        self.window.update_title()
+
+    def _show(self, project, path: Path | None, source: Path, origin: str = "") -> bool:
+        """Show ``project`` as the file ``path``; False when it opened read-only."""
+        if not self._trust_layer_code(project.document, source, origin):
             self.workspace.replace(project.document, path, None)
             self.workspace.read_only = True
             self.window.update_title()
             self.window.statusBar().showMessage(READ_ONLY, 15000)
-            return
+            return False
         notes = self.workspace.replace(project.document, path, project.weights)
         if notes:
-            QMessageBox.information(self.window, "Opened with changes", "\n\n".join(notes))
-        self.window.statusBar().showMessage(f"Opened {path}", 5000)
+            messages.information(self.window, "Opened with changes", "\n\n".join(notes))
+        return True
 
     def _snapshot(self, path: Path):
         """What Save writes: the document and weights as they are at this moment."""
         return self.workspace.snapshot(with_weights=path.suffix.lower() != ".json")
 
-    def _trust_layer_code(self, document: Document, path: Path) -> bool:
+    def _trust_layer_code(self, document: Document, path: Path, origin: str = "") -> bool:
         """A project that carries layer code runs it only if the person trusts it; the
-        prompt shows the code. Returns True when nothing untrusted is left."""
+        prompt shows the file's full path and the code, as plain text. Returns True when
+        nothing untrusted is left."""
         from core.catalog.custom import CustomLayerError, register
         from core.document.validate import untrusted_layers
+        from widgets.trust_dialog import TrustDialog
 
         untrusted = untrusted_layers(document)
         if not untrusted:
             return True
         code = "\n\n".join(document.custom_layers[name] for name in untrusted)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Run the code in this project?",
-                          f"{path.name} carries Python code for {', '.join(untrusted)}. "
-                          "Code runs with your rights: trust it only if you trust where the "
-                          "file came from. Without trust the project opens read-only and "
-                          "the code does not run.", parent=self.window)
-        box.setDetailedText(code)
-        trust = box.addButton("Trust and run", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Open read-only", QMessageBox.ButtonRole.RejectRole)
-        if self.window._ask(box) is not trust:
-            return False
+        dialog = TrustDialog(path.absolute(), untrusted, code, self.window, origin)
+        try:
+            if self.window._ask(dialog) is not dialog.trust:
+                return False
+        finally:
+            dialog.deleteLater()
         try:
             for name in untrusted:
                 self.window.palette.add_layer(register(document.custom_layers[name]))
         except CustomLayerError as error:
-            QMessageBox.warning(self.window, "Layer code", f"{path.name}: {error}")
+            messages.warning(self.window, "Layer code", f"{path.name}: {error}")
             return False
         return True
 
@@ -144,7 +156,7 @@ class Projects:
             self.window.statusBar().showMessage(f"Saving {path.name} was cancelled; nothing "
                                          "changed on disk", 8000)
             return
-        QMessageBox.warning(self.window, "Cannot save", f"{path.name}: {error}")
+        messages.warning(self.window, "Cannot save", f"{path.name}: {error}")
 
     def update_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -158,7 +170,7 @@ class Projects:
         if not self.maybe_save():
             return
         if not path.exists():
-            QMessageBox.warning(self.window, "Cannot open", f"{path} is no longer there")
+            messages.warning(self.window, "Cannot open", f"{path} is no longer there")
             self.settings.remove_recent(path)
             self.update_recent_menu()
             return
@@ -168,7 +180,7 @@ class Projects:
         """True when it is fine to drop the document: saved, discarded, or unchanged."""
         if not self.workspace.modified:
             return True
-        answer = QMessageBox.question(
+        answer = messages.question(
             self.window, "Unsaved changes", f"Save the changes to {self.workspace.display_name}?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
@@ -231,6 +243,6 @@ class Projects:
             source = to_python(self.workspace.document).encode()
             write_atomically(name, lambda stream: stream.write(source))
         except (TorchCanvasError, OSError) as error:
-            QMessageBox.warning(self.window, "Cannot export", str(error))
+            messages.warning(self.window, "Cannot export", str(error))
             return
         self.window.statusBar().showMessage(f"Wrote {name}", 5000)

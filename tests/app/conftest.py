@@ -52,4 +52,16 @@ def dialogs(monkeypatch):
     monkeypatch.setattr(QMessageBox, "critical", answer("critical", QMessageBox.StandardButton.Ok))
     monkeypatch.setattr(QMessageBox, "information",
                         answer("information", QMessageBox.StandardButton.Ok))
+
+    def ask(box):
+        """app.messages' plain-text boxes answer through the functions above, so a test
+        that replaces QMessageBox.question answers them too."""
+        kind = {QMessageBox.Icon.Question: "question", QMessageBox.Icon.Warning: "warning",
+                QMessageBox.Icon.Critical: "critical"}.get(box.icon(), "information")
+        default = box.defaultButton()
+        return getattr(QMessageBox, kind)(
+            box.parentWidget(), box.windowTitle(), box.text(), box.standardButtons(),
+            box.standardButton(default) if default else QMessageBox.StandardButton.NoButton)
+
+    monkeypatch.setattr("app.messages.ask", ask)
     return shown

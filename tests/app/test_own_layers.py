@@ -2,8 +2,6 @@
 
 import zipfile
 
-from PySide6.QtWidgets import QMessageBox
-
 from core.catalog.custom import CENTERED_LAYER
 from core.document.compose import Composer
 from core.document.graph import Node
@@ -62,7 +60,7 @@ def test_an_untrusted_project_opens_read_only_and_runs_nothing(qtbot, make_windo
     window = make_window("mlp")
     shown = []
     monkeypatch.setattr(type(window), "_ask",
-                        lambda self, box: shown.append(box.detailedText()) or None)
+                        lambda self, box: shown.append(box.shown_code()) or None)
     assert window.open_path(path)
     assert "write_text" in shown[0]  # the prompt showed the code
     assert window.workspace.read_only and "(read-only)" in window.windowTitle()
@@ -79,8 +77,7 @@ def test_a_trusted_project_runs_its_layer(qtbot, make_window, tmp_path, monkeypa
     marker = tmp_path / "code-ran"
     path = _evil_project(tmp_path, marker)
     window = make_window("mlp")
-    monkeypatch.setattr(type(window), "_ask", lambda self, box: next(
-        b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole))
+    monkeypatch.setattr(type(window), "_ask", lambda self, box: box.trust)
     assert window.open_path(path)
     assert marker.exists() and not window.workspace.read_only
     assert "Evil" in window.palette.visible_types()
