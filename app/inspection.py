@@ -51,7 +51,10 @@ class Inspection(QObject):
     def refresh(self) -> None:
         from core.runtime.tensors import parameter_rows
 
-        live = self.workspace.live
+        live = self.workspace.live_now
+        if live is None:
+            self.parameters.show_rows([], "The model is being built…")
+            return
         rows = parameter_rows(live, self.workspace.document)
         self.parameters.show_rows(rows, f"⚠ {live.error}" if live.error else "")
         if self.row is None:
@@ -67,7 +70,8 @@ class Inspection(QObject):
                 and not (r.shared_with and r.shared_with[0] < r.qualified)])
 
     def _tensor(self, qualified: str):
-        module = self.workspace.live.module
+        live = self.workspace.live_now
+        module = live.module if live is not None else None
         if module is None:
             return None
         from torch.nn.parameter import UninitializedTensorMixin

@@ -27,8 +27,8 @@ def start_gui(path: str | None = None):
     from PySide6.QtWidgets import QApplication
 
     from app.errors import install_exception_handler
-    from app.logs import setup_logging
     from app.interpreter import share_with_workers
+    from app.logs import setup_logging
     from app.main_window import MainWindow
     from widgets.background import Background
 

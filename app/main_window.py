@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.actions import ACTIONS, make_actions
 from app.autosave import Autosaver
+from app.live_builder import LiveBuilder
 from app.model_files import ModelFiles
 from app.projects import READ_ONLY, Projects
 from app.settings import Settings
@@ -94,6 +95,8 @@ class MainWindow(QMainWindow):
         self.totals = QLabel(self)
         self.statusBar().addPermanentWidget(self.totals)
         self.shapes = Background(self._show_report, self._report_failed, self)
+        self.live_builder = LiveBuilder(self.workspace, self,
+                                        lambda text: self.statusBar().showMessage(text, 10000))
         self._shape_timer = QTimer(self, singleShot=True, interval=0)
         self._shape_timer.timeout.connect(self.request_shapes)
         made = make_actions(self, {name: getattr(self, f"do_{name}") for name in ACTIONS})
@@ -233,7 +236,7 @@ class MainWindow(QMainWindow):
     def _show_report(self, result: tuple[int, ShapeReport, object]) -> None:
         revision, report, plan = result
         if self.ready:
-            self.workspace.adopt_report(report, revision, plan)
+            self.live_builder.follow(report, revision, plan)
         self.scene.apply_report(report)
         self._announce_errors()
         if self.inspection is not None:

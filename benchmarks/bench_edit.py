@@ -214,6 +214,7 @@ class Idle:
         waiting = {
             "shape timer": window._shape_timer.isActive(),
             "dry run": not window.shapes.idle,
+            "live model build": not window.live_builder.idle,
             "canvas rebuild": window.scene._rebuild_timer.isActive()
             or window.scene._needs_rebuild,
             "inspection refresh": window.inspection._refresh.isActive(),

@@ -18,7 +18,8 @@ from core.errors import EditError
 if TYPE_CHECKING:
     import torch
 
-    from core.runtime.live import LiveModel
+    from core.document.graph import Node
+    from core.runtime.live import LayerBuild, LiveModel
     from core.runtime.report import ShapeReport
 
 
@@ -63,6 +64,7 @@ class Workspace:
         self.read_only = False
         self._live: LiveModel | None = None
         self._stale = True
+        self._held: str | None = None
         self.revision = 0
         self.history = History(self.document)
         self._adopt(self.document)
@@ -76,6 +78,7 @@ class Workspace:
     def _document_changed(self) -> None:
         self.revision += 1
         self._stale = True
+        self._held = None
 
     def replace(self, document: Document, path: Path | None = None,
                 weights: dict | None = None) -> list[str]:
@@ -102,6 +105,7 @@ class Workspace:
         self.read_only = False
         self._live = None
         self._stale = True
+        self._held = None
         self.revision += 1
         self.history = History(document)
         self._adopt(document)
@@ -118,7 +122,7 @@ class Workspace:
         """The document built into real modules, in step with the document now (it is
         created on first use: it needs torch)."""
         live = self._made_live()
-        if self._stale and not self.read_only:
+        if self._stale and not self.read_only and self._held is None:
             from core.runtime.shapes import infer_shapes
 
             self._sync(infer_shapes(self.document))
@@ -134,25 +138,55 @@ class Workspace:
         return self._live
 
     @property
+    def live_now(self) -> LiveModel | None:
+        """The live model as it is, without bringing it in step (None before it is
+        first made): for views, which redraw on ``live_changed``."""
+        return self._live
+
+    @property
     def live_if_built(self) -> LiveModel | None:
         """The live model (in step) if one has been made, else None: nothing is built."""
         return self.live if self._live is not None else None
 
+    def layers_to_build(self, report: ShapeReport, revision: int) -> LayerBuild | None:
+        """The layers `adopt_report` of this dry run would create, for a caller that
+        makes a big build on a worker first (`LayerBuild.make`, then `adopt_report`
+        with ``made``); None when there are none or the report is out of date."""
+        if revision != self.revision or self.read_only or not self._stale:
+            return None
+        build = self._made_live().missing_layers(self.document, report)
+        return build if build.nodes else None
+
     def adopt_report(self, report: ShapeReport, revision: int,
-                     plan: tuple[int, Any] | None = None) -> bool:
+                     plan: tuple[int, Any] | None = None,
+                     made: list[tuple[Node, torch.nn.Module]] | None = None) -> bool:
         """Bring the live model in step using a dry run made elsewhere (on a worker) of
         a snapshot of the document at ``revision``; a report of an older revision is
         ignored. ``plan`` is the snapshot's `plan_cache`: the worker's lowering is kept,
-        so the document is not lowered again here. Returns True when the live model was
-        brought in step."""
+        so the document is not lowered again here. ``made`` are layers a worker made
+        (see `layers_to_build`); they are kept even for an older revision, since their
+        nodes and arguments may come back. Returns True when the live model was brought
+        in step."""
+        if made:
+            self._made_live().keep_layers(made, report)
         if revision != self.revision or self.read_only:
             return False
         if plan is not None and plan[0] == self.document.structure_version:
             self.document.plan_cache = plan
         self._made_live()
         if self._stale:
+            self._held = None
             self._sync(report)
         return True
+
+    def hold(self, reason: str) -> None:
+        """Leave the live model as it is until the document next changes (a build was
+        cancelled): `live` then answers without rebuilding, its ``error`` the reason.
+        Saving still brings it in step first."""
+        self._held = reason
+        if self._live is not None and self._stale:
+            self._live.error = reason
+            self.live_changed.emit()
 
     def _sync(self, report: ShapeReport) -> None:
         assert self._live is not None
@@ -197,6 +231,7 @@ class Workspace:
         if with_weights and self._live is not None:
             from core.io.weights import snapshot_state
 
+            self._held = None  # a save writes the weights of the graph it writes
             module = self.live.module
             weights = snapshot_state(module) if module is not None else None
         return Snapshot(self.document.snapshot(), weights, from_history)

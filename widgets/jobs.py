@@ -1,33 +1,57 @@
 """Long work with a progress dialog and a working Cancel.
 
 The dialog appears only for work that lasts over a second; Cancel sets an event the
-work checks at safe points. The window stays responsive, and modal, so the document
-cannot change underneath the work.
+work checks at safe points, and work that knows its steps reports them as it goes.
+The window stays responsive, and modal, so the document cannot change underneath the
+work.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from widgets.background import Background
 
+PROGRESS_INTERVAL_S = 0.05
+
+
+class JobControl(threading.Event):
+    """What the work holds: set when the person cancels; `progress` moves the bar (from
+    any thread)."""
+
+    def __init__(self, advanced) -> None:
+        super().__init__()
+        self._advanced = advanced
+        self._last = 0.0
+
+    def progress(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_INTERVAL_S:  # the bar needs no more than this
+            self._last = now
+            self._advanced.emit(done)
+
 
 class Job(QObject):
-    def __init__(self, parent: QWidget, title: str, work: Callable[[threading.Event], Any],
+    advanced = Signal(int)
+
+    def __init__(self, parent: QWidget, title: str, work: Callable[[JobControl], Any],
                  done: Callable[[Any], None], failed: Callable[[Exception], None],
-                 late_cancel_discards: bool = True) -> None:
+                 late_cancel_discards: bool = True, steps: int = 0) -> None:
         """``late_cancel_discards``: a result that arrives after Cancel is dropped (a
         read whose result nobody wants); False when finished work cannot be taken back
-        (a file was written) and must be reported as done."""
+        (a file was written) and must be reported as done. ``steps``: how many the work
+        reports through `JobControl.progress` (0: it reports none)."""
         super().__init__(parent)
         self.late_cancel_discards = late_cancel_discards
-        self.cancel = threading.Event()
-        self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+        self.cancel = JobControl(self.advanced)
+        self.dialog = QProgressDialog(title, "Cancel", 0, steps, parent)
+        self.advanced.connect(self.dialog.setValue)
         self.dialog.setWindowTitle("TorchCanvas")
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.setMinimumDuration(1000)
@@ -52,6 +76,7 @@ class Job(QObject):
 
     def _close(self) -> None:
         self.finished = True
+        self.advanced.disconnect(self.dialog.setValue)
         self.dialog.canceled.disconnect(self.cancel.set)
         self.dialog.reset()
         self.dialog.deleteLater()

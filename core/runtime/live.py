@@ -12,7 +12,8 @@ input size gives it a new module instead of a stale one.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -21,7 +22,7 @@ from torch.nn.parameter import UninitializedParameter
 
 from core.document.events import Event
 from core.document.graph import Document, Node
-from core.errors import TorchCanvasError
+from core.errors import BuildError, TorchCanvasError
 from core.runtime.build import BuiltModel, build, new_layer
 from core.runtime.devices import DeviceError, check_device
 from core.runtime.limits import check_fits
@@ -56,30 +57,67 @@ class LiveModel:
     def module(self) -> nn.Module | None:
         return self.built.module if self.built else None
 
-    def _key(self, node: Node) -> tuple[Any, ...]:
+    def _key(self, node: Node, report: ShapeReport | None = None) -> tuple[Any, ...]:
         key: tuple[Any, ...] = (node.id, node.type, tuple(sorted(node.args.items())))
         if node.type in self._lazy_types:
-            shape = self._report.nodes.get(node.id) if self._report is not None else None
+            report = report or self._report
+            shape = report.nodes.get(node.id) if report is not None else None
             key += (tuple(shape.input_shapes) if shape and not shape.error else None,)
         return key
 
+    def _new_module(self, node: Node, seed: int) -> nn.Module:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(_node_seed(seed, node.id))
+            with torch.device(self.device):
+                return new_layer(node)
+
+    def _keep(self, node: Node, module: nn.Module) -> None:
+        if node.type not in self._lazy_types and _is_lazy(module):
+            self._lazy_types.add(node.type)
+        self._cache[self._key(node)] = module
+
     def _layer(self, seed: int):
         def make(node: Node) -> nn.Module:
-            key = self._key(node)
-            module = self._cache.get(key)
+            module = self._cache.get(self._key(node))
             if module is None:
                 self._planned += _meta_bytes(node)
                 check_fits(self._planned)
-                with torch.random.fork_rng(devices=[]):
-                    torch.manual_seed(_node_seed(seed, node.id))
-                    with torch.device(self.device):
-                        module = new_layer(node)
-                if node.type not in self._lazy_types and _is_lazy(module):
-                    self._lazy_types.add(node.type)
-                    key = self._key(node)
-                self._cache[key] = module
+                module = self._new_module(node, seed)
+                self._keep(node, module)
             return module
         return make
+
+    # Building off the GUI thread: `missing_layers` and `keep_layers` on the thread that
+    # owns the model, `make_layers` (which touches nothing of it but reads) on a worker.
+
+    def missing_layers(self, document: Document, report: ShapeReport) -> LayerBuild:
+        """The layers `sync` would have to create for ``document`` (each once, copied:
+        the document may change while a worker makes them)."""
+        nodes = [replace(node, args=dict(node.args)) for _, node in document.walk()
+                 if node.graph is None and node.shares is None
+                 and self._key(node, report) not in self._cache]
+        return LayerBuild(self, nodes, document.seed)
+
+    def make_layers(self, nodes: list[Node], seed: int,
+                    cancelled: Callable[[], bool] = lambda: False,
+                    progress: Callable[[int], None] = lambda done: None,
+                    ) -> list[tuple[Node, nn.Module]]:
+        """New modules for ``nodes``, made as `sync` would make them; raises `BuildError`
+        when they would not fit and `BuildCancelled` when ``cancelled()`` turns true."""
+        check_fits(sum(_meta_bytes(node) for node in nodes))
+        made = []
+        for done, node in enumerate(nodes, 1):
+            if cancelled():
+                raise BuildCancelled("building the model was cancelled")
+            made.append((node, self._new_module(node, seed)))
+            progress(done)
+        return made
+
+    def keep_layers(self, made: list[tuple[Node, nn.Module]], report: ShapeReport) -> None:
+        """Hold modules `make_layers` made, so the next `sync` reuses them."""
+        self._report = report
+        for node, module in made:
+            self._keep(node, module)
 
     def sync(self, document: Document, report: ShapeReport | None = None) -> bool:
         """Rebuild from ``document`` (``report``, the dry run of this very document,
@@ -119,8 +157,9 @@ class LiveModel:
             dtype = DTYPES.get(document.input.dtype, torch.float32)
             inputs = [torch.zeros(s, dtype=dtype if i == 0 else torch.float32,
                                   device=self.device) for i, s in enumerate(shape.input_shapes)]
-            try:
-                with torch.no_grad():
+            try:  # seeded like a new layer: the same design sizes to the same weights
+                with torch.no_grad(), torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(_node_seed(document.seed, node_id))
                     module(*inputs)
             except Exception:  # the dry run said it fits; a failure leaves it lazy
                 continue
@@ -161,6 +200,29 @@ class LiveModel:
             module.to(target)
         self.device = target
         self.changed.emit()
+
+
+@dataclass
+class LayerBuild:
+    """Layers a live model lacks: `make` them on any thread, then hand the result to
+    `Workspace.adopt_report` (which calls `LiveModel.keep_layers`)."""
+
+    live: LiveModel
+    nodes: list[Node]
+    seed: int
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(_meta_bytes(node) for node in self.nodes)
+
+    def make(self, cancelled: Callable[[], bool] = lambda: False,
+             progress: Callable[[int], None] = lambda done: None
+             ) -> list[tuple[Node, nn.Module]]:
+        return self.live.make_layers(self.nodes, self.seed, cancelled, progress)
+
+
+class BuildCancelled(BuildError):
+    """The person stopped an off-thread build; the model was left as it was."""
 
 
 def _is_lazy(module: nn.Module) -> bool:

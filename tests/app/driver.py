@@ -12,8 +12,8 @@ from widgets.edge_item import EdgeItem
 
 
 def wait_for_shapes(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.shapes.idle and not window._shape_timer.isActive(),
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: window.shapes.idle and window.live_builder.idle
+                    and not window._shape_timer.isActive(), timeout=10_000)
 
 
 def view_point(window, scene_point: QPointF) -> QPoint:

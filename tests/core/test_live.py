@@ -1,6 +1,7 @@
 """The live model follows the document and keeps weights across unrelated edits."""
 
 import numpy as np
+import pytest
 import torch
 
 from core.catalog.templates import load_template
@@ -121,3 +122,49 @@ def test_a_design_too_large_for_the_machine_is_refused_before_allocating():
     assert live.sync(document) is False
     assert "GiB" in live.error and "nothing was allocated" in live.error
     assert live.module is None
+
+
+def test_layers_made_elsewhere_equal_those_made_inline_and_only_missing_ones_are_made():
+    from core.catalog.templates import load_template
+    from core.document.edit import SetArgument
+    from core.runtime.shapes import infer_shapes
+    from core.workspace import Workspace
+
+    inline = Workspace(load_template("mlp-dropout-batchnorm"))
+    workspace = Workspace(load_template("mlp-dropout-batchnorm"))
+    report = infer_shapes(workspace.document)
+    build = workspace.layers_to_build(report, workspace.revision)
+    layers = [n.id for _, n in workspace.document.walk() if n.graph is None]
+    assert build is not None and [n.id for n in build.nodes] == layers
+    made = build.make()
+    assert workspace.adopt_report(report, workspace.revision, made=made)
+    ours, theirs = workspace.live.module.state_dict(), inline.live.module.state_dict()
+    assert ours.keys() == theirs.keys()
+    assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+    assert workspace.layers_to_build(report, workspace.revision) is None  # in step
+    linear = next(n for n in workspace.document.root.nodes if n.type == "LazyLinear")
+    workspace.execute(SetArgument(linear.id, "out_features", 7))
+    report = infer_shapes(workspace.document)
+    build = workspace.layers_to_build(report, workspace.revision)
+    made_for = {n.id: n for n in build.nodes}
+    assert made_for[linear.id].args["out_features"] == 7
+    assert len(made_for) < len(layers)  # the unchanged ones are kept
+    workspace.execute(SetArgument(linear.id, "out_features", 9))  # while a worker makes it
+    made = build.make()
+    assert not workspace.adopt_report(report, workspace.revision - 1, made=made)
+    assert workspace.live.module.state_dict()["1.weight"].shape[0] == 9
+
+
+def test_a_cancelled_build_makes_nothing():
+    from core.catalog.templates import load_template
+    from core.runtime.live import BuildCancelled
+    from core.runtime.shapes import infer_shapes
+    from core.workspace import Workspace
+
+    workspace = Workspace(load_template("mlp"))
+    report = infer_shapes(workspace.document)
+    build = workspace.layers_to_build(report, workspace.revision)
+    steps = []
+    with pytest.raises(BuildCancelled):
+        build.make(cancelled=lambda: len(steps) == 1, progress=steps.append)
+    assert steps == [1]
