@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
@@ -33,7 +35,7 @@ class Breadcrumb(QWidget):
             text = self._label(document, part)
             self.parts.append(text)
             if index == len(path) - 1:
-                here = QLabel(f"<b>{text}</b>", self)
+                here = QLabel(f"<b>{html.escape(text)}</b>", self)
                 here.setContentsMargins(4, 0, 4, 0)
                 self._layout.addWidget(here)
                 continue

@@ -70,6 +70,7 @@ class CodeView(QWidget):
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.highlighter = PythonHighlighter(self.editor.document())
         self.status = QLabel(self)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.copy = QPushButton("Copy", self)
         self.save = QPushButton("Save…", self)
         self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text))

@@ -9,6 +9,7 @@ request makes an older one's answer stale.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,7 +139,8 @@ class HistogramPanel(QWidget):
 
                 theory = expected_shape(expected[0], expected[1], data, bins.edges)
             stats = tensor_stats(data)
-            text = (f"<b>{name}</b> · {stats.numel:,} values · mean {stats.mean:.4g} · "
+            text = (f"<b>{html.escape(name)}</b> · {stats.numel:,} values · "
+                    f"mean {stats.mean:.4g} · "
                     f"std {stats.std:.4g} · min {stats.minimum:.4g} · max {stats.maximum:.4g}"
                     f" · zeros {stats.zeros:,}")
             return Drawn(name, bins, before, theory, text)
@@ -200,7 +202,7 @@ class HistogramPanel(QWidget):
 
     def _failed(self, error: Exception) -> None:
         self.caption.setText(f"<span style='color:{style.ERROR.name()}'>"
-                             f"histogram failed: {error}</span>")
+                             f"histogram failed: {html.escape(str(error))}</span>")
 
 
 def _same_picture(drawn: Drawn, shown: Drawn | None) -> bool:

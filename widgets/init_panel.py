@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -48,6 +48,7 @@ class InitPanel(QWidget):
         self.apply = QPushButton("Apply", self)
         self.apply.setObjectName("apply_initializer")
         self.error = QLabel(self)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {style.ERROR.name()};")
         form = QFormLayout()

@@ -4,7 +4,7 @@ undoable command; a value the layer would reject is refused with the reason."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -115,6 +115,8 @@ class Inspector(QScrollArea):
             self._node_page(layout)
         layout.addWidget(self.error)
         layout.addStretch(1)
+        for label in page.findChildren(QLabel):  # titles, names and errors from files
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.setWidget(page)
 
     def _heading(self, layout: QVBoxLayout, title: str, text: str) -> None:

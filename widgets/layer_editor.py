@@ -3,7 +3,7 @@ dummy input) before it joins the palette under "My layers"."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
@@ -37,6 +37,7 @@ class LayerEditor(QDialog):
         self.shape.setToolTip("the shape of the random input the check runs the layer on")
         self.result = QLabel(self)
         self.result.setWordWrap(True)
+        self.result.setTextFormat(Qt.TextFormat.PlainText)
         self.check = QPushButton("Check", self)
         self.add = QPushButton("Add to palette", self)
         self.check.clicked.connect(self.run_check)

@@ -33,6 +33,7 @@ class ParameterPanel(QWidget):
         self.tree.header().setResizeContentsPrecision(SIZED_BY_ROWS)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.note = QLabel(self)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setWordWrap(True)
         self.note.setStyleSheet(f"color: {style.MUTED.name()};")
         layout = QVBoxLayout(self)

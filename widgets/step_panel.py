@@ -3,7 +3,7 @@ statistics of what each produced."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,6 +25,7 @@ class StepPanel(QWidget):
         self.summary = QLabel("Run a sample input through the network, one node at a time.",
                               self)
         self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.list = QListWidget(self)
         self.run = QPushButton("Run a sample", self)
         self.previous = QPushButton("◀ Previous", self)

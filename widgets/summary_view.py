@@ -79,6 +79,7 @@ class SummaryView(QWidget):
         self.table.horizontalHeader().setResizeContentsPrecision(SIZED_BY_ROWS)
         self.table.setWordWrap(False)
         self.note = QLabel(self)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setWordWrap(True)
         self.copy = QPushButton("Copy as text", self)
         self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text))

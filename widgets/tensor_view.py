@@ -108,6 +108,7 @@ class TensorView(QWidget):
         self.tensor: torch.Tensor | None = None
         self.title = QLabel("Select a parameter to see its values", self)
         self.title.setFont(style.font(10, bold=True))
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # tensor names come from files
         self.stats = QLabel(self)
         self.stats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.slices = QHBoxLayout()
