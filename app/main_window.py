@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import messages
 from app.actions import ACTIONS, make_actions
 from app.autosave import Autosaver
 from app.live_builder import LiveBuilder
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.autosaver = Autosaver(self)
         self.history_keys = HistoryKeys(self)
         self.totals = QLabel(self)
+        self.totals.setTextFormat(Qt.TextFormat.PlainText)  # errors name the file's nodes
         self.statusBar().addPermanentWidget(self.totals)
         self.shapes = Background(self._show_report, self._report_failed, self)
         self.live_builder = LiveBuilder(self.workspace, self,
@@ -183,7 +185,7 @@ class MainWindow(QMainWindow):
         try:
             self.workspace.execute(SetDevice(self.workspace.live, name))
         except EditError as error:
-            QMessageBox.warning(self, "Device", str(error))
+            messages.warning(self, "Device", str(error))
             self.devices.show_device(self.workspace.document.device)
             return False
         self.statusBar().showMessage(f"The model is on {self.workspace.live.device}", 5000)
@@ -283,7 +285,7 @@ class MainWindow(QMainWindow):
 
     # File actions -------------------------------------------------------------------
 
-    def _ask(self, box: QMessageBox):
+    def _ask(self, box):
         box.exec()
         return box.clickedButton()
 
@@ -464,7 +466,7 @@ class MainWindow(QMainWindow):
         try:
             spec = register(source)
         except CustomLayerError as error:
-            QMessageBox.warning(self, "Your layer", str(error))
+            messages.warning(self, "Your layer", str(error))
             return
         self.palette.add_layer(spec)
         self.scene.execute(AddLayerCode(name, source))
