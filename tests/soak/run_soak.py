@@ -48,6 +48,7 @@ def main() -> int:
     os.environ.setdefault("TORCHCANVAS_LOG_DIR", os.path.join(folder, "logs"))
     for name in ("question", "warning", "information", "critical"):
         setattr(QMessageBox, name, staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
+    __import__("app.messages").messages.ask = lambda box: QMessageBox.StandardButton.Ok
     errors: list[str] = []
     sys.excepthook = lambda kind, error, trace: errors.append(
         "".join(traceback.format_exception(kind, error, trace)))
