@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from core.document.graph import Document
 from core.errors import TorchCanvasError
+from core.printable import printable
 
 USAGE = """torchcanvas                       open the main window
   torchcanvas FILE                  open FILE in the main window
@@ -18,8 +21,16 @@ USAGE = """torchcanvas                       open the main window
                           [--png OUT.png]"""
 
 
+COMMANDS = ("summary", "export")
+
+
 class CommandLineError(Exception):
-    """A one-line message for the person at the terminal."""
+    """A one-line message for the person at the terminal; ``status`` is the exit status
+    (2 for a command line that is not understood)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -38,12 +49,38 @@ def open_document(name: str) -> Document:
     from core.io.files import load_document
 
     path = Path(name)
-    if not path.exists():
+    if not os.path.lexists(path):
         try:
             return load_template(name)
         except KeyError:
             raise CommandLineError(f"{name}: no such file") from None
+    check_input(name)
     return load_document(path)
+
+
+def check_input(name: str) -> None:
+    """Refuse anything but a regular file (or a name that is not there: a template) before
+    it is opened: a FIFO or /dev/zero would be read for ever."""
+    try:
+        mode = os.stat(name).st_mode
+    except FileNotFoundError:
+        if os.path.lexists(name):
+            raise CommandLineError(f"{name}: a link to nothing") from None
+        return
+    except OSError as error:
+        raise CommandLineError(f"{name}: {error.strerror or error}") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise CommandLineError(f"{name}: {kind}; give a .tcanvas project or a graph.json")
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every file export would write is a regular file or a new path."""
+    from core.io.atomic import check_target
+
+    for name in (args.python, args.weights, args.onnx, args.png):
+        if name:
+            check_target(name)
 
 
 def summary(args: argparse.Namespace) -> int:
@@ -55,7 +92,7 @@ def summary(args: argparse.Namespace) -> int:
         data = summary_dict(document, shape)
         print(json.dumps(data, indent=2))
         return 0 if data["error"] is None else 1
-    print(summary_text(document, shape))
+    print(printable(summary_text(document, shape), keep="\n"))
     return 0 if summary_dict(document, shape)["error"] is None else 1
 
 
@@ -93,8 +130,9 @@ def open_project(name: str):
     from core.io.files import read_project
 
     path = Path(name)
-    if not path.exists():
+    if not os.path.lexists(path):
         return open_document(name), None
+    check_input(name)
     project = read_project(path)
     return project.document, project.weights
 
@@ -136,17 +174,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def window_file(argv: list[str]) -> str | None:
+    """The one file the window is asked to open (None for none), checked before any
+    window starts: a word that is no command and no file is named as such."""
+    if not argv:
+        return None
+    first = argv[0]
+    if first.startswith("-"):
+        raise CommandLineError(f"unknown option {first!r}; see torchcanvas --help", 2)
+    if not os.path.lexists(first):
+        if len(argv) > 1 or not (os.sep in first or Path(first).suffix):
+            raise CommandLineError(f"unknown command {first!r}; the commands are "
+                                   f"{', '.join(COMMANDS)} (or give a file to open; see "
+                                   "torchcanvas --help)", 2)
+        raise CommandLineError(f"{first}: no such file")
+    if len(argv) > 1:
+        raise CommandLineError("the window opens one file at a time", 2)
+    check_input(first)
+    return first
+
+
+def _say(error: object) -> str:
+    """One line, with nothing a terminal would obey."""
+    return f"torchcanvas: {printable(' '.join(str(error).split())) or type(error).__name__}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("summary", "export", "-h", "--help"):
-        from app.main import run_gui
-
-        return run_gui(argv[0] if argv else None)
-    args = build_parser().parse_args(argv)
     try:
+        if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
+            from app.main import display_problem
+
+            path = window_file(argv)
+            problem = display_problem()
+            if problem:
+                raise CommandLineError(problem)
+            from app.main import run_gui
+
+            return run_gui(path)
+        args = build_parser().parse_args(argv)
+        check_input(args.file)
+        if args.command == "export":
+            check_outputs(args)
         return {"summary": summary, "export": export}[args.command](args)
-    except (CommandLineError, TorchCanvasError, OSError) as error:
-        print(f"torchcanvas: {error}", file=sys.stderr)
+    except CommandLineError as error:
+        print(_say(error), file=sys.stderr)
+        return error.status
+    except (TorchCanvasError, OSError) as error:
+        print(_say(error), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # still one line: the details are no use at a terminal
+        print(_say(f"unexpected {type(error).__name__}: {error}"), file=sys.stderr)
         return 1
 
 

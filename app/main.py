@@ -7,6 +7,7 @@ the palette is already usable, and the first network appears when it is ready.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -75,6 +76,36 @@ def show_first_document(window, path: str | None) -> None:
     window.workspace.replace(document)
 
 
+def display_problem() -> str | None:
+    """Why Qt could not show a window here (it would abort with a list of plugins), in
+    one line with the way out; None when nothing stands in the way."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return ("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): "
+                "run it on a desktop, under xvfb-run (xvfb-run torchcanvas), or set "
+                "QT_QPA_PLATFORM=offscreen to run without showing it")
+    if not os.environ.get("WAYLAND_DISPLAY") and not _loads("libxcb-cursor.so.0"):
+        return ("Qt's X11 platform needs libxcb-cursor0, which is not installed: "
+                "sudo apt-get install libxcb-cursor0 (or your system's xcb-util-cursor)")
+    return None
+
+
+def _loads(library: str) -> bool:
+    """Whether the dynamic loader finds ``library``, as Qt's plugin will ask it to."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(library)
+    except OSError:
+        return False
+    return True
+
+
 def run_gui(path: str | None = None) -> int:
+    problem = display_problem()
+    if problem:
+        print(f"torchcanvas: {problem}", file=sys.stderr)
+        return 1
     app, _window = start_gui(path)
     return app.exec()
