@@ -12,7 +12,6 @@ import json
 import os
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,9 @@ from core.catalog.registry import spec_for
 from core.document.graph import BLOCK, CONTAINERS, Document, Edge, Graph, InputSpec, Node
 from core.document.validate import MAX_DEPTH, check_document
 from core.errors import DocumentError, InvalidFormatError, UnsupportedVersionError
+from core.io.archive import Archive
 from core.io.atomic import write_atomically
+from core.io.untrusted import expansion_budget, load_json, open_regular
 from core.io.weights import WeightsError, read_safetensors_bytes, write_safetensors
 
 FORMAT = "torchcanvas"
@@ -34,6 +35,11 @@ PROJECT_SUFFIX = ".tcanvas"
 
 MAX_GRAPH_BYTES = 64 << 20
 MAX_NODES = 100_000
+# What the JSON parser may build, checked before it runs: a node takes ~13 values (so
+# MAX_NODES plain layers fit) and each block nests 3 levels (graph, nodes, node). Parsing
+# 2 M values takes under a second and a few hundred MB at worst.
+MAX_JSON_VALUES = 2_000_000
+MAX_JSON_DEPTH = 3 * MAX_DEPTH + 16
 _ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 # Renamed layer types map here so old files still open.
 RENAMED_TYPES: dict[str, str] = {}
@@ -128,13 +134,7 @@ class _Reader:
         if dtype not in ("float32", "float64", "int64"):
             raise InvalidFormatError(f"unknown dtype {dtype!r}", "input.dtype")
         view = _object(obj.get("view", {}), "view")
-        positions = {}
-        for key, value in _object(view.get("positions", {}), "view.positions").items():
-            point = _list(value, f"view.positions.{key}")
-            if len(point) != 2 or not all(isinstance(v, (int, float)) and
-                                          not isinstance(v, bool) for v in point):
-                raise InvalidFormatError("must be [x, y]", f"view.positions.{key}")
-            positions[key] = (float(point[0]), float(point[1]))
+        placed = _object(view.get("positions", {}), "view.positions")
         seed = obj.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 63:
             raise InvalidFormatError("must be a non-negative integer", "seed")
@@ -145,6 +145,15 @@ class _Reader:
             _string(source, f"custom_layers.{name}")
         self.custom = custom
         root = self.graph(obj.get("graph"), "graph", depth=0)
+        # Positions of nodes the graph does not have are dropped unread.
+        positions = {}
+        for key, value in placed.items():
+            if key in self.ids:
+                point = _list(value, f"view.positions.{key}")
+                if len(point) != 2 or not all(isinstance(v, (int, float)) and
+                                              not isinstance(v, bool) for v in point):
+                    raise InvalidFormatError("must be [x, y]", f"view.positions.{key}")
+                positions[key] = (float(point[0]), float(point[1]))
         document = Document(
             root=root,
             input=InputSpec(tuple(shape), dtype),
@@ -152,7 +161,7 @@ class _Reader:
             description=_string(obj.get("description", ""), "description"),
             seed=seed,
             device=_string(obj.get("device", "cpu"), "device"),
-            positions={k: v for k, v in positions.items() if k in self.ids},
+            positions=positions,
             custom_layers=dict(custom),
         )
         return document
@@ -248,13 +257,11 @@ def document_to_json(document: Document) -> str:
 
 
 def document_from_json(text: str | bytes) -> Document:
-    if len(text) > MAX_GRAPH_BYTES:
-        raise InvalidFormatError(f"graph.json is larger than {MAX_GRAPH_BYTES >> 20} MB")
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise InvalidFormatError(f"not valid JSON: {error}") from None
-    return document_from_dict(data)
+    """A document from graph.json text; its size, nesting and number of values are
+    checked before it is parsed, so no text makes the parser build more than ~1 GB."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return document_from_dict(load_json(data, GRAPH_MEMBER, max_bytes=MAX_GRAPH_BYTES,
+                                        max_depth=MAX_JSON_DEPTH, max_values=MAX_JSON_VALUES))
 
 
 def save_document(document: Document, path: str | os.PathLike[str],
@@ -283,81 +290,38 @@ def save_document(document: Document, path: str | os.PathLike[str],
 
 
 def read_project(path: str | os.PathLike[str]) -> Project:
-    """Read a ``.tcanvas`` project or a bare ``graph.json``."""
-    target = Path(path)
-    try:
-        size = target.stat().st_size
-        with open(target, "rb") as stream:
+    """Read a ``.tcanvas`` project or a bare ``graph.json``: a result, or one
+    `InvalidFormatError` (or subclass) whatever the file holds."""
+    name = Path(path).name
+    with open_regular(path) as (stream, size):
+        try:
             head = stream.read(4)
-    except OSError as error:
-        raise InvalidFormatError(f"cannot read {target.name}: {error.strerror or error}") \
-            from None
-    if head != b"PK\x03\x04":
-        if size > MAX_GRAPH_BYTES:
-            raise InvalidFormatError(f"{target.name} is too large for a graph.json")
-        return Project(document_from_json(target.read_bytes()))
-    try:
-        with zipfile.ZipFile(target) as archive:
-            names = set(archive.namelist())
-            if GRAPH_MEMBER not in names:
-                raise InvalidFormatError(f"{target.name} has no {GRAPH_MEMBER}")
-            document = document_from_json(_member(archive, GRAPH_MEMBER, size,
-                                                  MAX_GRAPH_BYTES))
-            weights = None
-            if WEIGHTS_MEMBER in names:
-                try:
-                    weights = read_safetensors_bytes(_weights_member(archive, target, size))
-                except WeightsError as error:
-                    raise InvalidFormatError(str(error), WEIGHTS_MEMBER) from None
-    except zipfile.BadZipFile as error:
-        raise InvalidFormatError(f"{target.name} is not a valid project file: {error}") \
-            from None
+            if head not in (b"PK\x03\x04", b"PK\x05\x06"):
+                if size > MAX_GRAPH_BYTES:
+                    raise InvalidFormatError(f"{name} is too large for a graph.json")
+                stream.seek(0)
+                return Project(document_from_json(stream.read(MAX_GRAPH_BYTES + 1)))
+            return _read_archive(Archive(stream, size, name), size)
+        except OSError as error:
+            raise InvalidFormatError(f"cannot read {name}: {error.strerror or error}") \
+                from None
+
+
+def _read_archive(archive: Archive, size: int) -> Project:
+    if GRAPH_MEMBER not in archive.names():
+        raise InvalidFormatError(f"{archive.name} has no {GRAPH_MEMBER}")
+    # A stored member is bounded by the file; a deflated one by the expansion budget.
+    room = max(size, expansion_budget(size))
+    document = document_from_json(archive.read_bytes(GRAPH_MEMBER,
+                                                     min(MAX_GRAPH_BYTES, room)))
+    weights = None
+    if WEIGHTS_MEMBER in archive.names():
+        data = archive.read(WEIGHTS_MEMBER, room)
+        try:
+            weights = read_safetensors_bytes(data)
+        except WeightsError as error:
+            raise InvalidFormatError(str(error), WEIGHTS_MEMBER) from None
     return Project(document, weights)
-
-
-def _weights_member(archive: zipfile.ZipFile, path: Path, file_size: int):
-    """The weights member as one uint8 tensor. A stored member is read straight from the
-    file into memory that nothing has touched yet, and its CRC checked; going through
-    zipfile would fill the memory twice, which on a large model costs seconds."""
-    info = archive.getinfo(WEIGHTS_MEMBER)
-    if info.compress_type != zipfile.ZIP_STORED:
-        return bytearray(_member(archive, WEIGHTS_MEMBER, file_size, None))
-    if info.file_size > file_size:
-        raise InvalidFormatError(f"{WEIGHTS_MEMBER} declares more bytes than the file holds")
-    with open(path, "rb") as stream:
-        stream.seek(info.header_offset)
-        local = stream.read(30)
-        if len(local) != 30 or local[:4] != b"PK\x03\x04":
-            raise InvalidFormatError(f"{WEIGHTS_MEMBER} has a broken local header")
-        skip = int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
-        stream.seek(info.header_offset + 30 + skip)
-        buffer = torch.empty(info.file_size, dtype=torch.uint8)
-        view = buffer.numpy().data if info.file_size else memoryview(b"")
-        got = stream.readinto(view) if info.file_size else 0
-    if got != info.file_size:
-        raise InvalidFormatError(f"{WEIGHTS_MEMBER} is cut short")
-    if zlib.crc32(view) != info.CRC:
-        raise InvalidFormatError(f"{WEIGHTS_MEMBER} is damaged (its checksum does not match)")
-    return buffer
-
-
-def _member(archive: zipfile.ZipFile, name: str, file_size: int, limit: int | None) -> bytes:
-    """A member's bytes, after checking its declared size against the file: a member that
-    claims more than the file can hold is refused before anything is allocated."""
-    info = archive.getinfo(name)
-    ceiling = limit if limit is not None else 1 << 40
-    if info.file_size > ceiling:
-        raise InvalidFormatError(f"{name} declares {info.file_size} bytes, over the limit")
-    if info.compress_type == zipfile.ZIP_STORED and info.file_size > file_size:
-        raise InvalidFormatError(f"{name} declares more bytes than the file holds")
-    if info.compress_type != zipfile.ZIP_STORED and info.file_size > 1100 * max(
-            info.compress_size, 1):
-        raise InvalidFormatError(f"{name} claims to expand more than any real data does")
-    with archive.open(info) as stream:
-        data = stream.read(info.file_size + 1)
-    if len(data) != info.file_size:
-        raise InvalidFormatError(f"{name} is not the size its header declares")
-    return data
 
 
 def load_document(path: str | os.PathLike[str]) -> Document:

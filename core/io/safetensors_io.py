@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from typing import BinaryIO
 
 import torch
 
-from core.errors import TorchCanvasError
+from core.errors import InvalidFormatError, TorchCanvasError
 from core.io.atomic import Cancelled
+from core.io.untrusted import load_json
 
 DTYPES = {
     "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
@@ -23,7 +25,12 @@ DTYPES = {
     "U8": torch.uint8, "BOOL": torch.bool,
 }
 NAMES = {dtype: name for name, dtype in DTYPES.items()}
-MAX_HEADER = 100 << 20
+MAX_HEADER = 100 << 20  # what the safetensors library itself reads
+# The largest models hold a few thousand tensors; each entry is ~16 JSON values (its
+# shape, its range, its name in the order metadata).
+MAX_TENSORS = 32_768
+MAX_RANK = 64
+MAX_HEADER_VALUES = 24 * MAX_TENSORS + 4096
 
 
 class SafetensorsError(TorchCanvasError):
@@ -62,7 +69,9 @@ def write(stream: BinaryIO, tensors: dict[str, torch.Tensor],
 
 def read(buffer: bytearray | torch.Tensor) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Tensors that share ``buffer``'s memory (a bytearray or a uint8 tensor), and the
-    file's metadata."""
+    file's metadata. Every entry is checked — dtype, shape, range, no two ranges
+    overlapping, at most `MAX_TENSORS` — before the first tensor is made, so a header
+    cannot make this build more than the buffer holds."""
     if isinstance(buffer, torch.Tensor):
         raw = buffer
         view = buffer.numpy().data if buffer.numel() else memoryview(b"")
@@ -77,56 +86,75 @@ def read(buffer: bytearray | torch.Tensor) -> tuple[dict[str, torch.Tensor], dic
         raise SafetensorsError(f"the header declares {length} bytes; the file has "
                                f"{len(view) - 8}")
     try:
-        header = json.loads(bytes(view[8:8 + length]))
-    except (ValueError, UnicodeDecodeError):
-        raise SafetensorsError("the header is not valid JSON") from None
+        header = load_json(bytes(view[8:8 + length]), "the header", max_bytes=MAX_HEADER,
+                           max_depth=3, max_values=MAX_HEADER_VALUES)
+    except InvalidFormatError as error:
+        raise SafetensorsError(str(error)) from None
     if not isinstance(header, dict):
         raise SafetensorsError("the header is not a JSON object")
     metadata = header.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict):
-        raise SafetensorsError("the metadata is not a JSON object")
-    data = view[8 + length:]
+    if not isinstance(metadata, dict) or not all(isinstance(v, str)
+                                                 for v in metadata.values()):
+        raise SafetensorsError("the metadata is not an object of strings")
+    if len(header) > MAX_TENSORS:
+        raise SafetensorsError(f"the header lists {len(header):,} tensors, more than "
+                               f"{MAX_TENSORS:,}")
     base = 8 + length
+    entries = [_entry(name, entry, len(view) - base) for name, entry in header.items()]
+    _check_overlaps(entries)
     tensors: dict[str, torch.Tensor] = {}
-    spans = []
-    for name, entry in header.items():
-        dtype, shape, (start, end) = _entry(name, entry)
-        count = 1
-        for size in shape:
-            count *= size
-        if end > len(data) or start > end:
-            raise SafetensorsError(f"{name} declares bytes {start}–{end}; the data holds "
-                                   f"{len(data)}")
-        if (end - start) != count * torch.empty((), dtype=dtype).element_size():
-            raise SafetensorsError(f"{name}: {end - start} bytes cannot hold a "
-                                   f"{list(shape)} tensor")
-        spans.append((start, end, name))
-        if count == 0:
-            tensors[name] = torch.empty(shape, dtype=dtype)
-            continue
-        piece = raw[base + start:base + end]
-        size = piece.numel() // count
-        if (base + start) % size:
-            piece = piece.clone()  # a view needs its dtype's alignment; copy this one
-        tensors[name] = piece.view(dtype).reshape(shape)
-    spans.sort()
-    for (_, first_end, first), (second_start, _, second) in itertools.pairwise(spans):
-        if second_start < first_end:
-            raise SafetensorsError(f"{first} and {second} overlap")
-    return tensors, {str(k): str(v) for k, v in metadata.items()}
+    try:
+        for name, dtype, shape, start, end in entries:
+            if start == end:
+                tensors[name] = torch.empty(shape, dtype=dtype)
+                continue
+            piece = raw[base + start:base + end]
+            if (base + start) % dtype.itemsize:
+                piece = piece.clone()  # a view needs its dtype's alignment; copy this one
+            tensors[name] = piece.view(dtype).reshape(shape)
+    except (RuntimeError, ValueError, MemoryError) as error:
+        raise SafetensorsError(f"{name}: cannot be made into a tensor ({error})"[:200]) \
+            from None
+    return tensors, metadata
 
 
-def _entry(name: str, entry: object) -> tuple[torch.dtype, list[int], tuple[int, int]]:
+_Entry = tuple[str, torch.dtype, list[int], int, int]
+
+
+def _entry(name: str, entry: object, data_size: int) -> _Entry:
+    """One header entry, checked: a known dtype, a shape torch can hold, and a byte
+    range inside the data that holds exactly that shape."""
     if not isinstance(entry, dict):
         raise SafetensorsError(f"{name}: not a tensor entry")
     dtype = DTYPES.get(entry.get("dtype"))  # type: ignore[arg-type]
     if dtype is None:
-        raise SafetensorsError(f"{name}: unknown dtype {entry.get('dtype')!r}")
+        raise SafetensorsError(f"{name}: unknown dtype {str(entry.get('dtype'))[:40]!r}")
     shape, offsets = entry.get("shape"), entry.get("data_offsets")
-    if not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool)
-                                              and 0 <= s < 1 << 40 for s in shape):
-        raise SafetensorsError(f"{name}: the shape must be a list of sizes")
-    if not isinstance(offsets, list) or len(offsets) != 2 or not all(
-            isinstance(o, int) and not isinstance(o, bool) and o >= 0 for o in offsets):
+    # JSON gives plain ints, never bools, so `type(...) is int` is the whole check.
+    if type(shape) is not list or len(shape) > MAX_RANK or shape and (
+            set(map(type, shape)) != {int} or min(shape) < 0 or max(shape) >= 1 << 40):
+        raise SafetensorsError(f"{name}: the shape must be a list of at most {MAX_RANK} "
+                               "sizes")
+    if type(offsets) is not list or len(offsets) != 2 or type(offsets[0]) is not int or \
+            type(offsets[1]) is not int or offsets[0] < 0:
         raise SafetensorsError(f"{name}: data_offsets must be two non-negative integers")
-    return dtype, shape, (offsets[0], offsets[1])
+    start, end = offsets
+    if end > data_size or start > end:
+        raise SafetensorsError(f"{name} declares bytes {start}–{end}; the data holds "
+                               f"{data_size}")
+    count = math.prod(shape)
+    # Strides are products of sizes: an empty tensor whose other sizes multiply past
+    # int64 would overflow them.
+    if not count and math.prod(s for s in shape if s) >= 1 << 62:
+        raise SafetensorsError(f"{name}: the shape {shape} is too large for a tensor")
+    if end - start != count * dtype.itemsize:
+        raise SafetensorsError(f"{name}: {end - start} bytes cannot hold a "
+                               f"{shape} tensor")
+    return name, dtype, shape, start, end
+
+
+def _check_overlaps(entries: list[_Entry]) -> None:
+    spans = sorted((start, end, name) for name, _, _, start, end in entries if end > start)
+    for (_, first_end, first), (second_start, _, second) in itertools.pairwise(spans):
+        if second_start < first_end:
+            raise SafetensorsError(f"{first} and {second} overlap")

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import torch
 
-from core.errors import TorchCanvasError
+from core.errors import InvalidFormatError, TorchCanvasError
 from core.io import safetensors_io
+from core.io.archive import Archive, check_stored
 from core.io.atomic import write_atomically
+from core.io.untrusted import expansion_budget, load_json, open_regular, read_into_tensor
 
 ALIASES_KEY = "torchcanvas.aliases"
 ORDER_KEY = "torchcanvas.order"
@@ -87,20 +89,36 @@ def read_safetensors_bytes(data: bytes | bytearray | torch.Tensor) -> dict[str, 
         tensors, metadata = safetensors_io.read(buffer)
     except safetensors_io.SafetensorsError as error:
         raise WeightsError(f"not a valid safetensors file: {error}") from None
-    try:
-        aliases = json.loads(metadata.get(ALIASES_KEY, "{}"))
-        order = json.loads(metadata.get(ORDER_KEY, "[]"))
-    except ValueError:
-        raise WeightsError("the TorchCanvas metadata in the weights is malformed") from None
-    if not isinstance(aliases, dict):
+    aliases = _metadata_json(metadata, ALIASES_KEY, {})
+    if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
         raise WeightsError("the aliases in the weights metadata are malformed")
+    stored = set(tensors)
     for alias, original in aliases.items():
-        if original not in tensors:
-            raise WeightsError(f"alias {alias} points at a missing tensor {original}")
+        if original not in stored:
+            raise WeightsError(f"alias {alias[:80]} points at a missing tensor "
+                               f"{original[:80]}")
+        if alias in stored:
+            raise WeightsError(f"alias {alias[:80]} is also a stored tensor")
         tensors[alias] = tensors[original]
-    if isinstance(order, list) and sorted(map(str, order)) == sorted(tensors):
+    order = _metadata_json(metadata, ORDER_KEY, [])
+    # The order is a courtesy: kept when it names every key once, ignored otherwise.
+    if isinstance(order, list) and len(order) == len(tensors) and \
+            all(isinstance(key, str) for key in order) and set(order) == set(tensors):
         tensors = {key: tensors[key] for key in order}
     return tensors
+
+
+def _metadata_json(metadata: dict[str, str], key: str, default: object) -> object:
+    """A flat JSON list or object that TorchCanvas keeps in the safetensors metadata."""
+    if key not in metadata:
+        return default
+    try:
+        return load_json(metadata[key].encode("utf-8", "surrogatepass"), key,
+                         max_bytes=safetensors_io.MAX_HEADER, max_depth=1,
+                         max_values=2 * safetensors_io.MAX_TENSORS + 1)
+    except InvalidFormatError as error:
+        raise WeightsError(f"the TorchCanvas metadata in the weights is malformed: "
+                           f"{error}") from None
 
 
 def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike[str]) -> None:
@@ -115,25 +133,82 @@ def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike[str]) -
 
 def _read_file(path: str | os.PathLike[str]) -> object:
     """What a weights or tensor file holds: safetensors as named tensors, a torch.save
-    file as whatever it holds — loaded with ``weights_only=True``, so nothing runs."""
-    target = Path(path)
+    file as whatever it holds — loaded with ``weights_only=True``, so nothing runs.
+    The format is told by the content, whatever the suffix says."""
+    name = Path(path).name
     try:
-        with open(target, "rb") as stream:
-            head = stream.read(8)
+        with open_regular(path) as (stream, size):
+            head = stream.read(16)
+            kind = sniff(head, size)
+            if kind == "safetensors":
+                stream.seek(0)
+                buffer = read_into_tensor(stream, size, name)
+                return read_safetensors_bytes(buffer)
+            if kind == "zip":
+                check_stored(Archive(stream, size, name))
+            elif kind != "pickle":
+                raise WeightsError(f"{name} is neither a safetensors file nor a file "
+                                   "written by torch.save")
+            stream.seek(0)
+            loaded = _torch_load(stream, name)
+            _check_sizes(loaded, name, size)
+            return loaded
+    except InvalidFormatError as error:
+        raise WeightsError(str(error)) from None
     except OSError as error:
-        raise WeightsError(f"cannot read {target.name}: {error.strerror or error}") from None
-    if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):
-        return read_safetensors_bytes(_read_all(target))
+        raise WeightsError(f"cannot read {name}: {error.strerror or error}") from None
+
+
+def sniff(head: bytes, size: int) -> str:
+    """"safetensors", "zip" (torch.save's format), "pickle" (its old format) or "" from
+    the first bytes of a file. safetensors goes first: its header length is any number,
+    and one file in 32 that TorchCanvas writes starts with the byte that starts a
+    pickle."""
+    if len(head) >= 9 and head[8:9] == b"{":
+        length = int.from_bytes(head[:8], "little")
+        if 2 <= length <= min(safetensors_io.MAX_HEADER, size - 8):
+            return "safetensors"
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if head[:1] == b"\x80":
+        return "pickle"
+    return ""
+
+
+def _torch_load(stream, name: str) -> object:
     try:
-        return torch.load(target, map_location="cpu", weights_only=True)
+        return torch.load(stream, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise WeightsError(
-            f"{target.name} holds objects other than tensors and was refused; "
-            f"nothing in it was run ({first})"
+            f"{name} holds objects other than tensors and was refused; "
+            f"nothing in it was run ({first[:200]})"
         ) from None
-    except (RuntimeError, ValueError, EOFError, OSError) as error:
-        raise WeightsError(f"{target.name} is not a readable torch file: {error}") from None
+    except Exception as error:  # torch.load meets broken bytes with any exception type
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise WeightsError(f"{name} is not a readable torch file: "
+                           f"{(first or type(error).__name__)[:200]}") from None
+
+
+def _check_sizes(loaded: object, name: str, file_size: int) -> None:
+    """Refuse tensors that claim more elements than the file could hold (a view with
+    zero strides over one number): whoever copies or plots them would pay for it."""
+    tensors = loaded.values() if isinstance(loaded, dict) else \
+        loaded if isinstance(loaded, (list, tuple)) else [loaded]
+    budget = max(file_size, expansion_budget(file_size))
+    total = 0
+    seen: set[tuple] = set()
+    for tensor in tensors:
+        if not isinstance(tensor, torch.Tensor):
+            continue
+        identity = _tensor_identity(tensor)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        total += tensor.numel() * tensor.element_size()
+        if total > budget:
+            raise WeightsError(f"{name} holds tensors of more than {budget:,} bytes in "
+                               "all, more than a file of its size can")
 
 
 def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
@@ -144,17 +219,6 @@ def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     ):
         raise WeightsError(f"{Path(path).name} does not hold a state_dict (names → tensors)")
     return dict(loaded)
-
-
-def _read_all(path: Path) -> torch.Tensor:
-    """The file in memory nothing has touched yet (a zero-filled buffer would be filled
-    twice, which on a large file costs seconds)."""
-    size = path.stat().st_size
-    buffer = torch.empty(size, dtype=torch.uint8)
-    if size:
-        with open(path, "rb") as stream:
-            stream.readinto(buffer.numpy().data)
-    return buffer
 
 
 @dataclass
