@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -71,8 +72,15 @@ class MainWindow(QMainWindow):
         self.palette.setMinimumWidth(200)
         self.inspector = Inspector(self.workspace, self)
         self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "palette")
-        inspector_dock = self._dock("Inspector", self.inspector,
-                                    Qt.DockWidgetArea.RightDockWidgetArea, "inspector")
+        # Inspector and Initialize share one dock through tabs of their own: a second
+        # group of tabbed docks leaves a stray copy of its tab bar on screen (Qt 6.8).
+        self.side_tabs = QTabWidget(self)
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.setTabPosition(QTabWidget.TabPosition.South)
+        self.side_tabs.addTab(self.inspector, "Inspector")
+        self.side_tabs.addTab(self._waiting(), "Initialize")
+        self._dock("Inspector", self.side_tabs, Qt.DockWidgetArea.RightDockWidgetArea,
+                   "inspector")
         self.model_docks = {
             name: self._dock(title, self._waiting(), area, name)
             for name, title, area in (
@@ -81,13 +89,10 @@ class MainWindow(QMainWindow):
                 ("code", "Code", Qt.DockWidgetArea.BottomDockWidgetArea),
                 ("summary", "Summary", Qt.DockWidgetArea.BottomDockWidgetArea),
                 ("steps", "Step Through", Qt.DockWidgetArea.BottomDockWidgetArea),
-                ("initialize", "Initialize", Qt.DockWidgetArea.RightDockWidgetArea),
             )}
-        self.tabifyDockWidget(inspector_dock, self.model_docks["initialize"])
         for name in ("code", "summary", "steps"):
             self.tabifyDockWidget(self.model_docks["histogram"], self.model_docks[name])
         self.model_docks["histogram"].raise_()
-        inspector_dock.raise_()
         self.inspection = None
         self.files = ModelFiles(self)
         self.setAcceptDrops(True)
@@ -160,7 +165,10 @@ class MainWindow(QMainWindow):
         self.model_docks["histogram"].setWidget(self.histograms)
         self.model_docks["histogram"].visibilityChanged.connect(
             lambda visible: visible and QTimer.singleShot(0, self.histograms.catch_up))
-        self.model_docks["initialize"].setWidget(self.initializers)
+        waiting = self.side_tabs.widget(1)
+        self.side_tabs.removeTab(1)
+        waiting.deleteLater()
+        self.side_tabs.addTab(self.initializers, "Initialize")
         bottom = [self.model_docks["parameters"], self.model_docks["histogram"]]
         self.resizeDocks(bottom, [300, 300], Qt.Orientation.Vertical)
         self.resizeDocks(bottom, [700, 500], Qt.Orientation.Horizontal)
