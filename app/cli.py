@@ -99,14 +99,14 @@ def summary(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     """Python source, weights, ONNX and a picture of the canvas, as many as asked for."""
     from core.io.atomic import write_atomically
-    from core.io.codegen import to_python
+    from core.io.codegen import python_for_export
 
     if not (args.python or args.weights or args.onnx or args.png):
         raise CommandLineError("export: say what to write: --python OUT.py, --weights "
                                "OUT.safetensors, --onnx OUT.onnx or --png OUT.png")
     document, weights = open_project(args.file)
     if args.python:
-        source = to_python(document).encode()
+        source = python_for_export(document)  # compiled first; refused if it would not run
         write_atomically(args.python, lambda stream: stream.write(source))
         print(f"wrote {args.python}")
     if args.weights or args.onnx:
@@ -144,15 +144,25 @@ def write_picture(document: Document, path: str) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
+    from core.io.picture import check_vector_picture, fit_picture
     from core.runtime.shapes import infer_shapes
     from core.workspace import Workspace
-    from widgets.canvas_image import save_scene_image
+    from widgets.canvas_image import MARGIN, save_scene_image
     from widgets.canvas_scene import CanvasScene
 
     _application = QApplication.instance() or QApplication([])
     scene = CanvasScene(Workspace(document))
     scene.apply_report(infer_shapes(document))
-    save_scene_image(scene, path)
+    bounds = scene.itemsBoundingRect()
+    width, height = bounds.width() + 2 * MARGIN, bounds.height() + 2 * MARGIN
+    if path.lower().endswith(".svg"):
+        check_vector_picture(width, height)
+        save_scene_image(scene, path)
+        return
+    fit = fit_picture(width, height)
+    if fit.note:
+        print(f"torchcanvas: {fit.note}", file=sys.stderr)
+    save_scene_image(scene, path, scale=fit.scale)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,9 +6,10 @@ import copy
 import json
 from typing import Any
 
-from core.document.edit import AddNode, Command, Compound, Connect
-from core.document.graph import Document, Edge, Node
-from core.errors import DocumentError, EditError
+from core.document.edit import AddNode, Command, Compound, Recorder
+from core.document.graph import ROOT, Document, Edge, Node
+from core.document.validate import MAX_COORDINATE, check_added_nodes, check_position
+from core.errors import DanglingEdgeError, DocumentError, EditError, InvalidFormatError
 from core.io.files import _graph_to_dict, _node_to_dict, _Reader
 
 FORMAT = "torchcanvas-nodes"
@@ -37,17 +38,40 @@ def _inside(document: Document, node_id: str, ids: set[str]) -> bool:
 
 def paste_command(document: Document, text: str, graph_id: str,
                   offset: tuple[float, float] = (40.0, 40.0)) -> Command:
-    """A command that adds a copy of the clipboard's nodes to ``graph_id`` with new ids."""
+    """A command that adds a copy of the clipboard's nodes to ``graph_id`` with new ids.
+
+    The clipboard is read as a file is: every node's type and arguments, every block to
+    the bottom (names, class names, edges, nesting below the graph it lands in), the
+    edges and the positions. Anything wrong refuses the paste with the reason, here or
+    when the command runs, and the document stays as it was.
+    """
+    depth = 0 if graph_id == ROOT else len(document.ancestors(graph_id))
     try:
         data: Any = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise EditError("Paste: the clipboard holds no TorchCanvas nodes")
         reader = _Reader()
-        nodes = [reader.node(item, f"nodes[{i}]", 0) for i, item in enumerate(data["nodes"])]
-        edges = [reader.edge(item, f"edges[{i}]") for i, item in enumerate(data["edges"])]
-        positions = {k: tuple(v) for k, v in data.get("positions", {}).items()}
-    except (ValueError, KeyError, TypeError, DocumentError) as error:
+        items, edge_items = data.get("nodes"), data.get("edges", [])
+        if not isinstance(items, list) or not isinstance(edge_items, list):
+            raise InvalidFormatError("nodes and edges must be lists")
+        nodes = [reader.node(item, f"nodes[{i}]", depth) for i, item in enumerate(items)]
+        edges = [reader.edge(item, f"edges[{i}]") for i, item in enumerate(edge_items)]
+        top = {node.id for node in nodes}
+        for i, edge in enumerate(edges):
+            if edge.src not in top or edge.dst not in top:
+                raise DanglingEdgeError("an edge leads to a node that is not in the "
+                                        "clipboard", f"edges[{i}]")
+        raw_positions = data.get("positions", {})
+        if not isinstance(raw_positions, dict):
+            raise InvalidFormatError("positions must be an object")
+        positions = {k: check_position(v, f"positions.{k}") for k, v in raw_positions.items()
+                     if k in reader.ids}
+    except EditError:
+        raise
+    except (ValueError, RecursionError) as error:
         raise EditError(f"Paste: the clipboard cannot be read ({error})") from None
+    except DocumentError as error:
+        raise EditError(f"Paste: the clipboard cannot be pasted: {error}") from None
     renamed: dict[str, str] = {}
     fresh = [_renumber(document, node, renamed) for node in nodes]
     for node in fresh:
@@ -55,23 +79,30 @@ def paste_command(document: Document, text: str, graph_id: str,
     steps: list[Command] = []
     for old, node in zip(nodes, fresh, strict=True):
         x, y = positions.get(old.id, (0.0, 0.0))
-        steps.append(AddNode(graph_id, node, position=(x + offset[0], y + offset[1])))
-    for edge in edges:
-        steps.append(Connect(graph_id, Edge(renamed[edge.src], renamed[edge.dst], edge.port)))
-    return _PasteCommand(steps, {renamed[k]: v for k, v in positions.items()
-                                 if k in renamed and k not in {n.id for n in nodes}})
+        place = (min(max(x + offset[0], -MAX_COORDINATE), MAX_COORDINATE),
+                 min(max(y + offset[1], -MAX_COORDINATE), MAX_COORDINATE))
+        steps.append(AddNode(graph_id, node, position=place))
+    new_edges = [Edge(renamed[e.src], renamed[e.dst], e.port) for e in edges]
+    return _PasteCommand(graph_id, steps, new_edges,
+                         {renamed[k]: v for k, v in positions.items()
+                          if k in renamed and k not in top})
 
 
 class _PasteCommand(Compound):
-    def __init__(self, steps: list[Command], inner_positions) -> None:
+    def __init__(self, graph_id: str, steps: list[Command], edges: list[Edge],
+                 inner_positions: dict[str, tuple[float, float]]) -> None:
         super().__init__("Paste", steps)
+        self.graph_id, self.edges = graph_id, edges
         self.inner_positions = inner_positions
         self.node_ids = [s.node.id for s in steps if isinstance(s, AddNode)]
 
-    def _do(self, r) -> None:
+    def _do(self, r: Recorder) -> None:
         super()._do(r)
+        for edge in self.edges:  # checked below, with the nodes, in one pass
+            r.insert_edge(self.graph_id, edge)
         for node_id, position in self.inner_positions.items():
             r.set_position(node_id, position)
+        check_added_nodes(r.document, self.graph_id, self.node_ids)
 
 
 def _renumber(document: Document, node: Node, renamed: dict[str, str]) -> Node:
@@ -97,10 +128,16 @@ def _renumber_inner(document: Document, node: Node, renamed: dict[str, str]) -> 
 
 
 def _fix_shares(document: Document, node: Node, renamed: dict[str, str]) -> None:
+    """A twin of a copied node follows the copy; a twin of a node outside the clipboard
+    keeps sharing it when it is still an owner of its type (and takes its arguments),
+    and otherwise gets a module of its own."""
     if node.shares is not None:
         if node.shares in renamed:
             node.shares = renamed[node.shares]
-        elif not document.has_node(node.shares) or document.node(node.shares).shares:
+        elif document.has_node(node.shares) and not document.node(node.shares).shares \
+                and document.node(node.shares).type == node.type:
+            node.args = dict(document.node(node.shares).args)
+        else:
             node.shares = None
     for inner in node.graph.nodes if node.graph is not None else ():
         _fix_shares(document, inner, renamed)

@@ -14,7 +14,8 @@ from typing import Any
 
 from core.catalog.registry import spec_for
 from core.document.graph import BLOCK, INPUT, OUTPUT, Document, Edge, Graph, InputSpec, Node
-from core.document.validate import input_range, is_valid_name, topological_order
+from core.document.names import check_class_name, check_node_name, normal_form
+from core.document.validate import check_position, input_range, topological_order
 from core.errors import DocumentError, EditError, TorchCanvasError
 
 
@@ -132,9 +133,16 @@ class AddNode(Command):
         node = copy.deepcopy(self.node)
         if node.type != BLOCK:
             node.args = spec_for(node.type).validate_args(node.args)
+        position = None if self.position is None else check_position(self.position)
+        check_node_name(node.name)
+        if node.name:
+            folded = normal_form(node.name)
+            if any(normal_form(n.name) == folded for n in r.document.graph(self.graph_id).nodes
+                   if n.name):
+                raise EditError(f"Add: another node here is already named {node.name!r}")
         r.insert_node(self.graph_id, node, self.index)
-        if self.position is not None:
-            r.set_position(node.id, self.position)
+        if position is not None:
+            r.set_position(node.id, position)
 
 
 class RemoveNodes(Command):
@@ -231,7 +239,7 @@ class Move(Command):
 
     def _do(self, r: Recorder) -> None:
         for node_id, position in self.positions.items():
-            r.set_position(node_id, position)
+            r.set_position(node_id, check_position(position, f"node {node_id}"))
 
 
 class SetArguments(Command):
@@ -266,10 +274,11 @@ class Rename(Command):
         self.node_id, self.name = node_id, name
 
     def _do(self, r: Recorder) -> None:
-        if self.name and not is_valid_name(self.name):
-            raise EditError(f"Rename: {self.name!r} is not a valid attribute name")
+        check_node_name(self.name)  # its reason reaches the person as "Rename: …"
         graph = r.document.graph(r.document.parent_of(self.node_id))
-        if self.name and any(n.name == self.name and n.id != self.node_id for n in graph.nodes):
+        folded = normal_form(self.name)
+        if self.name and any(normal_form(n.name) == folded and n.id != self.node_id
+                             for n in graph.nodes if n.name):
             raise EditError(f"Rename: another node here is already named {self.name!r}")
         r.set_node_fields(self.node_id, name=self.name)
 
@@ -299,8 +308,7 @@ class SetContainer(Command):
     def _do(self, r: Recorder) -> None:
         fields: dict[str, Any] = {"container": self.container}
         if self.class_name is not None:
-            if self.class_name and not self.class_name.isidentifier():
-                raise EditError(f"Set container: {self.class_name!r} is not a class name")
+            check_class_name(self.class_name)
             fields["class_name"] = self.class_name
         r.set_graph_fields(self.graph_id, **fields)
 
@@ -370,12 +378,18 @@ class Group(Command):
         doc = r.document
         if not self.node_ids:
             raise EditError("Group: select the nodes to group first")
+        check_node_name(self.name)
+        check_class_name(self.class_name)
         parents = {doc.parent_of(i) for i in self.node_ids}
         if len(parents) != 1:
             raise EditError("Group: the nodes must all be in the same graph")
         graph_id = parents.pop()
         graph = doc.graph(graph_id)
         inside = set(self.node_ids)
+        folded = normal_form(self.name)
+        if self.name and any(normal_form(n.name) == folded for n in graph.nodes
+                             if n.name and n.id not in inside):
+            raise EditError(f"Group: another node here is already named {self.name!r}")
         incoming = [e for e in graph.edges if e.dst in inside and e.src not in inside]
         outgoing = [e for e in graph.edges if e.src in inside and e.dst not in inside]
         internal = [e for e in graph.edges if e.src in inside and e.dst in inside]

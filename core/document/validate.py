@@ -2,70 +2,118 @@
 
 from __future__ import annotations
 
-import keyword
-from collections.abc import Iterable
+import heapq
+import math
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
 from core.catalog.registry import spec_for
 from core.document.graph import BLOCK, CONTAINERS, INPUT, OUTPUT, ROOT, Document, Edge, Graph, Node
+from core.document.names import class_name_problem, node_name_problem, normal_form
 from core.errors import (
     CycleError,
     DanglingEdgeError,
     DocumentError,
     InvalidFormatError,
+    InvalidNameError,
     PortError,
+    PositionError,
     SharingError,
     UnknownLayerError,
 )
 
 MAX_DEPTH = 32
+# How far from the origin a node may stand, in scene units: room for the layered layout
+# of the largest document a file may hold (100,000 nodes in one column, 110 apart), and
+# far below where drawing it would overflow or take forever.
+MAX_COORDINATE = 1e8
 
 
 def describe_node(node: Node) -> str:
-    label = f" '{node.name}'" if node.name else ""
+    label = f" {node.name!r}" if node.name else ""
     return f"node {node.id}{label} ({node.type})"
 
 
 def describe_graph(document: Document, graph_id: str) -> str:
     if graph_id == ROOT:
         return "the root graph"
-    return f"block {graph_id}" + (f" '{document.node(graph_id).name}'" if
-                                  document.node(graph_id).name else "")
+    name = document.node(graph_id).name
+    return f"block {graph_id}" + (f" {name!r}" if name else "")
 
 
 def is_valid_name(name: str) -> bool:
-    """A name a module attribute can have: an identifier or a Sequential index."""
-    return name.isdigit() or (name.isidentifier() and not keyword.iskeyword(name))
+    """A name a node can have (see `core.document.names`)."""
+    return node_name_problem(name) is None
 
 
 def topological_order(graph: Graph, where: str = "") -> list[str]:
-    """Node ids so that every edge runs forward; ties keep registration order.
+    """Node ids so that every edge runs forward; of the nodes ready to run, the one
+    registered first goes first. O(E + N log N).
 
     Raises `CycleError` when the edges form a cycle.
     """
-    incoming = {node.id: 0 for node in graph.nodes}
-    followers: dict[str, list[str]] = {node.id: [] for node in graph.nodes}
-    for edge in graph.edges:
-        if edge.src in followers and edge.dst in incoming:
-            incoming[edge.dst] += 1
-            followers[edge.src].append(edge.dst)
+    incoming = [0] * len(graph.nodes)
     position = {node.id: i for i, node in enumerate(graph.nodes)}
-    ready = sorted((i for i, n in incoming.items() if n == 0), key=position.__getitem__)
+    followers: list[list[int]] = [[] for _ in graph.nodes]
+    for edge in graph.edges:
+        src, dst = position.get(edge.src), position.get(edge.dst)
+        if src is not None and dst is not None:
+            incoming[dst] += 1
+            followers[src].append(dst)
+    ready = [i for i, n in enumerate(incoming) if n == 0]  # ascending: already a heap
     order: list[str] = []
     while ready:
-        current = ready.pop(0)
-        order.append(current)
-        newly = []
+        current = heapq.heappop(ready)
+        order.append(graph.nodes[current].id)
         for follower in followers[current]:
             incoming[follower] -= 1
             if incoming[follower] == 0:
-                newly.append(follower)
-        if newly:
-            ready = sorted(ready + newly, key=position.__getitem__)
+                heapq.heappush(ready, follower)
     if len(order) < len(graph.nodes):
-        stuck = sorted(i for i, n in incoming.items() if n > 0)
-        raise CycleError(f"the edges form a cycle through {', '.join(stuck)}", where)
+        stuck = sorted(graph.nodes[i].id for i, n in enumerate(incoming) if n > 0)
+        shown = ", ".join(stuck[:10]) + (f" and {len(stuck) - 10} more" if len(stuck) > 10
+                                          else "")
+        raise CycleError(f"the edges form a cycle through {shown}", where)
     return order
+
+
+def check_position(value: object, where: str = "") -> tuple[float, float]:
+    """``value`` as a point ``(x, y)``; raises `PositionError` unless it is two finite
+    numbers within ``MAX_COORDINATE`` of the origin. Every way a position enters a
+    document (a file, a command, a paste) goes through here."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        raise PositionError("a position must be [x, y], two numbers", where)
+    try:
+        x, y = float(value[0]), float(value[1])
+    except OverflowError:  # an int too large for a float
+        raise PositionError(f"a position must lie within ±{MAX_COORDINATE:g}", where) \
+            from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise PositionError(f"a position must be finite, not ({x}, {y})", where)
+    if abs(x) > MAX_COORDINATE or abs(y) > MAX_COORDINATE:
+        raise PositionError(f"a position must lie within ±{MAX_COORDINATE:g}, not "
+                            f"({x:g}, {y:g})", where)
+    return x, y
+
+
+def check_positions(positions: Mapping[str, object]) -> None:
+    """`check_position` for every entry of a document's ``positions``."""
+    for node_id, point in positions.items():
+        check_position(point, f"view.positions.{node_id}")
+
+
+def check_text(text: str, where: str) -> None:
+    """Raise `InvalidFormatError` if ``text`` holds a lone surrogate: such text cannot be
+    written as UTF-8, printed or put into Python source."""
+    if not isinstance(text, str):
+        raise InvalidFormatError("expected text", where)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidFormatError(f"character {error.start} is a lone surrogate "
+                                 f"({text[error.start]!a}), which is not text", where) \
+            from None
 
 
 def check_edges(graph: Graph, where: str) -> None:
@@ -114,6 +162,9 @@ def check_document(document: Document, untrusted_ok: bool = False) -> None:
     A layer whose code the document carries but nobody has trusted yet cannot build;
     ``untrusted_ok`` lets such a document through (to open it read-only).
     """
+    check_text(document.title, "title")
+    check_text(document.description, "description")
+    check_positions(document.positions)
     owners = {n.id: n for _, n in document.walk() if n.shares is None}
     untrusted = set(untrusted_layers(document))
     if untrusted and not untrusted_ok:
@@ -143,9 +194,12 @@ def _check_graph(
         raise InvalidFormatError(
             f"container must be one of {', '.join(CONTAINERS)}, not {graph.container!r}", where
         )
-    if graph.class_name and not graph.class_name.isidentifier():
-        raise InvalidFormatError(f"class name {graph.class_name!r} is not an identifier", where)
-    _check_names(graph.nodes, where)
+    if not isinstance(graph.class_name, str):
+        raise InvalidFormatError("the class name must be text", where)
+    problem = class_name_problem(graph.class_name)
+    if problem:
+        raise InvalidNameError(f"class name: {problem}", where)
+    check_names(graph.nodes, where)
     for node in graph.nodes:
         if node.type in untrusted:
             continue
@@ -155,18 +209,22 @@ def _check_graph(
     topological_order(graph, where)
 
 
-def _check_names(nodes: Iterable[Node], where: str) -> None:
-    seen: set[str] = set()
+def check_names(nodes: Iterable[Node], where: str) -> None:
+    """Raise `InvalidNameError` for a name no node can have, or for two nodes of one graph
+    whose names Python reads as the same."""
+    seen: dict[str, str] = {}
     for node in nodes:
         if not node.name:
             continue
-        if not is_valid_name(node.name):
-            raise InvalidFormatError(
-                f"{node.name!r} cannot be an attribute name: use letters, digits and _", where
-            )
-        if node.name in seen:
-            raise InvalidFormatError(f"two nodes are named {node.name!r}", where)
-        seen.add(node.name)
+        if not isinstance(node.name, str):
+            raise InvalidFormatError("a node's name must be text", where)
+        problem = node_name_problem(node.name)
+        if problem:
+            raise InvalidNameError(problem, f"{where} › {describe_node(node)}")
+        folded = normal_form(node.name)
+        if folded in seen:
+            raise InvalidNameError(f"two nodes are named {node.name!r}", where)
+        seen[folded] = node.id
 
 
 def _check_node(
@@ -174,6 +232,8 @@ def _check_node(
     untrusted: AbstractSet[str] = frozenset(),
 ) -> None:
     here = f"{where} › {describe_node(node)}"
+    if not isinstance(node.args, dict):
+        raise InvalidFormatError("a node's arguments must be an object", here)
     if node.type == BLOCK:
         if node.graph is None:
             raise InvalidFormatError("a block needs a graph", here)
@@ -196,3 +256,23 @@ def _check_node(
             raise SharingError("a node cannot share with itself", here)
         if owner.type != node.type:
             raise SharingError(f"shares {owner.id}, a {owner.type}", here)
+
+
+def check_added_nodes(document: Document, graph_id: str, node_ids: Iterable[str]) -> None:
+    """Check nodes just added to ``graph_id`` as opening a file checks every node: their
+    arguments, their blocks to the bottom (names, class names, edges, nesting), what they
+    share, the names of the graph they joined, and the edges among them. Linear in the
+    graph's size; edges between an added node and one that was there before are left to
+    the command that made them."""
+    graph = document.graph(graph_id)
+    where = describe_graph(document, graph_id)
+    depth = 0 if graph_id == ROOT else len(document.ancestors(graph_id))
+    added = [document.node(node_id) for node_id in node_ids]
+    ids = {node.id for node in added}
+    owners = {n.id: n for _, n in document.walk() if n.shares is None}
+    check_names(graph.nodes, where)
+    for node in added:
+        _check_node(document, node, owners, where, depth)
+    among = Graph(nodes=added, edges=[e for e in graph.edges if e.src in ids and e.dst in ids])
+    check_edges(among, where)
+    topological_order(among, where)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.document.graph import BLOCK, INPUT, MODULE, OUTPUT, ROOT, Document, Edge, Graph
+from core.document.names import class_name_problem, node_name_problem
 from core.document.validate import check_document, describe_graph, input_range, topological_order
 from core.errors import BuildError
 
@@ -131,7 +132,8 @@ def _plan_graph(document: Document, graph_id: str, graph: Graph) -> ModulePlan:
         )
         if calls_owner:
             continue
-        name = node.name or _automatic_name(node, position, sequential, taken, type_counts)
+        name = node.name or _automatic_name(node, position, sequential, taken, type_counts,
+                                            len(attribute_order))
         taken.add(name)
         plan.names[node.id] = name
         plan.attributes.append((name, node.id))
@@ -146,11 +148,19 @@ def _plan_graph(document: Document, graph_id: str, graph: Graph) -> ModulePlan:
     return plan
 
 
-def _automatic_name(node, position, sequential, taken, type_counts) -> str:
+def _automatic_name(node, position, sequential, taken, type_counts, count) -> str:
+    """A Sequential's position (or, when a person gave that number to another node, the
+    next of position + k·count that is free: never the same number for two nodes), or
+    the snake-cased type, numbered, kept clear of the names no node may have."""
     if sequential:
-        return str(position)
+        number = position
+        while str(number) in taken:
+            number += count
+        return str(number)
     base = snake_case(node.graph.class_name) if node.type == BLOCK and node.graph and \
         node.graph.class_name else snake_case(node.type)
+    if node_name_problem(base):
+        base = f"{base}_" if node_name_problem(f"{base}_") is None else "layer"
     while True:
         number = type_counts.get(base, 0)
         type_counts[base] = number + 1
@@ -161,10 +171,11 @@ def _automatic_name(node, position, sequential, taken, type_counts) -> str:
 
 def _default_class_name(document: Document, graph_id: str) -> str:
     if graph_id == ROOT:
-        return camel_case(document.title) if document.title.isascii() and \
-            camel_case(document.title).isidentifier() else "Network"
-    name = document.node(graph_id).name
-    return camel_case(name) if name and not name.isdigit() else "Block"
+        title = camel_case(document.title)
+        return title if title and document.title.isascii() and \
+            class_name_problem(title) is None else "Network"
+    name = camel_case(document.node(graph_id).name)
+    return name if name and class_name_problem(name) is None else "Block"
 
 
 def _plan_calls(plan: ModulePlan, graph: Graph, order: list[str]) -> None:
