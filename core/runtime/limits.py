@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from core.errors import BuildError
+from core.runtime.report import ShapeReport
 
 SHARE_OF_MEMORY = 0.7
 
@@ -22,10 +23,33 @@ def memory_budget() -> int:
     return int(total * SHARE_OF_MEMORY)
 
 
-def check_fits(size_bytes: int, what: str = "this network") -> None:
+def check_fits(size_bytes: int, what: str = "this network",
+               purpose: str = "for its weights") -> None:
     """Raise `BuildError` when ``size_bytes`` would not fit the budget."""
     budget = memory_budget()
     if size_bytes > budget:
-        raise BuildError(f"{what} needs {size_bytes / 2**30:,.1f} GiB for its weights, more "
+        raise BuildError(f"{what} needs {size_bytes / 2**30:,.1f} GiB {purpose}, more "
                          f"than the {budget / 2**30:,.1f} GiB this machine can give it; "
                          "nothing was allocated")
+
+
+def tensor_bytes(shape: tuple[int, ...] | list[int] | None, item_bytes: int = 4) -> int:
+    count = 1
+    for size in shape or ():
+        count *= max(int(size), 0)
+    return count * item_bytes
+
+
+def forward_bytes(report: ShapeReport) -> int:
+    """What one forward pass with gradients may hold at once: its input and every node's
+    output (autograd keeps them for the backward pass)."""
+    return tensor_bytes(report.input_shape) + sum(
+        tensor_bytes(shape.output_shape) for shape in report.nodes.values())
+
+
+def check_run_fits(weights_bytes: int, report: ShapeReport | None) -> None:
+    """Raise `BuildError` when running the model on a sample would not fit."""
+    if report is not None:
+        check_fits(weights_bytes + forward_bytes(report), "a forward pass",
+                   f"for the weights and the activations of input "
+                   f"{tuple(report.input_shape)}")

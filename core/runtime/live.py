@@ -18,14 +18,14 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import UninitializedParameter
+from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
 
 from core.document.events import Event
 from core.document.graph import Document, Node
 from core.errors import BuildError, TorchCanvasError
 from core.runtime.build import BuiltModel, build, new_layer
 from core.runtime.devices import DeviceError, check_device
-from core.runtime.limits import check_fits
+from core.runtime.limits import check_fits, check_run_fits, tensor_bytes
 from core.runtime.report import ShapeReport
 from core.runtime.shapes import DTYPES, layer_sizes
 
@@ -56,6 +56,19 @@ class LiveModel:
     @property
     def module(self) -> nn.Module | None:
         return self.built.module if self.built else None
+
+    @property
+    def report(self) -> ShapeReport | None:
+        """The dry run the model was last brought in step with."""
+        return self._report
+
+    def check_run_fits(self) -> None:
+        """Raise `BuildError` when a forward pass with gradients on a sample would not
+        fit this machine (its activations, not only the weights, are counted)."""
+        module = self.module
+        weights = sum(t.nbytes for t in {id(t): t for t in module.state_dict(
+            keep_vars=True).values()}.values() if not _is_uninitialized(t)) if module else 0
+        check_run_fits(weights, self._report)
 
     def _key(self, node: Node, report: ShapeReport | None = None) -> tuple[Any, ...]:
         key: tuple[Any, ...] = (node.id, node.type, tuple(sorted(node.args.items())))
@@ -140,8 +153,9 @@ class LiveModel:
         shape the dry run found (the chapter's dry run, one layer at a time)."""
         if self.built is None:
             return
+        weights = (report.parameters + report.buffers) * 4
         try:
-            check_fits((report.parameters + report.buffers) * 4)
+            check_fits(weights)
         except TorchCanvasError as error:
             self.error = str(error)
             return
@@ -154,6 +168,13 @@ class LiveModel:
             shape = report.nodes.get(node_id)
             if shape is None or not shape.input_shapes or shape.error:
                 continue
+            try:  # the sizing call's input and output count, not only the weights
+                check_fits(weights + sum(tensor_bytes(s) for s in shape.input_shapes)
+                           + tensor_bytes(shape.output_shape), "sizing its lazy layers",
+                           f"for the weights and a sample of input {shape.input_shapes[0]}")
+            except TorchCanvasError as error:
+                self.error = str(error)
+                return
             dtype = DTYPES.get(document.input.dtype, torch.float32)
             inputs = [torch.zeros(s, dtype=dtype if i == 0 else torch.float32,
                                   device=self.device) for i, s in enumerate(shape.input_shapes)]
@@ -223,6 +244,10 @@ class LayerBuild:
 
 class BuildCancelled(BuildError):
     """The person stopped an off-thread build; the model was left as it was."""
+
+
+def _is_uninitialized(tensor: torch.Tensor) -> bool:
+    return isinstance(tensor, (UninitializedParameter, UninitializedBuffer))
 
 
 def _is_lazy(module: nn.Module) -> bool:

@@ -39,6 +39,7 @@ def step_through(live: LiveModel, document: Document,
     """Every call of the forward pass in order (inside blocks too), and the output."""
     if live.built is None:
         raise TorchCanvasError("there is no model to run yet")
+    live.check_run_fits()
     steps: list[Step] = []
     with torch.no_grad():
         output = _run(live, document, live.built.plan, sample, steps)

@@ -14,6 +14,7 @@ from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
 from core.document.edit import Command, Recorder
 from core.document.graph import Document
 from core.errors import EditError, TorchCanvasError
+from core.runtime.limits import check_fits, tensor_bytes
 from core.runtime.live import LiveModel, TensorRef
 from core.runtime.shapes import DTYPES
 
@@ -218,6 +219,8 @@ def sample_input(document: Document, device: torch.device, seed: int = 0) -> tor
     """A reproducible random input of the document's shape (integers for int64)."""
     generator = torch.Generator().manual_seed(seed)
     shape = tuple(document.input.shape)
+    check_fits(tensor_bytes(shape, 8 if document.input.dtype == "int64" else 4),
+               "the sample input", f"for its shape {shape}")
     if document.input.dtype == "int64":
         return torch.randint(0, 2, shape, generator=generator).to(device)
     dtype = DTYPES.get(document.input.dtype, torch.float32)
@@ -230,6 +233,7 @@ def backward_once(live: LiveModel, document: Document,
     parameter the output depends on has a gradient. Returns the summed output."""
     if live.module is None:
         raise TorchCanvasError("there is no model to run yet")
+    live.check_run_fits()
     x = sample if sample is not None else sample_input(document, live.device, document.seed)
     try:
         output = live.module(x)

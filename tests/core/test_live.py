@@ -168,3 +168,44 @@ def test_a_cancelled_build_makes_nothing():
     with pytest.raises(BuildCancelled):
         build.make(cancelled=lambda: len(steps) == 1, progress=steps.append)
     assert steps == [1]
+
+
+@pytest.fixture
+def small_budget(monkeypatch):
+    monkeypatch.setenv("TORCHCANVAS_MEMORY_BUDGET", str(32 << 20))  # 32 MiB
+
+
+def big_input_design(layer: str = "LazyLinear", **args):
+    from core.document.compose import Composer, chain
+    from core.document.graph import Document, InputSpec
+
+    c = Composer()
+    return Document(root=chain(c.layer(layer, out_features=4, **args)),
+                    input=InputSpec((4096, 4096)))
+
+
+def test_sizing_lazy_layers_counts_the_sample_not_only_the_weights(small_budget):
+    from core.workspace import Workspace
+
+    workspace = Workspace(big_input_design())  # 64 MiB of input for 64 KiB of weights
+    live = workspace.live
+    assert "sizing its lazy layers needs" in live.error and "(4096, 4096)" in live.error
+    weight = live.module.state_dict(keep_vars=True)["0.weight"]
+    assert isinstance(weight, torch.nn.parameter.UninitializedParameter)  # left lazy
+
+
+def test_running_a_sample_counts_its_activations(small_budget):
+    from core.errors import BuildError
+    from core.runtime.stepper import step_through
+    from core.runtime.tensors import backward_once, sample_input
+    from core.workspace import Workspace
+
+    workspace = Workspace(big_input_design("Linear", in_features=4096))
+    live = workspace.live
+    assert live.error is None and live.module is not None  # 64 KiB of weights fit
+    with pytest.raises(BuildError, match="a forward pass needs"):
+        backward_once(live, workspace.document)
+    with pytest.raises(BuildError, match="a forward pass needs"):
+        step_through(live, workspace.document, torch.zeros(1))
+    with pytest.raises(BuildError, match="the sample input needs"):
+        sample_input(workspace.document, live.device)
