@@ -7,6 +7,7 @@ TorchCanvas saves.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from typing import Any
@@ -95,9 +96,8 @@ def layer_expression(layer_type: str, args: dict[str, Any]) -> str:
     """``nn.Conv2d(1, 16, kernel_size=5)``: positional where torch has no default,
     keywords only where the value differs from torch's default."""
     spec = spec_for(layer_type)
-    signature = inspect.signature(spec.factory)
     parts, positional = [], True
-    for parameter in signature.parameters.values():
+    for parameter in _parameters(spec.factory):
         if parameter.name not in args:
             continue
         value = args[parameter.name]
@@ -108,6 +108,13 @@ def layer_expression(layer_type: str, args: dict[str, Any]) -> str:
         if parameter.default is inspect.Parameter.empty or value != parameter.default:
             parts.append(f"{parameter.name}={value!r}")
     return f"{spec.code_name}({', '.join(parts)})"
+
+
+@functools.lru_cache(maxsize=1024)
+def _parameters(factory: Any) -> tuple[inspect.Parameter, ...]:
+    """A layer class's constructor parameters (inspect.signature is slow; a network of
+    100,000 layers has a few dozen classes)."""
+    return tuple(inspect.signature(factory).parameters.values())
 
 
 class _Writer:

@@ -7,6 +7,7 @@ generated class, the attribute name of every node, and the order of the calls.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -57,6 +58,7 @@ class ModulePlan:
 _ACRONYMS = ("PReLU", "ReLU", "GELU", "SiLU", "ELU")
 
 
+@functools.lru_cache(maxsize=4096)
 def snake_case(name: str) -> str:
     """``LeakyReLU`` → ``leaky_relu``, ``BatchNorm2d`` → ``batch_norm2d``."""
     for acronym in _ACRONYMS:
@@ -157,16 +159,22 @@ def _automatic_name(node, position, sequential, taken, type_counts, count) -> st
         while str(number) in taken:
             number += count
         return str(number)
-    base = snake_case(node.graph.class_name) if node.type == BLOCK and node.graph and \
-        node.graph.class_name else snake_case(node.type)
-    if node_name_problem(base):
-        base = f"{base}_" if node_name_problem(f"{base}_") is None else "layer"
+    base = _automatic_base(node.graph.class_name if node.type == BLOCK and node.graph and
+                           node.graph.class_name else node.type)
     while True:
         number = type_counts.get(base, 0)
         type_counts[base] = number + 1
         candidate = base if number == 0 else f"{base}_{number}"
         if candidate not in taken:
             return candidate
+
+
+@functools.lru_cache(maxsize=4096)
+def _automatic_base(type_or_class: str) -> str:
+    base = snake_case(type_or_class)
+    if node_name_problem(base):
+        return f"{base}_" if node_name_problem(f"{base}_") is None else "layer"
+    return base
 
 
 def _default_class_name(document: Document, graph_id: str) -> str:
@@ -187,9 +195,11 @@ def _plan_calls(plan: ModulePlan, graph: Graph, order: list[str]) -> None:
     for edge in graph.edges:
         incoming.setdefault(edge.dst, []).append(edge)
     for node_id in order:
-        edges = sorted(incoming.get(node_id, []), key=lambda e: e.port)
+        edges = incoming.get(node_id, [])
+        if len(edges) > 1:
+            edges.sort(key=_port)
         inputs = [edge.src for edge in edges]
-        contiguous = [edge.port for edge in edges] == list(range(len(edges)))
+        contiguous = all(edge.port == i for i, edge in enumerate(edges))
         node = by_id[node_id]
         if contiguous and len(inputs) >= input_range(node)[0] and \
                 all(s in available for s in inputs):
@@ -198,6 +208,10 @@ def _plan_calls(plan: ModulePlan, graph: Graph, order: list[str]) -> None:
     feeding = [edge.src for edge in graph.edges if edge.dst == OUTPUT]
     if feeding and feeding[0] in available:
         plan.output = feeding[0]
+
+
+def _port(edge: Edge) -> int:
+    return edge.port
 
 
 def require_output(plan: ModulePlan, document: Document) -> None:
