@@ -10,6 +10,7 @@ import bench_edit
 import bench_files
 import bench_inspect
 import bench_meta
+import bench_scale
 import bench_startup
 import torch
 
@@ -29,3 +30,5 @@ if __name__ == "__main__":
     bench_inspect.main()
     print()
     bench_files.main()
+    print()
+    bench_scale.main()
