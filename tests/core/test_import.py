@@ -1,0 +1,142 @@
+"""Models people already have, imported: the document builds a module with the same
+nesting, state_dict and outputs; it loads strictly into the original class and back;
+its exported Python and its saved project give the same outputs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from core import build_module, to_python
+from core.io.files import read_project, save_document
+from core.io.module_import import ModuleImportError, import_module
+from tests.core.model_zoo import ZOO
+
+
+def imported(name: str):
+    make, shape = ZOO[name]
+    torch.manual_seed(0)
+    original = make().eval()
+    example = torch.randn(shape)
+    document, weights = import_module(original, example)
+    built = build_module(document)
+    built.load_state_dict(weights, strict=True)
+    return original, built.eval(), document, weights, example
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_an_imported_model_equals_the_original(name):
+    original, built, document, _weights, example = imported(name)
+    assert list(built.state_dict()) == list(original.state_dict())
+    with torch.no_grad():
+        assert torch.equal(built(example), original(example))
+    again = ZOO[name][0]()
+    again.load_state_dict(built.state_dict(), strict=True)  # back into the author's class
+    assert document.input.shape == tuple(example.shape)
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_its_export_and_its_project_give_the_same_outputs(name, tmp_path):
+    original, _built, document, weights, example = imported(name)
+    namespace: dict = {"__name__": "exported"}
+    exec(compile(to_python(document), f"{name}.py", "exec"), namespace)
+    exported = namespace["build_model"]()
+    exported.load_state_dict(original.state_dict(), strict=True)
+    save_document(document, tmp_path / f"{name}.tcanvas", weights=weights)
+    project = read_project(tmp_path / f"{name}.tcanvas")
+    reopened = build_module(project.document)
+    reopened.load_state_dict(project.weights, strict=True)
+    with torch.no_grad():
+        expected = original(example)
+        assert torch.equal(exported.eval()(example), expected)
+        assert torch.equal(reopened.eval()(example), expected)
+
+
+def test_nesting_and_names_follow_the_module():
+    original, built, document, _, _ = imported("resnet-basic")
+    assert [name for name, _ in built.named_children()][:4] == \
+        ["conv1", "bn1", "relu", "maxpool"]
+    assert type(built.layer1[0]).__name__ == "BasicBlock"
+    assert {name for name, _ in original.named_modules()} <= \
+        {name for name, _ in built.named_modules()}
+    block = document.root.nodes[4].graph  # layer1
+    assert block.container == "sequential" and len(block.nodes) == 2
+    assert block.nodes[0].graph.class_name == "BasicBlock"
+
+
+def test_a_layer_called_twice_becomes_a_twin_that_shares_it():
+    _, _built, document, _, _ = imported("tied")
+    twins = [n for n in document.root.nodes if n.shares]
+    assert len(twins) == 1
+    owner = document.node(twins[0].shares)
+    assert owner.name == "shared"
+
+
+class TwoInputs(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Linear(4, 4), nn.Linear(4, 4)
+        self.join = Join()
+
+    def forward(self, x):
+        return self.join(self.a(x), self.b(x))
+
+
+class Join(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.out = nn.Linear(4, 2)
+
+    def forward(self, x, y):
+        return self.out(x + y)
+
+
+class UsesMean(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.body(x).mean(dim=1)
+
+
+class WithToken(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(1, 4))
+        self.body = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.body(x + self.token)
+
+
+class Looping(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(4, 4) for _ in range(2))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = F.relu(layer(x))
+        return x
+
+
+class Branching(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x
+        return -x
+
+
+@pytest.mark.parametrize("module, words", [
+    (TwoInputs(), "join (Join) takes several inputs"),
+    (UsesMean(), "calls mean()"),
+    (WithToken(), "holds tensors of its own (token)"),
+    (Looping(), "layers (ModuleList)"),
+    (Branching(), "torch.fx could not follow the forward of Branching"),
+])
+def test_what_cannot_be_imported_yet_is_named_with_the_reason(module, words):
+    with pytest.raises(ModuleImportError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        import_module(module, torch.randn(2, 4))
