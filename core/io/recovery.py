@@ -241,9 +241,12 @@ def _mtime(*paths: Path) -> float:
 
 
 def check_readable(recovered: Recovered) -> str | None:
-    """Why a recovery file cannot be restored (None when it can)."""
+    """Why a recovery file cannot be restored (None when it can). Any failure is a
+    reason: what an earlier run left behind must never stop this one."""
     try:
         recovered.load()
     except (TorchCanvasError, OSError) as error:
         return str(error)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
     return None
