@@ -18,10 +18,12 @@ USAGE = """torchcanvas                       open the main window
   torchcanvas FILE                  open FILE in the main window
   torchcanvas summary FILE [--input 2,20] [--json]
   torchcanvas export FILE [--python OUT.py] [--weights OUT.safetensors] [--onnx OUT.onnx]
-                          [--png OUT.png]"""
+                          [--png OUT.png]
+  torchcanvas import SOURCE --input 1,3,224,224 -o OUT.tcanvas --trust
+                          SOURCE: package.module:Name or path/to/file.py:Name"""
 
 
-COMMANDS = ("summary", "export")
+COMMANDS = ("summary", "export", "import")
 
 
 class CommandLineError(Exception):
@@ -125,6 +127,35 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def import_model(args: argparse.Namespace) -> int:
+    """Make the model SOURCE names (its code runs: --trust says so), import it, and save
+    the document with its weights."""
+    import torch
+
+    from core.io.files import save_document
+    from core.io.model_source import make_model
+    from core.io.module_import import import_module
+
+    if not args.trust:
+        raise CommandLineError(f"import runs the code of {args.source}: add --trust if you "
+                               "trust it", 2)
+    shape = parse_shape(args.input)
+    if Path(args.output).suffix.lower() != ".tcanvas":
+        raise CommandLineError(f"{args.output}: the output is a .tcanvas project", 2)
+    from core.io.atomic import check_target
+
+    check_target(args.output)
+    model = make_model(args.source)
+    document, weights = import_module(model, torch.randn(shape))
+    save_document(document, args.output, weights=weights)
+    layers = sum(1 for _, node in document.walk() if node.graph is None)
+    blocks = sum(1 for _, node in document.walk() if node.graph is not None)
+    count = sum(value.numel() for value in weights.values())
+    print(f"wrote {args.output}: {type(model).__name__}, {layers:,} layers in {blocks:,} "
+          f"blocks, {count:,} values")
+    return 0
+
+
 def open_project(name: str):
     """The document and, for a project saved with them, its weights."""
     from core.io.files import read_project
@@ -181,6 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
                                help="write the weights (.safetensors, or .pt for torch.save)")
     export_parser.add_argument("--onnx", metavar="OUT.onnx", help="write ONNX (needs onnx)")
     export_parser.add_argument("--png", metavar="OUT.png", help="draw the canvas (.png, .svg)")
+    import_parser = commands.add_parser("import", help="turn an nn.Module into a project")
+    import_parser.add_argument("source", help="package.module:Name or path/to/file.py:Name "
+                                              "(a class or function making the model)")
+    import_parser.add_argument("--input", required=True, help="example input shape, e.g. "
+                                                              "1,3,224,224")
+    import_parser.add_argument("-o", "--output", required=True, metavar="OUT.tcanvas",
+                               help="the project to write")
+    import_parser.add_argument("--trust", action="store_true",
+                               help="run SOURCE's code (importing it needs that)")
     return parser
 
 
@@ -223,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_gui(path)
         args = build_parser().parse_args(argv)
+        if args.command == "import":
+            return import_model(args)
         check_input(args.file)
         if args.command == "export":
             check_outputs(args)
