@@ -55,7 +55,9 @@ def candidates(text: str) -> list[str]:
         tree = ast.parse(text)
     except SyntaxError as error:
         raise ModelSourceError(f"line {error.lineno}: {error.msg}") from None
-    modules, classes, functions = [], [], []
+    modules: list[str] = []
+    classes: list[str] = []
+    functions: list[str] = []
     for statement in tree.body:
         if isinstance(statement, ast.ClassDef) and not statement.name.startswith("_"):
             bases = [ast.unparse(base) for base in statement.bases]
