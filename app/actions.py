@@ -17,6 +17,8 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
     "save_as": ("&File", "Save &As…", [Key.SaveAs], "Save the project under a new name"),
     "export_python": ("&File", "Export &Python…", ["Ctrl+Shift+E"],
                       "Write the network as standalone PyTorch source"),
+    "import_model": ("&File", "Import &Model…", ["Ctrl+Shift+I"],
+                     "Turn an nn.Module from a Python file or a module into a network"),
     "import_weights": ("&File", "&Import Weights…", ["Ctrl+I"],
                        "Load weights from a .safetensors or .pt state_dict"),
     "export_weights": ("&File", "Export &Weights…", [],

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app import messages
 from app.actions import ACTIONS, make_actions
 from app.autosave import Autosaver
+from app.importing import ModelImporter
 from app.live_builder import LiveBuilder
 from app.model_files import ModelFiles
 from app.projects import READ_ONLY, Projects
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.model_docks["histogram"].raise_()
         self.inspection = None
         self.files = ModelFiles(self)
+        self.importer = ModelImporter(self)
         self.setAcceptDrops(True)
         self.autosaver = Autosaver(self)
         self.history_keys = HistoryKeys(self)
@@ -492,6 +494,9 @@ class MainWindow(QMainWindow):
         if self.inspection is not None:
             self.inspection.clear_gradients()
 
+    def do_import_model(self):
+        return self.importer.ask()
+
     def do_import_weights(self) -> None:
         self.files.import_weights()
 
@@ -524,6 +529,8 @@ class MainWindow(QMainWindow):
                     self.open_in_background(path)
             elif path.suffix.lower() in (".safetensors", ".pt", ".pth", ".params"):
                 self.files.import_weights(path)
+            elif path.suffix.lower() == ".py":
+                self.importer.ask(path)
         event.acceptProposedAction()
 
     def do_show_log(self):

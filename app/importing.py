@@ -1,0 +1,69 @@
+"""Importing a model from Python code into the window: the dialog, the person's consent
+to run the code, the work on a worker with progress and Cancel, and the result put in
+place of the open network (after asking to save it)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from app import messages
+from core.errors import TorchCanvasError
+from widgets.import_dialog import ImportDialog
+from widgets.jobs import Job
+
+
+class ModelImporter(QObject):
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.job: Job | None = None
+
+    def ask(self, path=None) -> ImportDialog:
+        """Show the dialog (for ``path`` when a file was dropped); importing starts when
+        the person trusts the code."""
+        dialog = ImportDialog(self.window, path)
+        dialog.accepted.connect(lambda: self.start(dialog.spec, dialog.input_shape()))
+        dialog.open()
+        return dialog
+
+    def start(self, spec: str, shape: tuple[int, ...]) -> Job | None:
+        """Run ``spec``'s code, import the model it makes, and open it."""
+        if not self.window.maybe_save():
+            return None
+        self.job = Job(self.window, f"Importing {spec.rpartition(':')[2]}…",
+                       lambda control: _import(spec, shape),
+                       lambda result: self._done(spec, result),
+                       lambda error: self._failed(spec, error))
+        return self.job
+
+    def _done(self, spec: str, result) -> None:
+        self.job = None
+        document, weights, class_name = result
+        notes = self.window.workspace.replace(document, weights=weights)
+        layers = sum(1 for _, node in document.walk() if node.graph is None)
+        self.window.statusBar().showMessage(
+            f"Imported {class_name}: {layers:,} layers; its weights are loaded", 10000)
+        if notes:
+            messages.warning(self.window, "Import Model", "\n".join(notes))
+
+    def _failed(self, spec: str, error: Exception) -> None:
+        from core.io.atomic import Cancelled
+
+        self.job = None
+        if isinstance(error, Cancelled):
+            return
+        if not isinstance(error, TorchCanvasError):
+            error = TorchCanvasError(f"{type(error).__name__}: {error}")
+        messages.warning(self.window, "Import Model",
+                         f"{spec} could not be imported: {error}")
+
+
+def _import(spec: str, shape: tuple[int, ...]):
+    import torch
+
+    from core.io.model_source import make_model
+    from core.io.module_import import import_module
+
+    model = make_model(spec)
+    document, weights = import_module(model, torch.randn(shape))
+    return document, weights, type(model).__name__

@@ -1,0 +1,97 @@
+"""File ▸ Import Model… in the window: the code is shown before it runs, the imported
+network replaces the open one with its weights loaded, and failures say why."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from tests.app.driver import trigger, wait_for_shapes
+from tests.core import model_zoo
+from widgets.import_dialog import ImportDialog
+
+
+def zoo_file(folder: Path) -> Path:
+    target = folder / "zoo.py"
+    shutil.copy(model_zoo.__file__, target)
+    return target
+
+
+def fill(dialog, source: Path | str, name: str, shape: str) -> None:
+    dialog.source.setText(str(source))
+    dialog._source_changed()  # as when the field loses focus
+    dialog.name.setCurrentText(name)
+    dialog.shape.setText(shape)
+
+
+def test_import_a_model_from_a_file(qtbot, make_window, tmp_path, screenshots):
+    window = make_window("mlp")
+    wait_for_shapes(qtbot, window)
+    trigger(window, "import_model")
+    dialog = window.findChildren(ImportDialog)[-1]
+    source = zoo_file(tmp_path)
+    fill(dialog, source, "ResNet", "")
+    assert "class BasicBlock(nn.Module):" in dialog.code.toPlainText()
+    assert str(source.resolve()) in dialog.path_label.text()
+    assert dialog.name.findText("GoogLeNetSmall") >= 0  # offered without running the file
+    QTest.mouseClick(dialog.run, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "sizes separated by commas" in dialog.error.text()
+    fill(dialog, source, "GoogLeNetSmall", "2, 1, 32, 32")
+    dialog.resize(900, 640)
+    dialog.grab().save(str(screenshots / "import-dialog.png"))
+    QTest.mouseClick(dialog.run, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.importer.job is None, timeout=20_000)
+    wait_for_shapes(qtbot, window)
+    workspace = window.workspace
+    assert workspace.document.root.class_name == "GoogLeNetSmall"
+    assert "Imported GoogLeNetSmall" in window.statusBar().currentMessage()
+    reference = model_zoo.GoogLeNetSmall().eval()
+    reference.load_state_dict(workspace.live.module.state_dict(), strict=True)
+    x = torch.randn(2, 1, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(workspace.live.module.eval()(x), reference(x))
+    assert window.scene.report.output_shape == (2, 10)
+    window.grab().save(str(screenshots / "imported-googlenet.png"))
+
+
+def test_cancel_runs_nothing(qtbot, make_window, tmp_path):
+    window = make_window("mlp")
+    source = tmp_path / "boom.py"
+    marker = tmp_path / "ran"
+    source.write_text(f"open({str(marker)!r}, 'w').close()\n\nclass Net:\n    pass\n")
+    dialog = window.importer.ask(source)
+    assert dialog.name.currentText() == "Net" and "open(" in dialog.code.toPlainText()
+    dialog.reject()
+    QApplication.processEvents()
+    assert not marker.exists()
+    assert window.workspace.document.root.class_name != "Net"
+
+
+def test_a_dropped_python_file_opens_the_dialog(qtbot, make_window, tmp_path):
+    window = make_window("mlp")
+    source = zoo_file(tmp_path)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(source))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    dialog = window.findChildren(ImportDialog)[-1]
+    assert dialog.isVisible() and dialog.source.text() == str(source)
+    dialog.reject()
+
+
+def test_a_model_that_cannot_be_imported_says_why_and_changes_nothing(
+        qtbot, make_window, dialogs):
+    window = make_window("mlp")
+    before = window.workspace.document
+    window.importer.start("tests.core.test_import:UsesMean", (2, 4))
+    qtbot.waitUntil(lambda: window.importer.job is None, timeout=20_000)
+    assert window.workspace.document is before
+    kind, text = dialogs[-1]
+    assert kind == "warning" and "calls mean()" in text
