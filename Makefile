@@ -28,7 +28,9 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
-# 10,000 broken documents and projects per loader (make test runs a few hundred).
+# 10,000 broken cases per loader (make test runs a few hundred): documents, deeply nested
+# JSON, projects with stored, deflated, bzip2 and LZMA members, torch.save and safetensors
+# files with flipped bytes; and named pipes, /dev/zero and folders given as files.
 fuzz: $(STAMP)
 	TORCHCANVAS_FUZZ_EXAMPLES=10000 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
 		-p no:cacheprovider tests/core/test_fuzz.py
