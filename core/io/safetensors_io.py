@@ -131,8 +131,8 @@ def _entry(name: str, entry: object, data_size: int) -> _Entry:
         raise SafetensorsError(f"{name}: unknown dtype {str(entry.get('dtype'))[:40]!r}")
     shape, offsets = entry.get("shape"), entry.get("data_offsets")
     # JSON gives plain ints, never bools, so `type(...) is int` is the whole check.
-    if type(shape) is not list or len(shape) > MAX_RANK or shape and (
-            set(map(type, shape)) != {int} or min(shape) < 0 or max(shape) >= 1 << 40):
+    if type(shape) is not list or len(shape) > MAX_RANK or (shape and (
+            set(map(type, shape)) != {int} or min(shape) < 0 or max(shape) >= 1 << 40)):
         raise SafetensorsError(f"{name}: the shape must be a list of at most {MAX_RANK} "
                                "sizes")
     if type(offsets) is not list or len(offsets) != 2 or type(offsets[0]) is not int or \
