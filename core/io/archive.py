@@ -148,13 +148,19 @@ class Archive:
 
 
 def check_stored(archive: Archive) -> None:
-    """Check that every member is stored within the file (what torch.save writes), so
-    torch's own reader inflates nothing and allocates no more than the file holds."""
+    """Check that every member is stored within the file (what torch.save writes) and
+    that together they fit in it, so torch's own reader inflates nothing and cannot read
+    one stretch of the file again and again through many entries."""
+    total = 0
     for member in archive.infos:
         info = archive.check(member, archive.size)
         if info.compress_type != zipfile.ZIP_STORED:
             raise RefusedFileError(f"{archive.name}: {member} is compressed; torch.save "
                                    "stores its members")
+        total += info.file_size
+    if total > archive.size:
+        raise RefusedFileError(f"{archive.name}: its members declare {total:,} bytes in "
+                               f"all, more than the file's {archive.size:,}")
 
 
 def _directory_extent(stream: io.BufferedIOBase, size: int, name: str) -> tuple[int, int]:

@@ -251,3 +251,42 @@ def odd_safetensors() -> dict[str, bytes]:
         "bool shape": safetensors({"w": {"dtype": "F32", "shape": [True],
                                          "data_offsets": [0, 4]}}, bytes(4)),
     }
+
+
+def shared_record_torch_file(count: int = 1000, floats: int = 1 << 18) -> bytes:
+    """A torch.save file of ``count`` tensors whose directory entries all point at the
+    first one's bytes: ~1 MB on disk, ``count`` MB once torch has read every record."""
+    import io
+    import zipfile
+
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save({f"t{i}": torch.zeros(floats) for i in range(count)}, buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = bytearray()
+    central = bytearray()
+    shared = None
+    records = [info for info in source.infolist()]
+    for info in records:
+        name = info.filename.encode()
+        data = source.read(info)
+        is_storage = "/data/" in info.filename and info.filename.split("/")[-1].isdigit()
+        if is_storage and shared is not None:
+            offset = shared
+        else:
+            offset = len(out)
+            if is_storage:
+                shared = offset
+            out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0x21,
+                               zlib.crc32(data), len(data), len(data), len(name), 0)
+            out += name + data
+        central += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21,
+                               zlib.crc32(data), len(data), len(data), len(name), 0, 0, 0,
+                               0, 0, offset)
+        central += name
+    start = len(out)
+    out += central
+    out += struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(records), len(records),
+                       len(central), start, 0)
+    return bytes(out)

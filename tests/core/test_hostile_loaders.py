@@ -224,6 +224,13 @@ def test_a_torch_file_with_a_deflated_member_is_refused_before_torch_reads_it(tm
     assert "compressed" in _typed(load_weights, path, WeightsError)
 
 
+def test_torch_records_sharing_one_stretch_of_the_file_are_refused(tmp_path):
+    """1,000 directory entries on the same 1 MB: torch would read 1 GB from 1.2 MB."""
+    path = tmp_path / "shared.pt"
+    path.write_bytes(hostile.shared_record_torch_file())
+    assert "more than the file's" in _typed(load_weights, path, WeightsError)
+
+
 def test_a_pickled_view_larger_than_the_file_is_refused(tmp_path):
     path = tmp_path / "wide.pt"
     torch.save({"w": torch.zeros(1).expand(1 << 40)}, path)
