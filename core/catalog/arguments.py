@@ -21,14 +21,18 @@ class ArgSpec:
 
     ``kind`` is one of:
 
-    - ``int``, ``float``, ``bool``
+    - ``int``, ``bool``
+    - ``float``: a number; where ``length`` is not 1, also a tuple of ``length`` numbers
+      (Upsample's scale_factor)
     - ``choice``: one of ``choices`` (strings)
     - ``size``: an int, or a tuple of ``length`` ints (kernel sizes, strides)
     - ``shape``: a tuple of one or more ints (LayerNorm's normalized_shape)
     - ``padding``: a ``size`` or one of ``choices`` (``"same"``, ``"valid"``)
     - ``text``: free text that the owner parses (an initializer's mixture pieces)
 
-    ``optional`` lets the value be ``None`` ("not set").
+    ``length`` 0 means a tuple of any length. ``optional`` lets the value be ``None``
+    ("not set"). ``required`` says that torch has no default for the argument: the
+    ``default`` here is an example value that constructs the layer.
     """
 
     name: str
@@ -40,6 +44,7 @@ class ArgSpec:
     choices: tuple[str, ...] = ()
     length: int = 1
     optional: bool = False
+    required: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -67,6 +72,8 @@ class ArgSpec:
         if self.kind == "int":
             return self._number(self._int(value))
         if self.kind == "float":
+            if isinstance(value, (list, tuple)) and self.length != 1:
+                return tuple(self._number(self._float(v)) for v in self._items(value))
             return self._number(self._float(value))
         if self.kind == "bool":
             if not isinstance(value, bool):
@@ -90,11 +97,7 @@ class ArgSpec:
             return value
         if self.kind in ("size", "padding"):
             if isinstance(value, (list, tuple)):
-                if len(value) != self.length:
-                    raise ArgumentError(
-                        f"expected one int or {self.length} ints, got {len(value)}", self.name
-                    )
-                items = tuple(self._number(self._int(v)) for v in value)
+                items = tuple(self._number(self._int(v)) for v in self._items(value))
                 return items[0] if self.length == 1 else items
             return self._number(self._int(value))
         # shape
@@ -103,6 +106,17 @@ class ArgSpec:
         if not isinstance(value, (list, tuple)) or not value:
             raise ArgumentError(f"expected a list of ints, got {value!r}", self.name)
         return tuple(self._number(self._int(v)) for v in value)
+
+    def _items(self, value: list[Any] | tuple[Any, ...]) -> list[Any] | tuple[Any, ...]:
+        """The items of a tuple value, when there are as many as ``length`` asks."""
+        if self.length == 0 and not value:
+            raise ArgumentError("expected one or more values, got none", self.name)
+        if self.length and len(value) != self.length:
+            one = "number" if self.kind == "float" else "int"
+            raise ArgumentError(
+                f"expected one {one} or {self.length} {one}s, got {len(value)}", self.name
+            )
+        return value
 
     def _int(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):

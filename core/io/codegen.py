@@ -107,6 +107,10 @@ def layer_expression(layer_type: str, args: dict[str, Any]) -> str:
         positional = False
         if parameter.default is inspect.Parameter.empty or value != parameter.default:
             parts.append(f"{parameter.name}={value!r}")
+    named = {parameter.name for parameter in _parameters(spec.factory)}
+    for name, value in args.items():  # a constructor of *args, **kwargs (nn.LSTM)
+        if name not in named and (spec.arg(name).required or value != spec.arg(name).default):
+            parts.append(f"{name}={value!r}")
     return f"{spec.code_name}({', '.join(parts)})"
 
 
