@@ -81,13 +81,13 @@ def test_a_file_that_is_not_there_is_refused_before_any_window(name, capsys, no_
 @pytest.mark.skipif(os.name != "posix", reason="FIFOs and devices")
 @pytest.mark.parametrize("command", [[], ["summary"], ["summary", "--json"], ["export"],
                                      ["export", "--python", "OUT"]])
-@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder", "dangling-link"])
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder", "dangling-link"])
 def test_special_files_are_refused_at_once(tmp_path, capsys, no_window, command, kind):
     target = tmp_path / "in.tcanvas"
     if kind == "fifo":
         os.mkfifo(target)
-    elif kind == "dev-zero":
-        target = "/dev/zero"
+    elif kind == "device":  # /dev/zero is tried in a child with a memory limit, below
+        target = "/dev/null"
     elif kind == "folder":
         target.mkdir()
     else:
@@ -99,6 +99,26 @@ def test_special_files_are_refused_at_once(tmp_path, capsys, no_window, command,
     assert error.count("\n") == 1 and error.startswith("torchcanvas: ")
     assert no_window == []
     assert not (tmp_path / "out.py").exists()
+
+
+def _limited_memory():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/dev/zero and rlimits")
+@pytest.mark.parametrize("command", [["summary", "/dev/zero"], ["/dev/zero"],
+                                     ["export", "/dev/zero", "--python", "OUT"]])
+def test_dev_zero_is_refused_at_once(tmp_path, command):
+    """In a child whose memory is limited: reading /dev/zero would fill it."""
+    args = [str(tmp_path / "out.py") if a == "OUT" else a for a in command]
+    start = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True,
+                         text=True, timeout=60, env=_headless(), preexec_fn=_limited_memory)
+    assert time.monotonic() - start < 10
+    assert run.returncode == 1 and run.stderr.count("\n") == 1, run.stderr
+    assert "not a regular file" in run.stderr
 
 
 @pytest.mark.skipif(os.name != "posix", reason="FIFOs")

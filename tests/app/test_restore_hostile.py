@@ -22,8 +22,8 @@ from core.io.recovery import RecoveryStore
 from tests.core.test_recovery_hostile import MUTATIONS
 
 Button = QMessageBox.StandardButton
-SPECIAL = {"meta is a FIFO", "project is a FIFO", "project links to /dev/zero",
-           "meta links to /dev/zero", "stray FIFO json", "project links nowhere"}
+SPECIAL = {"meta is a FIFO", "project is a FIFO", "project links to /dev/null",
+           "meta links to /dev/null", "stray FIFO json", "project links nowhere"}
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_the_start_goes_on_to_the_example_network(make_window, tmp_path, boxes):
     boxes.replies = lambda box: Button.Cancel if box.standardButtons() & Button.Cancel \
         else Button.Discard
     for mutation in _mutations(["bad zip", "project is a folder", "meta not json",
-                                "project links to /dev/zero"]):
+                                "project links to /dev/null"]):
         window = make_window()
         window.autosaver.store = _store(tmp_path, mutation)
         show_first_document(window, None)

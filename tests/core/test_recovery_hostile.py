@@ -95,9 +95,9 @@ MUTATIONS = {
     "project is a FIFO": lambda s: _fifo(_project(s)),
     "meta is a folder": lambda s: _folder(_meta(s)),
     "project is a folder": lambda s: _folder(_project(s)),
-    "project links to /dev/zero": lambda s: (_project(s).unlink(),
-                                             _project(s).symlink_to("/dev/zero")),
-    "meta links to /dev/zero": lambda s: (_meta(s).unlink(), _meta(s).symlink_to("/dev/zero")),
+    "project links to /dev/null": lambda s: (_project(s).unlink(),
+                                             _project(s).symlink_to("/dev/null")),
+    "meta links to /dev/null": lambda s: (_meta(s).unlink(), _meta(s).symlink_to("/dev/null")),
     "project links nowhere": lambda s: (_project(s).unlink(),
                                         _project(s).symlink_to(s.folder / "gone")),
     "stray FIFO json": lambda s: os.mkfifo(s.folder / "stray.json"),
@@ -127,7 +127,7 @@ def test_each_damaged_recovery_is_found_with_a_reason_or_restorable(store, mutat
 
 @posix
 @pytest.mark.parametrize("mutation", ["project is a FIFO", "meta is a folder", "bad zip",
-                                      "project links to /dev/zero", "no project"])
+                                      "project links to /dev/null", "no project"])
 def test_a_damaged_recovery_can_be_moved_aside_and_is_kept_there(store, mutation):
     MUTATIONS[mutation](store)
     (entry,) = store.found()
