@@ -21,8 +21,9 @@ _CONTEXT.set_forkserver_preload(["torch", "core.io.files", "core.io.weights"])
 @dataclass
 class Measured:
     outcome: str  # "ok", "TypedErrorName: message", "UNTYPED …", "killed: …"
-    seconds: float
+    seconds: float  # wall-clock time
     peak_bytes: int  # rise of the peak resident set over the start
+    cpu_seconds: float = 0.0  # processor time: what the load costs on a busy machine too
 
 
 def _status(pid: int | str, field: str) -> int:
@@ -45,6 +46,7 @@ def _child(loader: str, path: str, conn) -> None:
         pass
     start_rss = _status("self", "VmRSS")
     start = time.perf_counter()
+    start_cpu = time.process_time()
     try:
         load(path)
         outcome = "ok"
@@ -53,7 +55,8 @@ def _child(loader: str, path: str, conn) -> None:
     except BaseException as error:  # what the test is looking for
         outcome = f"UNTYPED {type(error).__name__}: {str(error)[:200]}"
     seconds = time.perf_counter() - start
-    conn.send((outcome, seconds, max(0, _status("self", "VmHWM") - start_rss)))
+    cpu = time.process_time() - start_cpu
+    conn.send((outcome, seconds, max(0, _status("self", "VmHWM") - start_rss), cpu))
 
 
 def measure(loader: str, path: str | os.PathLike[str], seconds: float = 30.0,
@@ -85,8 +88,9 @@ def measure(loader: str, path: str | os.PathLike[str], seconds: float = 30.0,
             child.kill()
             break
     if verdict is None:
-        outcome, took, grew = receive.recv()
+        outcome, took, grew, cpu = receive.recv()
         child.join()
-        return Measured(outcome, took, grew)
+        return Measured(outcome, took, grew, cpu)
     child.join()
-    return Measured(verdict, time.perf_counter() - start, peak)
+    took = time.perf_counter() - start
+    return Measured(verdict, took, peak, took)

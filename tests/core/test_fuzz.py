@@ -26,7 +26,8 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ
 
 
 def _typed_or_valid(load, check=None):
-    start = time.perf_counter()
+    # Processor time, so that other work on a shared machine does not count.
+    start = time.process_time()
     try:
         result = load()
     except TorchCanvasError as error:
@@ -34,7 +35,7 @@ def _typed_or_valid(load, check=None):
         result = None
     if result is not None and check is not None:
         check(result)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def _dry_runs(document):

@@ -1,6 +1,7 @@
 """The bombs of issue 15, each loaded in a process of its own and measured: every loader
-answers within 2 s and raises its peak memory by no more than 100 times the file's size
-or 1 GB, whichever is larger. Before the fix these took 2.5–22 s and 1–4.4 GB."""
+answers within 2 s of processor time and raises its peak memory by no more than 100 times
+the file's size or 1 GB, whichever is larger. Before the fix these took 2.5–22 s and
+1–4.4 GB."""
 
 import pytest
 
@@ -37,5 +38,6 @@ def test_a_bomb_is_answered_quickly_within_memory(tmp_path, case):
     allowed = max(100 * path.stat().st_size, 1 << 30)
     measured = measure(loader, path, seconds=10 * SECONDS, memory=allowed)
     assert not measured.outcome.startswith(("UNTYPED", "killed")), measured.outcome
-    assert measured.seconds < SECONDS, (case, measured)
+    # Processor time: other work on a shared machine stretches the wall clock only.
+    assert measured.cpu_seconds < SECONDS, (case, measured)
     assert measured.peak_bytes < allowed, (case, measured)
