@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.catalog.arguments import ArgSpec, choice, count, flag, integer, real, size
+from core.catalog.generated import ENTRIES as GENERATED_ENTRIES
+from core.catalog.refinements import CATEGORY_ORDER
 from core.errors import ArgumentError, UnknownLayerError
 
 if TYPE_CHECKING:
@@ -26,6 +29,13 @@ class LayerSpec:
     called with the validated arguments as keywords. ``inputs`` is the
     smallest and largest number of inputs (``None``: no upper bound). ``expects``
     describes the input shape the layer accepts, with ``{arg}`` placeholders.
+
+    ``outputs`` names the items of the tuple the layer returns (LSTM: output and
+    (h_n, c_n)); it is empty for a layer that returns one tensor. ``input_rank`` is the
+    number of dimensions the input must have (``None``: any, or several). ``sample`` is an
+    input shape the default arguments accept, where ``expects`` cannot give one (see
+    `sample_shape`), and ``input_dtype`` the dtype of that input. ``no_dry_run`` says why
+    a lone layer of this type cannot be dry-run from a graph's one input ("" if it can).
     """
 
     type: str
@@ -36,6 +46,11 @@ class LayerSpec:
     inputs: tuple[int, int | None] = (1, 1)
     expects: str = ""
     check: Callable[[Mapping[str, Any]], str | None] | None = None
+    outputs: tuple[str, ...] = ()
+    input_rank: int | None = None
+    input_dtype: str = "float32"
+    sample: tuple[int, ...] = ()
+    no_dry_run: str = ""
 
     @property
     def factory(self) -> Callable[..., nn.Module]:
@@ -101,10 +116,39 @@ class LayerSpec:
         shown = {k: list(v) if isinstance(v, tuple) else v for k, v in args.items()}
         return self.expects.format(**shown)
 
+    @property
+    def returns_tuple(self) -> bool:
+        return bool(self.outputs)
+
+    def sample_shape(self, args: Mapping[str, Any]) -> tuple[int, ...]:
+        """An input shape that ``args`` accept: ``sample``, or the first shape ``expects``
+        gives with its ``{arg}`` placeholders filled in and a small size for each letter;
+        ``(2, 16)`` for a layer that takes any shape."""
+        if self.sample:
+            return self.sample
+        match = re.match(r"\(([^()]*)\)", self.expects)
+        if match is None:
+            return (2, 16)
+        shape: list[int] = []
+        for token in (t.strip() for t in match[1].split(",")):
+            if token.startswith("{") and token.endswith("}"):
+                value = args[token[1:-1]]
+                shape.extend(value if isinstance(value, (tuple, list)) else [value])
+            elif token.lstrip("-").isdigit():
+                shape.append(int(token))
+            elif token:
+                shape.append(_SAMPLE_SIZES.get(token, 8))
+        return tuple(shape)
+
     def key_args(self, args: Mapping[str, Any], limit: int = 3) -> str:
         """A short ``name=value`` summary of the arguments that differ most often."""
         names = [a.name for a in self.args if a.kind != "bool"][:limit]
         return _key_args_text(tuple((name, args.get(name)) for name in names))
+
+
+# The size a letter of an ``expects`` shape gets in a sample input: the batch small, the
+# channels divisible by the usual groups, the sequences and spatial sizes a few steps long.
+_SAMPLE_SIZES = {"N": 2, "B": 2, "*": 2, "C": 4, "S": 5, "T": 6}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -159,11 +203,11 @@ def _conv_check(lazy: bool) -> Callable[[Mapping[str, Any]], str | None]:
 
 
 def _conv_args(dims: int, lazy: bool) -> tuple[ArgSpec, ...]:
-    head = () if lazy else (count("in_channels", 1, "channels of the input"),)
+    head = () if lazy else (count("in_channels", 1, "channels of the input", required=True),)
     return (
         *head,
-        count("out_channels", 16, "channels the convolution produces"),
-        size("kernel_size", 3, "size of the convolving kernel", dims),
+        count("out_channels", 16, "channels the convolution produces", required=True),
+        size("kernel_size", 3, "size of the convolving kernel", dims, required=True),
         size("stride", 1, "step between kernel positions", dims),
         ArgSpec(
             "padding", "padding", 0, "zeros added to each side, or 'same' / 'valid'",
@@ -178,7 +222,7 @@ def _conv_args(dims: int, lazy: bool) -> tuple[ArgSpec, ...]:
 
 def _pool_args(dims: int, average: bool) -> tuple[ArgSpec, ...]:
     common = (
-        size("kernel_size", 2, "size of the pooling window", dims),
+        size("kernel_size", 2, "size of the pooling window", dims, required=True),
         size("stride", None, "step of the window; unset means kernel_size", dims, optional=True),
         size("padding", 0, "implicit padding on each side", dims, minimum=0),
     )
@@ -196,7 +240,7 @@ def _pool_args(dims: int, average: bool) -> tuple[ArgSpec, ...]:
 
 
 def _norm_args(lazy: bool) -> tuple[ArgSpec, ...]:
-    head = () if lazy else (count("num_features", 16, "channels C of the input"),)
+    head = () if lazy else (count("num_features", 16, "channels C of the input", required=True),)
     return (
         *head,
         real("eps", 1e-5, "added to the variance for numerical stability", minimum=0.0),
@@ -215,13 +259,13 @@ def _entries() -> list[LayerSpec]:
     return [
         # Linear
         L("Linear", "Linear", "fully connected layer: y = x Wᵀ + b", "nn.Linear", (
-            count("in_features", 20, "size of each input sample"),
-            count("out_features", 256, "size of each output sample"),
+            count("in_features", 20, "size of each input sample", required=True),
+            count("out_features", 256, "size of each output sample", required=True),
             flag("bias", True, "add a learnable bias"),
         ), expects="(*, {in_features})"),
         L("LazyLinear", "Linear", "fully connected layer whose input size is inferred",
           "nn.LazyLinear", (
-              count("out_features", 256, "size of each output sample"),
+              count("out_features", 256, "size of each output sample", required=True),
               flag("bias", True, "add a learnable bias"),
           ), expects="(*, in_features)"),
         L("Identity", "Linear", "passes its input through unchanged", "nn.Identity"),
@@ -236,9 +280,9 @@ def _entries() -> list[LayerSpec]:
           "nn.LazyConv2d", _conv_args(2, True), expects="(N, C, H, W)", check=_conv_check(True)),
         L("ConvTranspose2d", "Convolution", "2-D transposed convolution (learned upsampling)",
           "nn.ConvTranspose2d", (
-              count("in_channels", 16, "channels of the input"),
-              count("out_channels", 16, "channels the layer produces"),
-              size("kernel_size", 2, "size of the kernel", 2),
+              count("in_channels", 16, "channels of the input", required=True),
+              count("out_channels", 16, "channels the layer produces", required=True),
+              size("kernel_size", 2, "size of the kernel", 2, required=True),
               size("stride", 2, "upsampling step", 2),
               size("padding", 0, "padding removed from each side of the output", 2, minimum=0),
               size("output_padding", 0, "extra size added to one side of the output", 2,
@@ -257,13 +301,16 @@ def _entries() -> list[LayerSpec]:
         L("AvgPool2d", "Pooling", "average over sliding windows of (N, C, H, W)", "nn.AvgPool2d",
           _pool_args(2, True), expects="(N, C, H, W)"),
         L("AdaptiveAvgPool1d", "Pooling", "average pooling to a fixed output length",
-          "nn.AdaptiveAvgPool1d", (size("output_size", 1, "length of the output", 1),),
+          "nn.AdaptiveAvgPool1d",
+          (size("output_size", 1, "length of the output", 1, required=True),),
           expects="(N, C, L)"),
         L("AdaptiveAvgPool2d", "Pooling", "average pooling to a fixed output size",
-          "nn.AdaptiveAvgPool2d", (size("output_size", 1, "height and width of the output", 2),),
+          "nn.AdaptiveAvgPool2d",
+          (size("output_size", 1, "height and width of the output", 2, required=True),),
           expects="(N, C, H, W)"),
         L("AdaptiveMaxPool2d", "Pooling", "max pooling to a fixed output size",
-          "nn.AdaptiveMaxPool2d", (size("output_size", 1, "height and width of the output", 2),),
+          "nn.AdaptiveMaxPool2d",
+          (size("output_size", 1, "height and width of the output", 2, required=True),),
           expects="(N, C, H, W)"),
         # Normalization
         L("BatchNorm1d", "Normalization", "normalize each channel over the batch",
@@ -278,14 +325,14 @@ def _entries() -> list[LayerSpec]:
         L("LayerNorm", "Normalization", "normalize over the last dimensions of each sample",
           "nn.LayerNorm", (
               ArgSpec("normalized_shape", "shape", (256,), "sizes of the trailing dimensions",
-                      minimum=1, maximum=1 << 20),
+                      minimum=1, maximum=1 << 20, required=True),
               real("eps", 1e-5, "added to the variance for numerical stability", minimum=0.0),
               flag("elementwise_affine", True, "learnable per-element scale and shift"),
               flag("bias", True, "learnable shift (with elementwise_affine)"),
           ), expects="(*, {normalized_shape})"),
         L("GroupNorm", "Normalization", "normalize over groups of channels", "nn.GroupNorm", (
-            count("num_groups", 4, "number of channel groups"),
-            count("num_channels", 16, "channels C of the input"),
+            count("num_groups", 4, "number of channel groups", required=True),
+            count("num_channels", 16, "channels C of the input", required=True),
             real("eps", 1e-5, "added to the variance for numerical stability", minimum=0.0),
             flag("affine", True, "learnable per-channel scale and shift"),
         ), expects="(N, {num_channels}, *)", check=_divisible("num_channels", "num_groups")),
@@ -301,22 +348,23 @@ def _entries() -> list[LayerSpec]:
             integer("end_dim", -1, "last dimension to merge"),
         )),
         L("Unflatten", "Shape", "split one dimension into several", "nn.Unflatten", (
-            _dim,
+            integer("dim", 1, "the dimension to act along", required=True),
             ArgSpec("unflattened_size", "shape", (1, -1),
-                    "the sizes it becomes (one may be -1)", minimum=-1, maximum=1 << 20),
+                    "the sizes it becomes (one may be -1)", minimum=-1, maximum=1 << 20,
+                    required=True),
         )),
         # Embedding
         L("Embedding", "Embedding", "look up a learned vector for each integer index",
           "nn.Embedding", (
-              count("num_embeddings", 1000, "size of the vocabulary"),
-              count("embedding_dim", 64, "size of each vector"),
+              count("num_embeddings", 1000, "size of the vocabulary", required=True),
+              count("embedding_dim", 64, "size of each vector", required=True),
               integer("padding_idx", None, "index whose vector stays zero", optional=True,
                       minimum=-(1 << 20), maximum=1 << 20),
               real("max_norm", None, "renormalize vectors longer than this",
                    optional=True, minimum=0.0),
               flag("scale_grad_by_freq", False, "scale gradients by inverse word frequency"),
               flag("sparse", False, "sparse gradient for the weight"),
-          ), expects="integer indices, any shape"),
+          ), expects="integer indices, any shape", input_dtype="int64"),
         # Activation
         L("ReLU", "Activation", "max(0, x)", "nn.ReLU"),
         L("LeakyReLU", "Activation", "x for x > 0, negative_slope · x otherwise", "nn.LeakyReLU",
@@ -353,14 +401,14 @@ def _entries() -> list[LayerSpec]:
           "layers.CenteredLayer"),
         L("MyLinear", "Chapter layers", "a hand-written linear layer with ReLU built in",
           "layers.MyLinear", (
-              count("in_units", 64, "size of each input sample"),
-              count("units", 8, "size of each output sample"),
+              count("in_units", 64, "size of each input sample", required=True),
+              count("units", 8, "size of each output sample", required=True),
           ), expects="(*, {in_units})"),
         L("FixedHiddenLinear", "Chapter layers",
           "x @ W + offset with W random and constant (a buffer, never trained)",
           "layers.FixedHiddenLinear", (
-              count("in_features", 20, "size of each input sample"),
-              count("out_features", 20, "size of each output sample"),
+              count("in_features", 20, "size of each input sample", required=True),
+              count("out_features", 20, "size of each output sample", required=True),
               real("offset", 1.0, "constant added to every output"),
           ), expects="(*, {in_features})"),
         L("HalveUntilL1", "Chapter layers",
@@ -374,8 +422,63 @@ def _entries() -> list[LayerSpec]:
     ]
 
 
-CATALOG: dict[str, LayerSpec] = {spec.type: spec for spec in _entries()}
-CATEGORIES: tuple[str, ...] = tuple(dict.fromkeys(spec.category for spec in CATALOG.values()))
+def _generated_entries() -> list[LayerSpec]:
+    """The rest of torch.nn, as `core.catalog.generate` read it from torch."""
+    specs = []
+    for record in GENERATED_ENTRIES:
+        fields = dict(record)
+        checks = fields.pop("checks", ())
+        fields["args"] = tuple(ArgSpec(**arg) for arg in fields["args"])
+        fields["check"] = _combined_checks(checks) if checks else None
+        specs.append(LayerSpec(**fields))
+    return specs
+
+
+def _combined_checks(names: Iterable[str]) -> Callable[[Mapping[str, Any]], str | None]:
+    """The checks a generated entry names: ``conv``, ``lazy_conv``, ``divisible:a/b``."""
+    checks = []
+    for name in names:
+        if name in ("conv", "lazy_conv"):
+            checks.append(_conv_check(lazy=name == "lazy_conv"))
+        else:
+            total, parts = name.removeprefix("divisible:").split("/")
+            checks.append(_divisible(total, parts))
+
+    def check(values: Mapping[str, Any]) -> str | None:
+        return next((reason for c in checks if (reason := c(values))), None)
+
+    return check
+
+
+def _in_palette_order(hand: list[LayerSpec], generated: list[LayerSpec]) -> list[LayerSpec]:
+    """The hand-written entries, each family followed by its generated relatives (Conv3d
+    after Conv2d), then the other generated entries."""
+
+    def family(spec: LayerSpec) -> str:
+        return re.sub(r"[123]d$", "", spec.type)
+
+    relatives: dict[str, list[LayerSpec]] = {}
+    for spec in generated:
+        relatives.setdefault(family(spec), []).append(spec)
+    last_of_family = {family(spec): spec.type for spec in hand}
+    ordered: list[LayerSpec] = []
+    for spec in hand:
+        ordered.append(spec)
+        if last_of_family[family(spec)] == spec.type:
+            ordered.extend(relatives.pop(family(spec), []))
+    return ordered + [spec for specs in relatives.values() for spec in specs]
+
+
+_HAND_WRITTEN = _entries()
+# The torch.nn classes the hand-written entries cover (the generator leaves them alone).
+HAND_WRITTEN: frozenset[str] = frozenset(
+    spec.class_name for spec in _HAND_WRITTEN if spec.factory_path.startswith("nn."))
+CATALOG: dict[str, LayerSpec] = {
+    spec.type: spec for spec in _in_palette_order(_HAND_WRITTEN, _generated_entries())}
+_USED = {spec.category for spec in CATALOG.values()}
+CATEGORIES: tuple[str, ...] = tuple(c for c in CATEGORY_ORDER if c in _USED) + tuple(
+    c for c in dict.fromkeys(spec.category for spec in CATALOG.values())
+    if c not in CATEGORY_ORDER)
 
 
 # Layers a person wrote (see core.catalog.custom): filled only when they ask for their code to run.

@@ -16,21 +16,23 @@ REQUIRED = {
 }
 
 
-def test_catalog_has_every_required_layer_and_at_least_forty():
+def test_catalog_has_every_required_layer_and_all_of_torch_nn():
     assert set(CATALOG) >= REQUIRED
-    assert len(CATALOG) >= 40
-    assert "Chapter layers" in CATEGORIES
+    assert len(CATALOG) > 100
+    assert "Chapter layers" in CATEGORIES and "Loss" in CATEGORIES
 
 
-@pytest.mark.parametrize("name", sorted(CATALOG))
-def test_every_entry_has_a_typed_schema_and_builds_with_defaults(name):
-    spec = CATALOG[name]
-    assert spec.help and spec.category
-    for arg in spec.args:
-        assert arg.help, f"{name}.{arg.name} has no help"
-        assert arg.kind in ("int", "float", "bool", "choice", "size", "shape", "padding")
-    args = spec.validate_args({})
-    assert isinstance(spec.create(args), torch.nn.Module)
+def test_every_entry_has_a_typed_schema_and_builds_with_defaults():
+    # One loop rather than a test per entry: the suite collects garbage after every test,
+    # and the catalog has over a hundred and fifty entries.
+    for name, spec in CATALOG.items():
+        assert spec.help and spec.category, name
+        for arg in spec.args:
+            assert arg.help, f"{name}.{arg.name} has no help"
+            assert arg.kind in ("int", "float", "bool", "choice", "size", "shape", "padding")
+        args = spec.validate_args({})
+        with torch.device("meta"):  # the full-size Transformer is a few hundred MB
+            assert isinstance(spec.create(args), torch.nn.Module), name
 
 
 def test_values_stay_typed_and_out_of_range_values_are_refused():

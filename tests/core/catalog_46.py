@@ -1,0 +1,278 @@
+"""The 46 catalog entries written by hand before torch.nn was generated, frozen: their
+documents, templates and tests depend on every type name, argument and default here.
+
+Each entry: category, factory path, inputs, expects, and per argument (name, kind, default,
+minimum, maximum, choices, length, optional).
+"""
+
+HAND_WRITTEN_46 = {
+    'Linear': ('Linear', 'nn.Linear', (1, 1),
+        '(*, {in_features})', (
+            ('in_features', 'int', 20, 1, 1048576, (), 1, False),
+            ('out_features', 'int', 256, 1, 1048576, (), 1, False),
+            ('bias', 'bool', True, None, None, (), 1, False),
+        )),
+    'LazyLinear': ('Linear', 'nn.LazyLinear', (1, 1),
+        '(*, in_features)', (
+            ('out_features', 'int', 256, 1, 1048576, (), 1, False),
+            ('bias', 'bool', True, None, None, (), 1, False),
+        )),
+    'Identity': ('Linear', 'nn.Identity', (1, 1),
+        '', (
+        )),
+    'Conv1d': ('Convolution', 'nn.Conv1d', (1, 1),
+        '(N, {in_channels}, L)', (
+            ('in_channels', 'int', 1, 1, 1048576, (), 1, False),
+            ('out_channels', 'int', 16, 1, 1048576, (), 1, False),
+            ('kernel_size', 'size', 3, 1, 1048576, (), 1, False),
+            ('stride', 'size', 1, 1, 1048576, (), 1, False),
+            ('padding', 'padding', 0, 0, 65536, ('same', 'valid'), 1, False),
+            ('dilation', 'size', 1, 1, 1048576, (), 1, False),
+            ('groups', 'int', 1, 1, 1048576, (), 1, False),
+            ('bias', 'bool', True, None, None, (), 1, False),
+            ('padding_mode', 'choice', 'zeros', None, None,
+             ('zeros', 'reflect', 'replicate', 'circular'), 1, False),
+        )),
+    'Conv2d': ('Convolution', 'nn.Conv2d', (1, 1),
+        '(N, {in_channels}, H, W)', (
+            ('in_channels', 'int', 1, 1, 1048576, (), 1, False),
+            ('out_channels', 'int', 16, 1, 1048576, (), 1, False),
+            ('kernel_size', 'size', 3, 1, 1048576, (), 2, False),
+            ('stride', 'size', 1, 1, 1048576, (), 2, False),
+            ('padding', 'padding', 0, 0, 65536, ('same', 'valid'), 2, False),
+            ('dilation', 'size', 1, 1, 1048576, (), 2, False),
+            ('groups', 'int', 1, 1, 1048576, (), 1, False),
+            ('bias', 'bool', True, None, None, (), 1, False),
+            ('padding_mode', 'choice', 'zeros', None, None,
+             ('zeros', 'reflect', 'replicate', 'circular'), 1, False),
+        )),
+    'LazyConv1d': ('Convolution', 'nn.LazyConv1d', (1, 1),
+        '(N, C, L)', (
+            ('out_channels', 'int', 16, 1, 1048576, (), 1, False),
+            ('kernel_size', 'size', 3, 1, 1048576, (), 1, False),
+            ('stride', 'size', 1, 1, 1048576, (), 1, False),
+            ('padding', 'padding', 0, 0, 65536, ('same', 'valid'), 1, False),
+            ('dilation', 'size', 1, 1, 1048576, (), 1, False),
+            ('groups', 'int', 1, 1, 1048576, (), 1, False),
+            ('bias', 'bool', True, None, None, (), 1, False),
+            ('padding_mode', 'choice', 'zeros', None, None,
+             ('zeros', 'reflect', 'replicate', 'circular'), 1, False),
+        )),
+    'LazyConv2d': ('Convolution', 'nn.LazyConv2d', (1, 1),
+        '(N, C, H, W)', (
+            ('out_channels', 'int', 16, 1, 1048576, (), 1, False),
+            ('kernel_size', 'size', 3, 1, 1048576, (), 2, False),
+            ('stride', 'size', 1, 1, 1048576, (), 2, False),
+            ('padding', 'padding', 0, 0, 65536, ('same', 'valid'), 2, False),
+            ('dilation', 'size', 1, 1, 1048576, (), 2, False),
+            ('groups', 'int', 1, 1, 1048576, (), 1, False),
+            ('bias', 'bool', True, None, None, (), 1, False),
+            ('padding_mode', 'choice', 'zeros', None, None,
+             ('zeros', 'reflect', 'replicate', 'circular'), 1, False),
+        )),
+    'ConvTranspose2d': ('Convolution', 'nn.ConvTranspose2d', (1, 1),
+        '(N, {in_channels}, H, W)', (
+            ('in_channels', 'int', 16, 1, 1048576, (), 1, False),
+            ('out_channels', 'int', 16, 1, 1048576, (), 1, False),
+            ('kernel_size', 'size', 2, 1, 1048576, (), 2, False),
+            ('stride', 'size', 2, 1, 1048576, (), 2, False),
+            ('padding', 'size', 0, 0, 1048576, (), 2, False),
+            ('output_padding', 'size', 0, 0, 1048576, (), 2, False),
+            ('groups', 'int', 1, 1, 1048576, (), 1, False),
+            ('bias', 'bool', True, None, None, (), 1, False),
+            ('dilation', 'size', 1, 1, 1048576, (), 2, False),
+        )),
+    'MaxPool1d': ('Pooling', 'nn.MaxPool1d', (1, 1),
+        '(N, C, L)', (
+            ('kernel_size', 'size', 2, 1, 1048576, (), 1, False),
+            ('stride', 'size', None, 1, 1048576, (), 1, True),
+            ('padding', 'size', 0, 0, 1048576, (), 1, False),
+            ('dilation', 'size', 1, 1, 1048576, (), 1, False),
+            ('ceil_mode', 'bool', False, None, None, (), 1, False),
+        )),
+    'MaxPool2d': ('Pooling', 'nn.MaxPool2d', (1, 1),
+        '(N, C, H, W)', (
+            ('kernel_size', 'size', 2, 1, 1048576, (), 2, False),
+            ('stride', 'size', None, 1, 1048576, (), 2, True),
+            ('padding', 'size', 0, 0, 1048576, (), 2, False),
+            ('dilation', 'size', 1, 1, 1048576, (), 2, False),
+            ('ceil_mode', 'bool', False, None, None, (), 1, False),
+        )),
+    'AvgPool1d': ('Pooling', 'nn.AvgPool1d', (1, 1),
+        '(N, C, L)', (
+            ('kernel_size', 'size', 2, 1, 1048576, (), 1, False),
+            ('stride', 'size', None, 1, 1048576, (), 1, True),
+            ('padding', 'size', 0, 0, 1048576, (), 1, False),
+            ('ceil_mode', 'bool', False, None, None, (), 1, False),
+            ('count_include_pad', 'bool', True, None, None, (), 1, False),
+        )),
+    'AvgPool2d': ('Pooling', 'nn.AvgPool2d', (1, 1),
+        '(N, C, H, W)', (
+            ('kernel_size', 'size', 2, 1, 1048576, (), 2, False),
+            ('stride', 'size', None, 1, 1048576, (), 2, True),
+            ('padding', 'size', 0, 0, 1048576, (), 2, False),
+            ('ceil_mode', 'bool', False, None, None, (), 1, False),
+            ('count_include_pad', 'bool', True, None, None, (), 1, False),
+        )),
+    'AdaptiveAvgPool1d': ('Pooling', 'nn.AdaptiveAvgPool1d', (1, 1),
+        '(N, C, L)', (
+            ('output_size', 'size', 1, 1, 1048576, (), 1, False),
+        )),
+    'AdaptiveAvgPool2d': ('Pooling', 'nn.AdaptiveAvgPool2d', (1, 1),
+        '(N, C, H, W)', (
+            ('output_size', 'size', 1, 1, 1048576, (), 2, False),
+        )),
+    'AdaptiveMaxPool2d': ('Pooling', 'nn.AdaptiveMaxPool2d', (1, 1),
+        '(N, C, H, W)', (
+            ('output_size', 'size', 1, 1, 1048576, (), 2, False),
+        )),
+    'BatchNorm1d': ('Normalization', 'nn.BatchNorm1d', (1, 1),
+        '(N, {num_features}) or (N, {num_features}, L)', (
+            ('num_features', 'int', 16, 1, 1048576, (), 1, False),
+            ('eps', 'float', 1e-05, 0.0, None, (), 1, False),
+            ('momentum', 'float', 0.1, 0.0, 1.0, (), 1, True),
+            ('affine', 'bool', True, None, None, (), 1, False),
+            ('track_running_stats', 'bool', True, None, None, (), 1, False),
+        )),
+    'BatchNorm2d': ('Normalization', 'nn.BatchNorm2d', (1, 1),
+        '(N, {num_features}, H, W)', (
+            ('num_features', 'int', 16, 1, 1048576, (), 1, False),
+            ('eps', 'float', 1e-05, 0.0, None, (), 1, False),
+            ('momentum', 'float', 0.1, 0.0, 1.0, (), 1, True),
+            ('affine', 'bool', True, None, None, (), 1, False),
+            ('track_running_stats', 'bool', True, None, None, (), 1, False),
+        )),
+    'LazyBatchNorm1d': ('Normalization', 'nn.LazyBatchNorm1d', (1, 1),
+        '(N, C) or (N, C, L)', (
+            ('eps', 'float', 1e-05, 0.0, None, (), 1, False),
+            ('momentum', 'float', 0.1, 0.0, 1.0, (), 1, True),
+            ('affine', 'bool', True, None, None, (), 1, False),
+            ('track_running_stats', 'bool', True, None, None, (), 1, False),
+        )),
+    'LazyBatchNorm2d': ('Normalization', 'nn.LazyBatchNorm2d', (1, 1),
+        '(N, C, H, W)', (
+            ('eps', 'float', 1e-05, 0.0, None, (), 1, False),
+            ('momentum', 'float', 0.1, 0.0, 1.0, (), 1, True),
+            ('affine', 'bool', True, None, None, (), 1, False),
+            ('track_running_stats', 'bool', True, None, None, (), 1, False),
+        )),
+    'LayerNorm': ('Normalization', 'nn.LayerNorm', (1, 1),
+        '(*, {normalized_shape})', (
+            ('normalized_shape', 'shape', (256,), 1, 1048576, (), 1, False),
+            ('eps', 'float', 1e-05, 0.0, None, (), 1, False),
+            ('elementwise_affine', 'bool', True, None, None, (), 1, False),
+            ('bias', 'bool', True, None, None, (), 1, False),
+        )),
+    'GroupNorm': ('Normalization', 'nn.GroupNorm', (1, 1),
+        '(N, {num_channels}, *)', (
+            ('num_groups', 'int', 4, 1, 1048576, (), 1, False),
+            ('num_channels', 'int', 16, 1, 1048576, (), 1, False),
+            ('eps', 'float', 1e-05, 0.0, None, (), 1, False),
+            ('affine', 'bool', True, None, None, (), 1, False),
+        )),
+    'Dropout': ('Dropout', 'nn.Dropout', (1, 1),
+        '', (
+            ('p', 'float', 0.5, 0.0, 1.0, (), 1, False),
+        )),
+    'Dropout2d': ('Dropout', 'nn.Dropout2d', (1, 1),
+        '(N, C, H, W)', (
+            ('p', 'float', 0.5, 0.0, 1.0, (), 1, False),
+        )),
+    'Flatten': ('Shape', 'nn.Flatten', (1, 1),
+        '', (
+            ('start_dim', 'int', 1, -64, 64, (), 1, False),
+            ('end_dim', 'int', -1, -64, 64, (), 1, False),
+        )),
+    'Unflatten': ('Shape', 'nn.Unflatten', (1, 1),
+        '', (
+            ('dim', 'int', 1, -64, 64, (), 1, False),
+            ('unflattened_size', 'shape', (1, -1), -1, 1048576, (), 1, False),
+        )),
+    'Embedding': ('Embedding', 'nn.Embedding', (1, 1),
+        'integer indices, any shape', (
+            ('num_embeddings', 'int', 1000, 1, 1048576, (), 1, False),
+            ('embedding_dim', 'int', 64, 1, 1048576, (), 1, False),
+            ('padding_idx', 'int', None, -1048576, 1048576, (), 1, True),
+            ('max_norm', 'float', None, 0.0, None, (), 1, True),
+            ('scale_grad_by_freq', 'bool', False, None, None, (), 1, False),
+            ('sparse', 'bool', False, None, None, (), 1, False),
+        )),
+    'ReLU': ('Activation', 'nn.ReLU', (1, 1),
+        '', (
+        )),
+    'LeakyReLU': ('Activation', 'nn.LeakyReLU', (1, 1),
+        '', (
+            ('negative_slope', 'float', 0.01, None, None, (), 1, False),
+        )),
+    'GELU': ('Activation', 'nn.GELU', (1, 1),
+        '', (
+            ('approximate', 'choice', 'none', None, None, ('none', 'tanh'), 1, False),
+        )),
+    'SiLU': ('Activation', 'nn.SiLU', (1, 1),
+        '', (
+        )),
+    'Sigmoid': ('Activation', 'nn.Sigmoid', (1, 1),
+        '', (
+        )),
+    'Tanh': ('Activation', 'nn.Tanh', (1, 1),
+        '', (
+        )),
+    'Softmax': ('Activation', 'nn.Softmax', (1, 1),
+        '', (
+            ('dim', 'int', -1, -64, 64, (), 1, False),
+        )),
+    'LogSoftmax': ('Activation', 'nn.LogSoftmax', (1, 1),
+        '', (
+            ('dim', 'int', -1, -64, 64, (), 1, False),
+        )),
+    'ELU': ('Activation', 'nn.ELU', (1, 1),
+        '', (
+            ('alpha', 'float', 1.0, None, None, (), 1, False),
+        )),
+    'PReLU': ('Activation', 'nn.PReLU', (1, 1),
+        '', (
+            ('num_parameters', 'int', 1, 1, 1048576, (), 1, False),
+            ('init', 'float', 0.25, None, None, (), 1, False),
+        )),
+    'Softplus': ('Activation', 'nn.Softplus', (1, 1),
+        '', (
+            ('beta', 'float', 1.0, 1e-06, None, (), 1, False),
+            ('threshold', 'float', 20.0, None, None, (), 1, False),
+        )),
+    'Mish': ('Activation', 'nn.Mish', (1, 1),
+        '', (
+        )),
+    'Add': ('Merge', 'layers.Add', (2, None),
+        'broadcastable shapes', (
+        )),
+    'Multiply': ('Merge', 'layers.Multiply', (2, None),
+        'broadcastable shapes', (
+        )),
+    'Concat': ('Merge', 'layers.Concat', (2, None),
+        'equal sizes except along dim', (
+            ('dim', 'int', 1, -64, 64, (), 1, False),
+        )),
+    'CenteredLayer': ('Chapter layers', 'layers.CenteredLayer', (1, 1),
+        '', (
+        )),
+    'MyLinear': ('Chapter layers', 'layers.MyLinear', (1, 1),
+        '(*, {in_units})', (
+            ('in_units', 'int', 64, 1, 1048576, (), 1, False),
+            ('units', 'int', 8, 1, 1048576, (), 1, False),
+        )),
+    'FixedHiddenLinear': ('Chapter layers', 'layers.FixedHiddenLinear', (1, 1),
+        '(*, {in_features})', (
+            ('in_features', 'int', 20, 1, 1048576, (), 1, False),
+            ('out_features', 'int', 20, 1, 1048576, (), 1, False),
+            ('offset', 'float', 1.0, None, None, (), 1, False),
+        )),
+    'HalveUntilL1': ('Chapter layers', 'layers.HalveUntilL1', (1, 1),
+        '', (
+            ('limit', 'float', 1.0, 1e-30, None, (), 1, False),
+        )),
+    'Sum': ('Chapter layers', 'layers.Sum', (1, 1),
+        '', (
+            ('dim', 'int', None, -64, 64, (), 1, True),
+            ('keepdim', 'bool', False, None, None, (), 1, False),
+        )),
+}
