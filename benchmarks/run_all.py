@@ -8,6 +8,7 @@ import bench_build
 import bench_canvas
 import bench_edit
 import bench_files
+import bench_import
 import bench_inspect
 import bench_meta
 import bench_scale
@@ -30,5 +31,7 @@ if __name__ == "__main__":
     bench_inspect.main()
     print()
     bench_files.main()
+    print()
+    bench_import.main()
     print()
     bench_scale.main()
