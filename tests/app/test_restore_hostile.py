@@ -99,8 +99,8 @@ def test_a_whole_copy_with_an_odd_description_is_restored(make_window, tmp_path,
 def test_the_start_goes_on_to_the_example_network(make_window, tmp_path, boxes):
     boxes.replies = lambda box: Button.Cancel if box.standardButtons() & Button.Cancel \
         else Button.Discard
-    for mutation in _mutations(["bad zip", "project is a folder", "meta not json",
-                                "project links to /dev/null"]):
+    for mutation in _mutations(["saved_at 1e300", "bad zip", "project is a folder",
+                                "meta not json", "project links to /dev/null"]):
         window = make_window()
         window.autosaver.store = _store(tmp_path, mutation)
         show_first_document(window, None)
