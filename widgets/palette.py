@@ -98,6 +98,9 @@ class LayerPalette(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.tree)
         self.categories: dict[str, QTreeWidgetItem] = {}
+        # The categories a person had open when they began to type a filter: a filter
+        # opens every category with a match, and clearing it closes them again.
+        self.open_before_filter: set[str] | None = None
         for category in CATEGORIES:
             group = QTreeWidgetItem(self.tree, [category])
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -148,6 +151,9 @@ class LayerPalette(QWidget):
 
     def apply_filter(self, text: str) -> None:
         words = text.lower().split()
+        if words and self.open_before_filter is None:
+            self.open_before_filter = {category for category, group in self.categories.items()
+                                       if group.isExpanded()}
         for category, group in self.categories.items():
             shown = 0
             for index in range(group.childCount()):
@@ -157,6 +163,12 @@ class LayerPalette(QWidget):
                 item.setHidden(not visible)
                 shown += visible
             group.setHidden(shown == 0)
+            if words and shown:
+                group.setExpanded(True)  # a match in a closed category is still found
+        if not words and self.open_before_filter is not None:
+            for category, group in self.categories.items():
+                group.setExpanded(category in self.open_before_filter)
+            self.open_before_filter = None
 
     def mime_data_for(self, layer_type: str) -> QMimeData:
         """What dragging ``layer_type`` out of the palette carries."""

@@ -325,7 +325,10 @@ def _class_help(layer: type) -> str:
                 break
             continue
         paragraph.append(line.strip())
-    return first_sentence(clean_rst(" ".join(paragraph))) or layer.__name__
+    text = first_sentence(clean_rst(" ".join(paragraph)))
+    # The losses open alike ("Creates a criterion that measures …"): keep what differs.
+    text = re.sub(r"^(creates a criterion that|this criterion|this loss) ", "", text)
+    return text or layer.__name__
 
 
 _LATEX = {r"\times": "×", r"\ge": "≥", r"\geq": "≥", r"\le": "≤", r"\leq": "≤",
@@ -362,7 +365,7 @@ def first_sentence(text: str) -> str:
         text = text[:match.start()]
     text = text.strip().rstrip(".:;, ")
     first_word = text.split(" ", 1)[0]
-    if first_word[1:].islower():
+    if first_word[1:].islower() or first_word in ("A", "An"):
         text = text[0].lower() + text[1:]
     return text
 

@@ -49,7 +49,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'Conv3d',
         'category': 'Convolution',
-        'help': 'applies a 3D convolution over an input signal composed of several input planes',
+        'help': '3-D convolution over (N, C, D, H, W)',
         'factory_path': 'nn.Conv3d',
         'args': (
             {'name': 'in_channels', 'kind': 'int', 'default': 16,
@@ -85,8 +85,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ConvTranspose1d',
         'category': 'Convolution',
-        'help': ('applies a 1D transposed convolution operator over an input image composed of '
-                 'several input planes'),
+        'help': '1-D transposed convolution (learned upsampling)',
         'factory_path': 'nn.ConvTranspose1d',
         'args': (
             {'name': 'in_channels', 'kind': 'int', 'default': 16,
@@ -122,8 +121,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ConvTranspose3d',
         'category': 'Convolution',
-        'help': ('applies a 3D transposed convolution operator over an input image composed of '
-                 'several input planes'),
+        'help': '3-D transposed convolution (learned upsampling)',
         'factory_path': 'nn.ConvTranspose3d',
         'args': (
             {'name': 'in_channels', 'kind': 'int', 'default': 16,
@@ -186,7 +184,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LazyConv3d',
         'category': 'Convolution',
-        'help': 'A Conv3d module with lazy initialization of the in_channels argument',
+        'help': '3-D convolution whose input channels are inferred',
         'factory_path': 'nn.LazyConv3d',
         'args': (
             {'name': 'out_channels', 'kind': 'int', 'default': 16,
@@ -220,7 +218,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LazyConvTranspose1d',
         'category': 'Convolution',
-        'help': 'A ConvTranspose1d module with lazy initialization of the in_channels argument',
+        'help': '1-D transposed convolution whose input channels are inferred',
         'factory_path': 'nn.LazyConvTranspose1d',
         'args': (
             {'name': 'out_channels', 'kind': 'int', 'default': 16,
@@ -254,7 +252,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LazyConvTranspose2d',
         'category': 'Convolution',
-        'help': 'A ConvTranspose2d module with lazy initialization of the in_channels argument',
+        'help': '2-D transposed convolution whose input channels are inferred',
         'factory_path': 'nn.LazyConvTranspose2d',
         'args': (
             {'name': 'out_channels', 'kind': 'int', 'default': 16,
@@ -289,7 +287,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LazyConvTranspose3d',
         'category': 'Convolution',
-        'help': 'A ConvTranspose3d module with lazy initialization of the in_channels argument',
+        'help': '3-D transposed convolution whose input channels are inferred',
         'factory_path': 'nn.LazyConvTranspose3d',
         'args': (
             {'name': 'out_channels', 'kind': 'int', 'default': 16,
@@ -346,8 +344,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'AdaptiveAvgPool3d',
         'category': 'Pooling',
-        'help': ('applies a 3D adaptive average pooling over an input signal composed of several '
-                 'input planes'),
+        'help': 'average pooling to a fixed output size',
         'factory_path': 'nn.AdaptiveAvgPool3d',
         'args': (
             {'name': 'output_size', 'kind': 'size', 'default': 1, 'help': 'size of the output',
@@ -360,8 +357,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'AdaptiveMaxPool1d',
         'category': 'Pooling',
-        'help': ('applies a 1D adaptive max pooling over an input signal composed of several '
-                 'input planes'),
+        'help': 'max pooling to a fixed output size',
         'factory_path': 'nn.AdaptiveMaxPool1d',
         'args': (
             {'name': 'output_size', 'kind': 'size', 'default': 1, 'help': 'size of the output',
@@ -376,8 +372,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'AdaptiveMaxPool3d',
         'category': 'Pooling',
-        'help': ('applies a 3D adaptive max pooling over an input signal composed of several '
-                 'input planes'),
+        'help': 'max pooling to a fixed output size',
         'factory_path': 'nn.AdaptiveMaxPool3d',
         'args': (
             {'name': 'output_size', 'kind': 'size', 'default': 1, 'help': 'size of the output',
@@ -392,8 +387,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'AvgPool3d',
         'category': 'Pooling',
-        'help': ('applies a 3D average pooling over an input signal composed of several input '
-                 'planes'),
+        'help': 'average over sliding windows of (N, C, D, H, W)',
         'factory_path': 'nn.AvgPool3d',
         'args': (
             {'name': 'kernel_size', 'kind': 'size', 'default': 2,
@@ -419,8 +413,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'FractionalMaxPool2d',
         'category': 'Pooling',
-        'help': ('applies a 2D fractional max pooling over an input signal composed of several '
-                 'input planes'),
+        'help': 'maximum over pseudo-random windows of (N, C, H, W)',
         'factory_path': 'nn.FractionalMaxPool2d',
         'args': (
             {'name': 'kernel_size', 'kind': 'size', 'default': 2,
@@ -442,8 +435,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'FractionalMaxPool3d',
         'category': 'Pooling',
-        'help': ('applies a 3D fractional max pooling over an input signal composed of several '
-                 'input planes'),
+        'help': 'maximum over pseudo-random windows of (N, C, D, H, W)',
         'factory_path': 'nn.FractionalMaxPool3d',
         'args': (
             {'name': 'kernel_size', 'kind': 'size', 'default': 2,
@@ -465,8 +457,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LPPool1d',
         'category': 'Pooling',
-        'help': ('applies a 1D power-average pooling over an input signal composed of several '
-                 'input planes'),
+        'help': 'power average over sliding windows of (N, C, L)',
         'factory_path': 'nn.LPPool1d',
         'args': (
             {'name': 'norm_type', 'kind': 'float', 'default': 2.0,
@@ -488,8 +479,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LPPool2d',
         'category': 'Pooling',
-        'help': ('applies a 2D power-average pooling over an input signal composed of several '
-                 'input planes'),
+        'help': 'power average over sliding windows of (N, C, H, W)',
         'factory_path': 'nn.LPPool2d',
         'args': (
             {'name': 'norm_type', 'kind': 'float', 'default': 2.0,
@@ -511,8 +501,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LPPool3d',
         'category': 'Pooling',
-        'help': ('applies a 3D power-average pooling over an input signal composed of several '
-                 'input planes'),
+        'help': 'power average over sliding windows of (N, C, D, H, W)',
         'factory_path': 'nn.LPPool3d',
         'args': (
             {'name': 'norm_type', 'kind': 'float', 'default': 2.0,
@@ -534,7 +523,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'MaxPool3d',
         'category': 'Pooling',
-        'help': 'applies a 3D max pooling over an input signal composed of several input planes',
+        'help': 'maximum over sliding windows of (N, C, D, H, W)',
         'factory_path': 'nn.MaxPool3d',
         'args': (
             {'name': 'kernel_size', 'kind': 'size', 'default': 2,
@@ -560,7 +549,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'MaxUnpool1d',
         'category': 'Pooling',
-        'help': 'computes a partial inverse of MaxPool1d',
+        'help': 'partial inverse of MaxPool1d: the maxima back in place, zeros elsewhere',
         'factory_path': 'nn.MaxUnpool1d',
         'args': (
             {'name': 'kernel_size', 'kind': 'size', 'default': 2,
@@ -581,7 +570,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'MaxUnpool2d',
         'category': 'Pooling',
-        'help': 'computes a partial inverse of MaxPool2d',
+        'help': 'partial inverse of MaxPool2d: the maxima back in place, zeros elsewhere',
         'factory_path': 'nn.MaxUnpool2d',
         'args': (
             {'name': 'kernel_size', 'kind': 'size', 'default': 2,
@@ -602,7 +591,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'MaxUnpool3d',
         'category': 'Pooling',
-        'help': 'computes a partial inverse of MaxPool3d',
+        'help': 'partial inverse of MaxPool3d: the maxima back in place, zeros elsewhere',
         'factory_path': 'nn.MaxUnpool3d',
         'args': (
             {'name': 'kernel_size', 'kind': 'size', 'default': 2,
@@ -623,7 +612,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'CircularPad1d',
         'category': 'Padding',
-        'help': 'pads the input tensor using circular padding of the input boundary',
+        'help': 'pad (N, C, L) by wrapping around its opposite side',
         'factory_path': 'nn.CircularPad1d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -637,7 +626,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'CircularPad2d',
         'category': 'Padding',
-        'help': 'pads the input tensor using circular padding of the input boundary',
+        'help': 'pad (N, C, H, W) by wrapping around its opposite side',
         'factory_path': 'nn.CircularPad2d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -651,7 +640,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'CircularPad3d',
         'category': 'Padding',
-        'help': 'pads the input tensor using circular padding of the input boundary',
+        'help': 'pad (N, C, D, H, W) by wrapping around its opposite side',
         'factory_path': 'nn.CircularPad3d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -665,7 +654,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ConstantPad1d',
         'category': 'Padding',
-        'help': 'pads the input tensor boundaries with a constant value',
+        'help': 'pad (N, C, L) with a constant value',
         'factory_path': 'nn.ConstantPad1d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -681,7 +670,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ConstantPad2d',
         'category': 'Padding',
-        'help': 'pads the input tensor boundaries with a constant value',
+        'help': 'pad (N, C, H, W) with a constant value',
         'factory_path': 'nn.ConstantPad2d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -697,7 +686,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ConstantPad3d',
         'category': 'Padding',
-        'help': 'pads the input tensor boundaries with a constant value',
+        'help': 'pad (N, C, D, H, W) with a constant value',
         'factory_path': 'nn.ConstantPad3d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -713,7 +702,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ReflectionPad1d',
         'category': 'Padding',
-        'help': 'pads the input tensor using the reflection of the input boundary',
+        'help': 'pad (N, C, L) with the reflection of its border',
         'factory_path': 'nn.ReflectionPad1d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -727,7 +716,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ReflectionPad2d',
         'category': 'Padding',
-        'help': 'pads the input tensor using the reflection of the input boundary',
+        'help': 'pad (N, C, H, W) with the reflection of its border',
         'factory_path': 'nn.ReflectionPad2d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -741,7 +730,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ReflectionPad3d',
         'category': 'Padding',
-        'help': 'pads the input tensor using the reflection of the input boundary',
+        'help': 'pad (N, C, D, H, W) with the reflection of its border',
         'factory_path': 'nn.ReflectionPad3d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -755,7 +744,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ReplicationPad1d',
         'category': 'Padding',
-        'help': 'pads the input tensor using replication of the input boundary',
+        'help': 'pad (N, C, L) with copies of its border values',
         'factory_path': 'nn.ReplicationPad1d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -769,7 +758,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ReplicationPad2d',
         'category': 'Padding',
-        'help': 'pads the input tensor using replication of the input boundary',
+        'help': 'pad (N, C, H, W) with copies of its border values',
         'factory_path': 'nn.ReplicationPad2d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -783,7 +772,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ReplicationPad3d',
         'category': 'Padding',
-        'help': 'pads the input tensor using replication of the input boundary',
+        'help': 'pad (N, C, D, H, W) with copies of its border values',
         'factory_path': 'nn.ReplicationPad3d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -797,7 +786,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ZeroPad1d',
         'category': 'Padding',
-        'help': 'pads the input tensor boundaries with zero',
+        'help': 'pad (N, C, L) with zeros',
         'factory_path': 'nn.ZeroPad1d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -811,7 +800,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ZeroPad2d',
         'category': 'Padding',
-        'help': 'pads the input tensor boundaries with zero',
+        'help': 'pad (N, C, H, W) with zeros',
         'factory_path': 'nn.ZeroPad2d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -825,7 +814,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'ZeroPad3d',
         'category': 'Padding',
-        'help': 'pads the input tensor boundaries with zero',
+        'help': 'pad (N, C, D, H, W) with zeros',
         'factory_path': 'nn.ZeroPad3d',
         'args': (
             {'name': 'padding', 'kind': 'size', 'default': 1,
@@ -839,7 +828,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'BatchNorm3d',
         'category': 'Normalization',
-        'help': 'applies Batch Normalization over a 5D input',
+        'help': 'normalize each channel over the batch',
         'factory_path': 'nn.BatchNorm3d',
         'args': (
             {'name': 'num_features', 'kind': 'int', 'default': 16,
@@ -882,7 +871,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'InstanceNorm1d',
         'category': 'Normalization',
-        'help': 'applies Instance Normalization',
+        'help': 'normalize each channel of each sample on its own',
         'factory_path': 'nn.InstanceNorm1d',
         'args': (
             {'name': 'num_features', 'kind': 'int', 'default': 16,
@@ -908,7 +897,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'InstanceNorm2d',
         'category': 'Normalization',
-        'help': 'applies Instance Normalization',
+        'help': 'normalize each channel of each sample on its own',
         'factory_path': 'nn.InstanceNorm2d',
         'args': (
             {'name': 'num_features', 'kind': 'int', 'default': 16,
@@ -934,7 +923,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'InstanceNorm3d',
         'category': 'Normalization',
-        'help': 'applies Instance Normalization',
+        'help': 'normalize each channel of each sample on its own',
         'factory_path': 'nn.InstanceNorm3d',
         'args': (
             {'name': 'num_features', 'kind': 'int', 'default': 16,
@@ -960,7 +949,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LazyBatchNorm3d',
         'category': 'Normalization',
-        'help': 'A BatchNorm3d module with lazy initialization',
+        'help': 'BatchNorm3d whose channel count is inferred',
         'factory_path': 'nn.LazyBatchNorm3d',
         'args': (
             {'name': 'eps', 'kind': 'float', 'default': 1e-05,
@@ -983,7 +972,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LazyInstanceNorm1d',
         'category': 'Normalization',
-        'help': 'A InstanceNorm1d module with lazy initialization of the num_features argument',
+        'help': 'InstanceNorm1d whose channel count is inferred',
         'factory_path': 'nn.LazyInstanceNorm1d',
         'args': (
             {'name': 'eps', 'kind': 'float', 'default': 1e-05,
@@ -1006,7 +995,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LazyInstanceNorm2d',
         'category': 'Normalization',
-        'help': 'A InstanceNorm2d module with lazy initialization of the num_features argument',
+        'help': 'InstanceNorm2d whose channel count is inferred',
         'factory_path': 'nn.LazyInstanceNorm2d',
         'args': (
             {'name': 'eps', 'kind': 'float', 'default': 1e-05,
@@ -1029,7 +1018,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LazyInstanceNorm3d',
         'category': 'Normalization',
-        'help': 'A InstanceNorm3d module with lazy initialization of the num_features argument',
+        'help': 'InstanceNorm3d whose channel count is inferred',
         'factory_path': 'nn.LazyInstanceNorm3d',
         'args': (
             {'name': 'eps', 'kind': 'float', 'default': 1e-05,
@@ -1124,7 +1113,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'Dropout1d',
         'category': 'Dropout',
-        'help': 'randomly zero out entire channels',
+        'help': 'zero whole channels at random while training',
         'factory_path': 'nn.Dropout1d',
         'args': (
             {'name': 'p', 'kind': 'float', 'default': 0.5,
@@ -1139,7 +1128,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'Dropout3d',
         'category': 'Dropout',
-        'help': 'randomly zero out entire channels',
+        'help': 'zero whole channels at random while training',
         'factory_path': 'nn.Dropout3d',
         'args': (
             {'name': 'p', 'kind': 'float', 'default': 0.5,
@@ -1341,7 +1330,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'GRUCell',
         'category': 'Recurrent',
-        'help': 'A gated recurrent unit (GRU) cell',
+        'help': 'a gated recurrent unit (GRU) cell',
         'factory_path': 'nn.GRUCell',
         'args': (
             {'name': 'input_size', 'kind': 'int', 'default': 16,
@@ -1392,7 +1381,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LSTMCell',
         'category': 'Recurrent',
-        'help': 'A long short-term memory (LSTM) cell',
+        'help': 'a long short-term memory (LSTM) cell',
         'factory_path': 'nn.LSTMCell',
         'args': (
             {'name': 'input_size', 'kind': 'int', 'default': 16,
@@ -1502,7 +1491,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'Transformer',
         'category': 'Transformer',
-        'help': 'A basic transformer layer',
+        'help': 'a basic transformer layer',
         'factory_path': 'nn.Transformer',
         'args': (
             {'name': 'd_model', 'kind': 'int', 'default': 512,
@@ -1848,8 +1837,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'BCELoss',
         'category': 'Loss',
-        'help': ('creates a criterion that measures the Binary Cross Entropy between the target '
-                 'and the input probabilities'),
+        'help': 'measures the Binary Cross Entropy between the target and the input probabilities',
         'factory_path': 'nn.BCELoss',
         'args': (
             {'name': 'reduction', 'kind': 'choice', 'default': 'mean',
@@ -1862,7 +1850,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'BCEWithLogitsLoss',
         'category': 'Loss',
-        'help': 'this loss combines a Sigmoid layer and the BCELoss in one single class',
+        'help': 'combines a Sigmoid layer and the BCELoss in one single class',
         'factory_path': 'nn.BCEWithLogitsLoss',
         'args': (
             {'name': 'reduction', 'kind': 'choice', 'default': 'mean',
@@ -1894,8 +1882,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'CosineEmbeddingLoss',
         'category': 'Loss',
-        'help': ('creates a criterion that measures the loss given input tensors x_1, x_2 and a '
-                 'Tensor label y with values 1 or -1'),
+        'help': ('measures the loss given input tensors x_1, x_2 and a Tensor label y with '
+                 'values 1 or -1'),
         'factory_path': 'nn.CosineEmbeddingLoss',
         'args': (
             {'name': 'margin', 'kind': 'float', 'default': 0.0,
@@ -1911,7 +1899,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'CrossEntropyLoss',
         'category': 'Loss',
-        'help': 'this criterion computes the cross entropy loss between input logits and target',
+        'help': 'computes the cross entropy loss between input logits and target',
         'factory_path': 'nn.CrossEntropyLoss',
         'args': (
             {'name': 'ignore_index', 'kind': 'int', 'default': -100,
@@ -1965,8 +1953,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'HuberLoss',
         'category': 'Loss',
-        'help': ('creates a criterion that uses a squared term if the absolute element-wise '
-                 'error falls below delta and a delta-scaled L1 term otherwise'),
+        'help': ('uses a squared term if the absolute element-wise error falls below delta and a '
+                 'delta-scaled L1 term otherwise'),
         'factory_path': 'nn.HuberLoss',
         'args': (
             {'name': 'reduction', 'kind': 'choice', 'default': 'mean',
@@ -1997,8 +1985,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'L1Loss',
         'category': 'Loss',
-        'help': ('creates a criterion that measures the mean absolute error (MAE) between each '
-                 'element in the input x and target y'),
+        'help': ('measures the mean absolute error (MAE) between each element in the input x and '
+                 'target y'),
         'factory_path': 'nn.L1Loss',
         'args': (
             {'name': 'reduction', 'kind': 'choice', 'default': 'mean',
@@ -2011,8 +1999,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'LinearCrossEntropyLoss',
         'category': 'Loss',
-        'help': ('this criterion computes the cross entropy loss between input, linearly '
-                 'transformed to logits, and target'),
+        'help': ('computes the cross entropy loss between input, linearly transformed to logits, '
+                 'and target'),
         'factory_path': 'nn.LinearCrossEntropyLoss',
         'args': (
             {'name': 'in_features', 'kind': 'int', 'default': 64,
@@ -2038,8 +2026,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'MSELoss',
         'category': 'Loss',
-        'help': ('creates a criterion that measures the mean squared error (squared L2 norm) '
-                 'between each element in the input x and target y'),
+        'help': ('measures the mean squared error (squared L2 norm) between each element in the '
+                 'input x and target y'),
         'factory_path': 'nn.MSELoss',
         'args': (
             {'name': 'reduction', 'kind': 'choice', 'default': 'mean',
@@ -2052,9 +2040,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'MarginRankingLoss',
         'category': 'Loss',
-        'help': ('creates a criterion that measures the loss given inputs x1, x2, two 1D '
-                 'mini-batch or 0D Tensors, and a label 1D mini-batch or 0D Tensor y (containing '
-                 '1 or -1)'),
+        'help': ('measures the loss given inputs x1, x2, two 1D mini-batch or 0D Tensors, and a '
+                 'label 1D mini-batch or 0D Tensor y (containing 1 or -1)'),
         'factory_path': 'nn.MarginRankingLoss',
         'args': (
             {'name': 'margin', 'kind': 'float', 'default': 0.0,
@@ -2069,9 +2056,9 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'MultiLabelMarginLoss',
         'category': 'Loss',
-        'help': ('creates a criterion that optimizes a multi-class multi-classification hinge '
-                 'loss (margin-based loss) between input x (a 2D mini-batch Tensor) and output y '
-                 '(which is a 2D Tensor of target class indices)'),
+        'help': ('optimizes a multi-class multi-classification hinge loss (margin-based loss) '
+                 'between input x (a 2D mini-batch Tensor) and output y (which is a 2D Tensor of '
+                 'target class indices)'),
         'factory_path': 'nn.MultiLabelMarginLoss',
         'args': (
             {'name': 'reduction', 'kind': 'choice', 'default': 'mean',
@@ -2085,8 +2072,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'MultiLabelSoftMarginLoss',
         'category': 'Loss',
-        'help': ('creates a criterion that optimizes a multi-label one-versus-all loss based on '
-                 'max-entropy, between input x and target y of size (N, C)'),
+        'help': ('optimizes a multi-label one-versus-all loss based on max-entropy, between '
+                 'input x and target y of size (N, C)'),
         'factory_path': 'nn.MultiLabelSoftMarginLoss',
         'args': (
             {'name': 'reduction', 'kind': 'choice', 'default': 'mean',
@@ -2099,9 +2086,9 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'MultiMarginLoss',
         'category': 'Loss',
-        'help': ('creates a criterion that optimizes a multi-class classification hinge loss '
-                 '(margin-based loss) between input x (a 2D mini-batch Tensor) and output y '
-                 '(which is a 1D tensor of target class indices, 0 ≤ y ≤ x.size(1)-1)'),
+        'help': ('optimizes a multi-class classification hinge loss (margin-based loss) between '
+                 'input x (a 2D mini-batch Tensor) and output y (which is a 1D tensor of target '
+                 'class indices, 0 ≤ y ≤ x.size(1)-1)'),
         'factory_path': 'nn.MultiMarginLoss',
         'args': (
             {'name': 'p', 'kind': 'int', 'default': 1,
@@ -2156,8 +2143,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'SmoothL1Loss',
         'category': 'Loss',
-        'help': ('creates a criterion that uses a squared term if the absolute element-wise '
-                 'error falls below beta and an L1 term otherwise'),
+        'help': ('uses a squared term if the absolute element-wise error falls below beta and an '
+                 'L1 term otherwise'),
         'factory_path': 'nn.SmoothL1Loss',
         'args': (
             {'name': 'reduction', 'kind': 'choice', 'default': 'mean',
@@ -2172,8 +2159,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'SoftMarginLoss',
         'category': 'Loss',
-        'help': ('creates a criterion that optimizes a two-class classification logistic loss '
-                 'between input tensor x and target tensor y (containing 1 or -1)'),
+        'help': ('optimizes a two-class classification logistic loss between input tensor x and '
+                 'target tensor y (containing 1 or -1)'),
         'factory_path': 'nn.SoftMarginLoss',
         'args': (
             {'name': 'reduction', 'kind': 'choice', 'default': 'mean',
@@ -2186,8 +2173,8 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'TripletMarginLoss',
         'category': 'Loss',
-        'help': ('creates a criterion that measures the triplet loss given an input tensors x1, '
-                 'x2, x3 and a margin with a value greater than 0'),
+        'help': ('measures the triplet loss given an input tensors x1, x2, x3 and a margin with '
+                 'a value greater than 0'),
         'factory_path': 'nn.TripletMarginLoss',
         'args': (
             {'name': 'margin', 'kind': 'float', 'default': 1.0,
@@ -2210,11 +2197,11 @@ ENTRIES: tuple[dict[str, Any], ...] = (
     {
         'type': 'TripletMarginWithDistanceLoss',
         'category': 'Loss',
-        'help': ('creates a criterion that measures the triplet loss given input tensors a, p, '
-                 'and n (representing anchor, positive, and negative examples, respectively), '
-                 'and a nonnegative, real-valued function ("distance function") used to compute '
-                 'the relationship between the anchor and positive example ("positive distance") '
-                 'and the anchor and negative example ("negative distance")'),
+        'help': ('measures the triplet loss given input tensors a, p, and n (representing '
+                 'anchor, positive, and negative examples, respectively), and a nonnegative, '
+                 'real-valued function ("distance function") used to compute the relationship '
+                 'between the anchor and positive example ("positive distance") and the anchor '
+                 'and negative example ("negative distance")'),
         'factory_path': 'nn.TripletMarginWithDistanceLoss',
         'args': (
             {'name': 'margin', 'kind': 'float', 'default': 1.0,

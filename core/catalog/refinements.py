@@ -354,7 +354,14 @@ def _conv(match: re.Match[str]) -> dict[str, Any]:
         args["padding"] = {"help": "padding removed from each side of the output"}
         args["padding_mode"] = {"choices": ("zeros",),
                                 "help": "what the padding is filled with (only zeros)"}
-    return {"category": "Convolution", "input_rank": dims + 2,
+    if lazy:
+        what = "transposed convolution" if transpose else "convolution"
+        help_text = f"{dims}-D {what} whose input channels are inferred"
+    elif transpose:
+        help_text = f"{dims}-D transposed convolution (learned upsampling)"
+    else:
+        help_text = f"{dims}-D convolution over {_channels_first(dims)}"
+    return {"category": "Convolution", "input_rank": dims + 2, "help": help_text,
             "expects": _channels_first(dims, "C" if lazy else "{in_channels}"),
             "checks": checks, "args": args}
 
@@ -376,12 +383,24 @@ def _pool(match: re.Match[str]) -> dict[str, Any]:
         args["output_size"] = {"help": "size of the output; set this or output_ratio"}
         args["output_ratio"] = {"help": "output size as a fraction of the input size"}
     return {"category": "Pooling", "input_rank": dims + 2, "expects": _channels_first(dims),
-            "args": args}
+            "help": _POOL_HELP[kind].format(shape=_channels_first(dims)), "args": args}
+
+
+_POOL_HELP = {
+    "Max": "maximum over sliding windows of {shape}",
+    "Avg": "average over sliding windows of {shape}",
+    "LP": "power average over sliding windows of {shape}",
+    "FractionalMax": "maximum over pseudo-random windows of {shape}",
+    "AdaptiveMax": "max pooling to a fixed output size",
+    "AdaptiveAvg": "average pooling to a fixed output size",
+}
 
 
 def _unpool(match: re.Match[str]) -> dict[str, Any]:
     dims = int(match[1])
     return {"category": "Pooling", "input_rank": dims + 2, "inputs": (2, 2),
+            "help": f"partial inverse of MaxPool{dims}d: the maxima back in place, zeros "
+                    "elsewhere",
             "expects": f"{_channels_first(dims)} and the indices MaxPool{dims}d returned",
             "no_dry_run": f"its second input is the indices a MaxPool{dims}d returns with "
                           "return_indices=True",
@@ -399,13 +418,28 @@ def _pad(match: re.Match[str]) -> dict[str, Any]:
     if match[1] == "Constant":
         args["value"] = {"example": 0.0, "help": "the value the padding is filled with"}
     return {"category": "Padding", "input_rank": dims + 2, "expects": _channels_first(dims),
-            "args": args}
+            "help": _PAD_HELP[match[1]].format(shape=_channels_first(dims)), "args": args}
+
+
+_PAD_HELP = {
+    "Reflection": "pad {shape} with the reflection of its border",
+    "Replication": "pad {shape} with copies of its border values",
+    "Zero": "pad {shape} with zeros",
+    "Constant": "pad {shape} with a constant value",
+    "Circular": "pad {shape} by wrapping around its opposite side",
+}
 
 
 def _norm(match: re.Match[str]) -> dict[str, Any]:
-    lazy, dims = bool(match[1]), int(match[3])
+    lazy, kind, dims = bool(match[1]), match[2], int(match[3])
     channels = "C" if lazy else "{num_features}"
-    return {"category": "Normalization", "input_rank": dims + 2,
+    if lazy:
+        help_text = f"{kind}Norm{dims}d whose channel count is inferred"
+    elif kind == "Batch":
+        help_text = "normalize each channel over the batch"
+    else:
+        help_text = "normalize each channel of each sample on its own"
+    return {"category": "Normalization", "input_rank": dims + 2, "help": help_text,
             "expects": _channels_first(dims, channels),
             "args": {"affine": {"help": "learnable per-channel scale and shift"},
                      "bias": {"help": "learnable shift (with affine)"}}}
@@ -414,6 +448,7 @@ def _norm(match: re.Match[str]) -> dict[str, Any]:
 def _dropout(match: re.Match[str]) -> dict[str, Any]:
     dims = int(match[1])
     return {"category": "Dropout", "input_rank": dims + 2, "expects": _channels_first(dims),
+            "help": "zero whole channels at random while training",
             "args": {"p": {**_PROBABILITY, "help": "probability of zeroing a channel"}}}
 
 
