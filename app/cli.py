@@ -9,6 +9,7 @@ import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from core.document.graph import Document
 from core.errors import TorchCanvasError
@@ -196,8 +197,18 @@ def write_picture(document: Document, path: str) -> None:
     save_scene_image(scene, path, scale=fit.scale)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a command line it cannot read is one line (exit 2), not a usage
+    block."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.split()[-1]  # a command's prog ends with its name
+        where = f"{command}: " if command in COMMANDS else ""
+        raise CommandLineError(f"{where}{message} (see torchcanvas --help)", 2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="torchcanvas", usage=USAGE,
         description="Build PyTorch networks by pointing and clicking, and look inside them.")
     commands = parser.add_subparsers(dest="command")

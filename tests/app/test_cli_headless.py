@@ -183,3 +183,11 @@ def test_the_command_line_answers_unknown_words_without_starting_qt():
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "unknown command 'bogus'" in run.stderr
     assert elapsed < 10
+
+
+@pytest.mark.parametrize("args", [["summary"], ["export"], ["summary", "mlp", "--input"],
+                                  ["summary", "mlp", "--bogus"], ["export", "mlp", "--png"]])
+def test_a_command_line_argparse_cannot_read_is_one_line(args, capsys):
+    assert main(args) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("torchcanvas: ")
