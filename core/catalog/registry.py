@@ -1,4 +1,8 @@
-"""The layer catalog: one `LayerSpec` per palette entry."""
+"""The layer catalog: one `LayerSpec` per palette entry.
+
+The entries written here by hand come first; the rest of torch.nn follows as
+`core.catalog.generate` read it from torch (the data in `core.catalog.generated`).
+"""
 
 from __future__ import annotations
 
