@@ -33,7 +33,7 @@ class ModelFiles:
         return Path(name) if name else None
 
     def export_weights(self, path: Path | None = None) -> bool:
-        from core.io.weights import savable_state, save_weights
+        from core.io.export import export_weights
 
         module = self.workspace.live.module
         if module is None:
@@ -43,7 +43,7 @@ class ModelFiles:
         if path is None:
             return False
         try:
-            save_weights(savable_state(module), path)
+            export_weights(module, path)  # refused while a lazy layer has no size
         except (TorchCanvasError, OSError) as error:
             messages.warning(self.window, "Cannot export weights", str(error))
             return False

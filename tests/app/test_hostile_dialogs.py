@@ -265,3 +265,16 @@ def test_no_static_message_box_is_left_in_app_or_widgets():
              for number, line in enumerate(path.read_text().splitlines(), 1)
              if static.search(line)]
     assert found == []
+
+
+def test_weights_of_unsized_layers_are_refused_in_a_plain_box(qtbot, make_window, tmp_path,
+                                                              boxes):
+    c = Composer()
+    window = make_window()
+    window.workspace.replace(c.document(c.layer("LazyConv2d", out_channels=4, kernel_size=3),
+                                        input_shape=(2, 20)))
+    qtbot.waitUntil(lambda: window.workspace.live.module is not None, timeout=10_000)
+    target = tmp_path / "w.safetensors"
+    assert not window.files.export_weights(target)
+    assert_plain(boxes[-1], "no size yet")
+    assert not target.exists()
