@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QLabel, QProgressDialog, QWidget
 
 from widgets.background import Background
 
@@ -53,6 +53,7 @@ class Job(QObject):
         self.dialog = QProgressDialog(title, "Cancel", 0, steps, parent)
         self.advanced.connect(self.dialog.setValue)
         self.dialog.setWindowTitle("TorchCanvas")
+        self.dialog.findChild(QLabel).setTextFormat(Qt.TextFormat.PlainText)  # file names
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.setMinimumDuration(1000)
         self.dialog.canceled.connect(self.cancel.set)

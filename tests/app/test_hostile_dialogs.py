@@ -278,3 +278,15 @@ def test_weights_of_unsized_layers_are_refused_in_a_plain_box(qtbot, make_window
     assert not window.files.export_weights(target)
     assert_plain(boxes[-1], "no size yet")
     assert not target.exists()
+
+
+def test_the_progress_dialog_names_the_file_as_plain_text(qtbot, make_window, tmp_path, boxes):
+    window = make_window()
+    path = tmp_path / f"{NAME_PAYLOADS[0]}.tcanvas"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    job = window.open_in_background(path)
+    label = job.dialog.findChild(QLabel)
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert label.text() == f"Opening {path.name}…"
+    qtbot.waitUntil(lambda: job.finished, timeout=10_000)
+    assert_plain(boxes[-1], path.name)
