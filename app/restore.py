@@ -58,7 +58,12 @@ def _offer(window, store: RecoveryStore, found: Recovered, restored: bool) -> bo
     if answer == Button.Yes:
         if not window.maybe_save():  # work begun while PyTorch loaded comes first
             return False
-        window.projects.show_recovered(project, found.project_file, found.original)
+        try:
+            window.projects.show_recovered(project, found.project_file, found.original)
+        except Exception as error:  # then it is a copy that cannot be restored after all
+            log.exception("Showing the recovery file %s failed", found.project_file)
+            _offer_damaged(window, store, found, f"{type(error).__name__}: {error}")
+            return False
         _discard(window, store, found)
         return True
     if answer == Button.Discard:

@@ -171,3 +171,19 @@ def test_a_recovery_folder_that_is_a_file_is_said_once_and_editing_goes_on(
     assert in_the_way.read_text() == "not a folder"
     assert not window.isWindowModified()
     autosaver.stop()
+
+
+def test_a_copy_that_fails_to_show_is_offered_as_damaged(make_window, tmp_path, boxes,
+                                                         monkeypatch):
+    store = _store(tmp_path, "title an object")
+    window = make_window()
+
+    def fails(*args):
+        raise RuntimeError("cannot show <b>this</b>")
+
+    monkeypatch.setattr(window.projects, "show_recovered", fails)
+    boxes.replies = lambda box: Button.Yes if box.standardButtons() & Button.Yes \
+        else Button.Discard
+    assert not offer_recovery(window, store)
+    assert "cannot show <b>this</b>" in boxes[-1].text()
+    assert store.found() == []
