@@ -87,6 +87,8 @@ def class_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a generated class's name, or ``None`` ("" is automatic)."""
     if not name:
         return None
+    if not name.isidentifier():
+        return f"{name!r} is not a class name"
     return _identifier_problem(name) or (
         f"{name!r} would hide Python's own {name}" if name in _BUILTINS
         else f"{name!r} is a name the generated Python uses itself"
