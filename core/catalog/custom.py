@@ -16,6 +16,7 @@ from torch import nn
 
 from core.catalog.arguments import ArgSpec, count, flag, real
 from core.catalog.registry import CATALOG, CUSTOM_CLASSES, CUSTOM_SOURCES, CUSTOM_SPECS, LayerSpec
+from core.document.names import class_name_problem
 from core.errors import TorchCanvasError
 
 CATEGORY = "My layers"
@@ -103,6 +104,9 @@ def register(source: str) -> LayerSpec:
     if name in CATALOG:
         raise CustomLayerError(f"{name} is already a layer in the catalog; give yours "
                                f"another name (My{name}, say)")
+    problem = class_name_problem(name)  # its class statement heads the exported Python
+    if problem:
+        raise CustomLayerError(f"{problem}: give your layer another name (My{name}, say)")
     doc = (inspect.getdoc(layer) or "your own layer").splitlines()[0]
     spec = LayerSpec(name, CATEGORY, doc, f"custom.{name}", layer_arguments(layer))
     CUSTOM_CLASSES[name] = layer

@@ -312,3 +312,12 @@ def test_a_block_in_a_file_with_an_invalid_inner_name_is_refused():
         edges=[Edge(INPUT, "n1"), Edge("n1", OUTPUT)]))
     with pytest.raises(DocumentError, match="block n1 › node n2 'ｘ'"):
         check_document(document)
+
+
+@pytest.mark.parametrize("name", ["nn", "torch", "print", "OrderedDict", "build_model"])
+def test_a_layer_of_your_own_cannot_take_a_name_the_exported_python_needs(name):
+    from core.catalog.custom import CustomLayerError, register
+
+    source = f"class {name}(torch.nn.Module):\n    def forward(self, x):\n        return x\n"
+    with pytest.raises(CustomLayerError, match="give your layer another name"):
+        register(source)
