@@ -160,10 +160,10 @@ def _read_file(path: str | os.PathLike[str]) -> object:
 
 
 def sniff(head: bytes, size: int) -> str:
-    """"safetensors", "zip" (torch.save's format), "pickle" (its old format) or "" from
-    the first bytes of a file. safetensors goes first: its header length is any number,
-    and one file in 32 that TorchCanvas writes starts with the byte that starts a
-    pickle."""
+    """A file's format from its first bytes: "safetensors", "zip" (torch.save's format),
+    "pickle" (its old format) or "". safetensors goes first, told by a header length
+    that fits the file followed by ``{``: the length is any number, and one file in 32
+    that TorchCanvas writes starts with 0x80, the byte that starts a pickle."""
     if len(head) >= 9 and head[8:9] == b"{":
         length = int.from_bytes(head[:8], "little")
         if 2 <= length <= min(safetensors_io.MAX_HEADER, size - 8):
