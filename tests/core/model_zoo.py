@@ -297,3 +297,60 @@ ZOO: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "tied": (Tied, (3, 8)),
     "nest-mlp": (NestMLP, (2, 20)),
 }
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int, expand: int) -> None:
+        super().__init__()
+        hidden = cin * expand
+        self.use_res_connect = stride == 1 and cin == cout
+        self.conv = nn.Sequential(
+            nn.Conv2d(cin, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True),
+            nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False),
+            nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True),
+            nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        if self.use_res_connect:
+            return x + self.conv(x)
+        return self.conv(x)
+
+
+class MobileNetV2Small(nn.Module):
+    def __init__(self, classes: int = 10) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16),
+                          nn.ReLU6(inplace=True)),
+            InvertedResidual(16, 8, 1, 1), InvertedResidual(8, 12, 2, 6),
+            InvertedResidual(12, 12, 1, 6), InvertedResidual(12, 16, 2, 6))
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(16, classes))
+
+    def forward(self, x):
+        x = self.features(x)
+        x = F.adaptive_avg_pool2d(x, (1, 1))
+        x = torch.flatten(x, 1)
+        return self.classifier(x)
+
+
+class Hardswished(nn.Module):
+    """MobileNetV3's activations and a squeeze-excitation with hard sigmoid."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1), nn.BatchNorm2d(8), nn.Hardswish())
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(8, 4, 1)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Conv2d(4, 8, 1)
+        self.gate = nn.Hardsigmoid()
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 3))
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x * self.gate(self.fc2(self.relu(self.fc1(self.pool(x)))))
+        return self.head(x)
+
+
+ZOO["mobilenet-v2"] = (MobileNetV2Small, (2, 3, 32, 32))
+ZOO["mobilenet-v3-activations"] = (Hardswished, (2, 3, 16, 16))
