@@ -16,7 +16,9 @@ from core.io.files import document_from_json
 from core.runtime.plan import plan_document
 
 CHAINS = 20_000  # the reported file: 40,000 nodes, 26 s to open with the quadratic order
-BUDGET_S = 8.0  # the whole test; it took 30 s and more before, about 2 s after
+# Processor time of the whole test, so a busy shared machine does not fail it: it took
+# 30 s and more before, about 2 s after.
+BUDGET_S = 8.0
 
 
 def _two_node_chains(count: int) -> str:
@@ -32,12 +34,12 @@ def _two_node_chains(count: int) -> str:
 
 def test_twenty_thousand_two_node_chains_open_plan_and_export_in_seconds():
     text = _two_node_chains(CHAINS)
-    start = time.perf_counter()
+    start = time.process_time()
     document = document_from_json(text)
     plan = plan_document(document)
     source = to_python(document)
     layered_positions(document.root)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert len(plan.calls) == 2 * CHAINS and source.count("= self.relu") == 2 * CHAINS
     assert elapsed < BUDGET_S, f"{elapsed:.1f} s"
 
