@@ -20,7 +20,7 @@ import torch
 
 from core.catalog.registry import spec_for
 from core.document.graph import BLOCK, CONTAINERS, Document, Edge, Graph, InputSpec, Node
-from core.document.validate import MAX_DEPTH, check_document
+from core.document.validate import MAX_DEPTH, check_document, check_position
 from core.errors import DocumentError, InvalidFormatError, UnsupportedVersionError
 from core.io.archive import Archive
 from core.io.atomic import write_atomically
@@ -149,11 +149,7 @@ class _Reader:
         positions = {}
         for key, value in placed.items():
             if key in self.ids:
-                point = _list(value, f"view.positions.{key}")
-                if len(point) != 2 or not all(isinstance(v, (int, float)) and
-                                              not isinstance(v, bool) for v in point):
-                    raise InvalidFormatError("must be [x, y]", f"view.positions.{key}")
-                positions[key] = (float(point[0]), float(point[1]))
+                positions[key] = check_position(value, f"view.positions.{key}")
         document = Document(
             root=root,
             input=InputSpec(tuple(shape), dtype),
