@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from app import train_cli
+from app.train_cli import USAGE as TRAIN_USAGE
 from core.document.graph import Document
 from core.errors import TorchCanvasError
 from core.printable import printable
@@ -21,10 +23,11 @@ USAGE = """torchcanvas                       open the main window
   torchcanvas export FILE [--python OUT.py] [--weights OUT.safetensors] [--onnx OUT.onnx]
                           [--png OUT.png]
   torchcanvas import SOURCE --input 1,3,224,224 -o OUT.tcanvas --trust
-                          SOURCE: package.module:Name or path/to/file.py:Name"""
+                          SOURCE: package.module:Name or path/to/file.py:Name
+""" + TRAIN_USAGE
 
 
-COMMANDS = ("summary", "export", "import")
+COMMANDS = ("summary", "export", "import", "train")
 
 
 class CommandLineError(Exception):
@@ -176,25 +179,17 @@ def write_picture(document: Document, path: str) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from core.io.picture import check_vector_picture, fit_picture
     from core.runtime.shapes import infer_shapes
     from core.workspace import Workspace
-    from widgets.canvas_image import MARGIN, save_scene_image
+    from widgets.canvas_image import save_scene_image
     from widgets.canvas_scene import CanvasScene
 
     _application = QApplication.instance() or QApplication([])
     scene = CanvasScene(Workspace(document))
     scene.apply_report(infer_shapes(document))
-    bounds = scene.itemsBoundingRect()
-    width, height = bounds.width() + 2 * MARGIN, bounds.height() + 2 * MARGIN
-    if path.lower().endswith(".svg"):
-        check_vector_picture(width, height)
-        save_scene_image(scene, path)
-        return
-    fit = fit_picture(width, height)
-    if fit.note:
-        print(f"torchcanvas: {fit.note}", file=sys.stderr)
-    save_scene_image(scene, path, scale=fit.scale)
+    note = save_scene_image(scene, path)
+    if note:
+        print(f"torchcanvas: {note}", file=sys.stderr)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -232,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
                                help="the project to write")
     import_parser.add_argument("--trust", action="store_true",
                                help="run SOURCE's code (importing it needs that)")
+    train_cli.add_parser(commands)
     return parser
 
 
@@ -276,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "import":
             return import_model(args)
+        if args.command == "train":
+            check_input(args.file)
+            return train_cli.train(args, open_project, CommandLineError)
         check_input(args.file)
         if args.command == "export":
             check_outputs(args)

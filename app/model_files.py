@@ -146,11 +146,11 @@ class ModelFiles:
                 path = path.with_suffix(".svg" if "svg" in chosen else ".png")
         try:
             check_target(path)  # a FIFO or a device is refused, never written
-            save_scene_image(self.window.scene, path)
+            note = save_scene_image(self.window.scene, path)
         except (TorchCanvasError, OSError) as error:
             messages.warning(self.window, "Cannot export image", str(error))
             return False
-        self.say(f"Wrote {path}")
+        self.say(f"Wrote {path}" + (f"; {note}" if note else ""))
         return True
 
     def clone_and_verify(self):

@@ -233,14 +233,14 @@ class Projects:
 
     def export_python(self) -> None:
         from core.io.atomic import write_atomically
-        from core.io.codegen import to_python
+        from core.io.codegen import python_for_export
 
         name, _ = QFileDialog.getSaveFileName(self.window, "Export Python", "model.py",
                                               "Python source (*.py)")
         if not name:
             return
         try:
-            source = to_python(self.workspace.document).encode()
+            source = python_for_export(self.workspace.document).encode()  # compiled first
             write_atomically(name, lambda stream: stream.write(source))
         except (TorchCanvasError, OSError) as error:
             messages.warning(self.window, "Cannot export", str(error))

@@ -12,9 +12,19 @@ from PySide6.QtWidgets import QGraphicsScene
 MARGIN = 30
 
 
-def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0) -> None:
-    """Write every item of ``scene``; the suffix picks SVG or a raster image."""
+def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0) -> str:
+    """Write every item of ``scene``; the suffix picks SVG or a raster image. A canvas
+    too large for a picture is refused (SVG) or drawn smaller (raster): the returned
+    note says so ("" when the picture is as asked)."""
+    from core.io.picture import check_vector_picture, fit_picture
+
     source = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+    note = ""
+    if str(path).lower().endswith(".svg"):
+        check_vector_picture(source.width(), source.height())
+    else:
+        fit = fit_picture(source.width(), source.height(), scale)
+        scale, note = fit.scale, fit.note
     selected = scene.selectedItems()
     scene.clearSelection()
     try:
@@ -27,7 +37,7 @@ def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0
             painter = QPainter(generator)
             scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
             painter.end()
-            return
+            return note
         size = QSize(int(source.width() * scale), int(source.height() * scale))
         image = QImage(size, QImage.Format.Format_ARGB32)
         image.fill(Qt.GlobalColor.white)
@@ -38,6 +48,7 @@ def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0
         painter.end()
         if not image.save(str(path)):
             raise OSError(f"cannot write {Path(path).name}")
+        return note
     finally:
         for item in selected:
             item.setSelected(True)

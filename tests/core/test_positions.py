@@ -54,7 +54,8 @@ def test_check_position_takes_finite_points_within_bounds():
 
 
 def test_a_file_with_a_position_out_of_bounds_is_refused_with_a_typed_error():
-    for point in ([math.nan, 0], [math.inf, 0], [-math.inf, 1], [1e200, 0], [0, 2e8]):
+    for point in ([math.nan, 0], [math.inf, 0], [-math.inf, 1], [1e200, 0], [0, 2e8],
+                  [10**400, 0], [0, -(10**400)]):
         with pytest.raises(PositionError, match=r"view\.positions\.n\d+"):
             document_from_json(_file_with_position(point))
 
