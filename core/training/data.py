@@ -91,19 +91,25 @@ def teaching_set(name: str, size: int = 1000, noise: float = 0.1, seed: int = 0,
         raise DataError(f"size must be from 2 to {MAX_SIZE:,}, not {size}")
     if not 0.0 <= noise <= 10.0:
         raise DataError(f"noise must be from 0 to 10, not {noise}")
+    if name == "blobs" and not 2 <= classes <= 64:
+        raise DataError(f"blobs: classes must be from 2 to 64, not {classes}")
+    x, y = generate_teaching_set(name, size, noise, seed, classes)
+    count = classes if name == "blobs" else 2
+    return Dataset(x, y, name, [] if name == "regression" else [str(i) for i in range(count)])
+
+
+def generate_teaching_set(name: str, size: int, noise: float, seed: int, classes: int = 3):
+    """The points and labels of a teaching set; self-contained (torch and math only), so
+    that an exported training script carries this very function."""
     g = torch.Generator().manual_seed(seed)
     if name == "regression":
         x = torch.rand(size, 1, generator=g) * 6 - 3
-        y = torch.sin(x) + noise * torch.randn(size, 1, generator=g)
-        return Dataset(x, y, name)
+        return x, torch.sin(x) + noise * torch.randn(size, 1, generator=g)
     if name == "blobs":
-        if not 2 <= classes <= 64:
-            raise DataError(f"blobs: classes must be from 2 to 64, not {classes}")
         labels = torch.arange(size) % classes
         angle = labels.float() * (2 * math.pi / classes)
         centres = torch.stack([torch.cos(angle), torch.sin(angle)], 1) * 3
-        x = centres + (0.5 + noise) * torch.randn(size, 2, generator=g)
-        return Dataset(x, labels, name, [str(i) for i in range(classes)])
+        return centres + (0.5 + noise) * torch.randn(size, 2, generator=g), labels
     labels = torch.arange(size) % 2
     if name == "moons":
         t = torch.rand(size, generator=g) * math.pi
@@ -122,7 +128,7 @@ def teaching_set(name: str, size: int = 1000, noise: float = 0.1, seed: int = 0,
         x = torch.rand(size, 2, generator=g) * 2 - 1
         labels = ((x[:, 0] > 0) ^ (x[:, 1] > 0)).long()
     x = x + noise * torch.randn(size, 2, generator=g)
-    return Dataset(x.float(), labels.long(), name, ["0", "1"])
+    return x.float(), labels.long()
 
 
 # A person's data ---------------------------------------------------------------------

@@ -135,7 +135,9 @@ def make_schedule(name: str, optimizer: torch.optim.Optimizer,
 @dataclass
 class TrainConfig:
     """The settings of one run. ``loss`` ``auto`` is CrossEntropyLoss for classes and
-    MSELoss for numbers."""
+    MSELoss for numbers. ``threads`` is torch's CPU thread count while training (0:
+    one thread for a model under a million parameters, whose small matrix products
+    only lose time to thread hand-offs, else torch's own setting)."""
 
     loss: str = "auto"
     loss_args: dict[str, Any] = field(default_factory=dict)
@@ -148,6 +150,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     report_every: int = 10
+    threads: int = 0
 
     def check(self) -> None:
         """Raise `ArgumentError` for a setting that would not run."""

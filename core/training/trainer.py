@@ -25,6 +25,9 @@ from core.training.data import Dataset, Split
 from core.training.setup import TrainConfig, make_loss, make_optimizer, make_schedule
 
 
+SMALL_MODEL = 1_000_000
+
+
 class TrainingError(TorchCanvasError):
     """The model cannot be trained on this data with these settings."""
 
@@ -129,6 +132,13 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.epoch = 0
 
+    def threads(self) -> int:
+        """The CPU threads to train with (see `TrainConfig.threads`)."""
+        if self.config.threads > 0:
+            return self.config.threads
+        small = sum(p.numel() for p in self.module.parameters()) < SMALL_MODEL
+        return 1 if small and self.device.type == "cpu" else torch.get_num_threads()
+
     def _step_loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if not self.classification and output.shape != target.shape \
                 and output.numel() == target.numel():
@@ -144,6 +154,10 @@ class Trainer:
         """Train until ``config.epochs`` more epochs are done or the control says stop."""
         result = TrainResult()
         started = time.perf_counter()
+        threads = torch.get_num_threads()
+        wanted = self.threads()
+        if wanted != threads:
+            torch.set_num_threads(wanted)
         try:
             for _ in range(self.config.epochs):
                 if self.control.checkpoint():
@@ -164,6 +178,8 @@ class Trainer:
                 from None
         finally:
             self.module.eval()
+            if wanted != threads:
+                torch.set_num_threads(threads)
         result.seconds = time.perf_counter() - started
         return result
 
