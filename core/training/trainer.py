@@ -24,7 +24,6 @@ from core.runtime.tensors import LoadWeights
 from core.training.data import Dataset, Split
 from core.training.setup import TrainConfig, make_loss, make_optimizer, make_schedule
 
-
 SMALL_MODEL = 1_000_000
 
 
