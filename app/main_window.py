@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
-    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -28,6 +27,7 @@ from app.model_files import ModelFiles
 from app.projects import READ_ONLY, Projects
 from app.settings import Settings
 from app.undo_keys import HistoryKeys, commit_focused_field
+from app.window_layout import WindowLayout
 from core.document.edit import Command, Group, Move
 from core.document.graph import ROOT
 from core.document.layout import layered_positions
@@ -48,6 +48,7 @@ from widgets.canvas_view import CanvasView
 from widgets.inspector import Inspector
 from widgets.node_look import count_text
 from widgets.palette import LayerPalette
+from widgets.panel_dock import PanelDock
 
 TOOLBAR = ["new", "open", "save", None, "undo", "redo", None, "group", "ungroup", "share",
            None, "zoom_in", "zoom_out", "fit", "arrange"]
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
             {"structure_changed": self._shape_timer.start,
              "input_changed": self._shape_timer.start})
         self.resize(1280, 800)
+        self.window_layout = WindowLayout(self, self.menus["&View"])
         self._restore_window()
         self.projects.update_recent_menu()
         self.ready = ready
@@ -132,8 +134,8 @@ class MainWindow(QMainWindow):
 
     # Layout ----------------------------------------------------------------------
 
-    def _dock(self, title: str, widget: QWidget, area, name: str) -> QDockWidget:
-        dock = QDockWidget(title, self)
+    def _dock(self, title: str, widget: QWidget, area, name: str) -> PanelDock:
+        dock = PanelDock(title, self)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
@@ -214,11 +216,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
     def _restore_window(self) -> None:
-        geometry, state = self.settings.window_state()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+        self.window_layout.restore(*self.settings.window_state())
 
     # Following the workspace -------------------------------------------------------
 

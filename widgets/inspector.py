@@ -122,6 +122,7 @@ class Inspector(QScrollArea):
     def _heading(self, layout: QVBoxLayout, title: str, text: str) -> None:
         heading = QLabel(title)
         heading.setFont(style.font(11, bold=True))
+        heading.setWordWrap(True)  # a long title wraps instead of widening the panel
         layout.addWidget(heading)
         help_label = QLabel(text)
         help_label.setWordWrap(True)

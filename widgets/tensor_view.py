@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableView,
     QVBoxLayout,
@@ -109,7 +110,10 @@ class TensorView(QWidget):
         self.title = QLabel("Select a parameter to see its values", self)
         self.title.setFont(style.font(10, bold=True))
         self.title.setTextFormat(Qt.TextFormat.PlainText)  # tensor names come from files
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.stats = QLabel(self)
+        self.stats.setWordWrap(True)  # a long line would widen the window past the screen
+        self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.stats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.slices = QHBoxLayout()
         self.spins: list[QSpinBox] = []
