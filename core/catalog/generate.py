@@ -93,9 +93,6 @@ def describe(name: str, layer: type[nn.Module]) -> dict[str, Any]:
     }
     outputs = refined.get("outputs", ())
     reasons = [refined["no_dry_run"]] if "no_dry_run" in refined else []
-    if outputs:
-        reasons.append(f"it returns a tuple ({', '.join(outputs)}), which the graph cannot "
-                       "pass on yet")
     optional = {"outputs": outputs, "input_rank": refined.get("input_rank"),
                 "input_dtype": refined.get("input_dtype", "float32"),
                 "sample": refined.get("sample", ()), "no_dry_run": "; ".join(reasons),

@@ -1325,7 +1325,6 @@ ENTRIES: tuple[dict[str, Any], ...] = (
         'expects': '(L, N, {input_size}), or (N, L, {input_size}) with batch_first',
         'outputs': ('output', 'h_n'),
         'input_rank': 3,
-        'no_dry_run': 'it returns a tuple (output, h_n), which the graph cannot pass on yet',
     },
     {
         'type': 'GRUCell',
@@ -1375,8 +1374,6 @@ ENTRIES: tuple[dict[str, Any], ...] = (
         'expects': '(L, N, {input_size}), or (N, L, {input_size}) with batch_first',
         'outputs': ('output', '(h_n, c_n)'),
         'input_rank': 3,
-        'no_dry_run': ('it returns a tuple (output, (h_n, c_n)), which the graph cannot pass on '
-                       'yet'),
     },
     {
         'type': 'LSTMCell',
@@ -1396,7 +1393,6 @@ ENTRIES: tuple[dict[str, Any], ...] = (
         'expects': '(N, {input_size})',
         'outputs': ('h_1', 'c_1'),
         'input_rank': 2,
-        'no_dry_run': 'it returns a tuple (h_1, c_1), which the graph cannot pass on yet',
     },
     {
         'type': 'RNN',
@@ -1428,7 +1424,6 @@ ENTRIES: tuple[dict[str, Any], ...] = (
         'expects': '(L, N, {input_size}), or (N, L, {input_size}) with batch_first',
         'outputs': ('output', 'h_n'),
         'input_rank': 3,
-        'no_dry_run': 'it returns a tuple (output, h_n), which the graph cannot pass on yet',
     },
     {
         'type': 'RNNCell',
@@ -1484,8 +1479,6 @@ ENTRIES: tuple[dict[str, Any], ...] = (
         'inputs': (3, 3),
         'expects': '(L, N, {embed_dim}) for query, key and value',
         'outputs': ('attn_output', 'attn_output_weights'),
-        'no_dry_run': ('it returns a tuple (attn_output, attn_output_weights), which the graph '
-                       'cannot pass on yet'),
         'checks': ('divisible:embed_dim/num_heads',),
     },
     {
@@ -1832,7 +1825,7 @@ ENTRIES: tuple[dict[str, Any], ...] = (
         'inputs': (2, 2),
         'expects': '(N, {in_features}) and integer targets (N,)',
         'outputs': ('output', 'loss'),
-        'no_dry_run': 'it returns a tuple (output, loss), which the graph cannot pass on yet',
+        'no_dry_run': 'its target is integer class indices',
     },
     {
         'type': 'BCELoss',

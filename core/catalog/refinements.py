@@ -17,7 +17,7 @@ from core.catalog.arguments import MAX_SIZE
 CATEGORY_ORDER = (
     "Linear", "Convolution", "Pooling", "Padding", "Normalization", "Dropout", "Shape",
     "Resampling", "Embedding", "Recurrent", "Transformer", "Activation", "Merge",
-    "Distance", "Chapter layers", "Loss",
+    "Tensor operations", "Distance", "Chapter layers", "Loss",
 )
 
 # Public torch.nn classes that do not become palette entries.
@@ -296,6 +296,7 @@ CLASSES: dict[str, dict[str, Any]] = {
     "AdaptiveLogSoftmaxWithLoss": {
         "expects": "(N, {in_features}) and integer targets (N,)",
         "outputs": ("output", "loss"),
+        "no_dry_run": "its target is integer class indices",
         "args": {"cutoffs": {"example": (10, 50), "minimum": 1, "maximum": MAX_SIZE,
                              "help": "increasing cluster boundaries of the target classes"},
                  "div_value": {"minimum": 1.0,

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from core.catalog.arguments import ArgSpec, choice, count, flag, integer, real, size
 from core.catalog.generated import ENTRIES as GENERATED_ENTRIES
+from core.catalog.operations import ENTRIES as OPERATION_ENTRIES
+from core.catalog.operations import EXPRESSION, TENSOR
 from core.catalog.refinements import CATEGORY_ORDER
 from core.errors import ArgumentError, UnknownLayerError
 
@@ -40,6 +42,12 @@ class LayerSpec:
     input shape the default arguments accept, where ``expects`` cannot give one (see
     `sample_shape`), and ``input_dtype`` the dtype of that input. ``no_dry_run`` says why
     a lone layer of this type cannot be dry-run from a graph's one input ("" if it can).
+
+    ``form`` says what a node of this type is in the built module: ``"module"``, a child
+    module it calls; ``"expression"``, a tensor operation written into the forward
+    (`core.catalog.operations`), with no module of its own; ``"tensor"``, a parameter or
+    buffer registered under the node's name. The factory of the last two makes a module
+    that does the same, for dry runs and step-through.
     """
 
     type: str
@@ -55,6 +63,15 @@ class LayerSpec:
     input_dtype: str = "float32"
     sample: tuple[int, ...] = ()
     no_dry_run: str = ""
+    form: str = "module"
+
+    @property
+    def is_expression(self) -> bool:
+        return self.form == EXPRESSION
+
+    @property
+    def is_tensor(self) -> bool:
+        return self.form == TENSOR
 
     @property
     def factory(self) -> Callable[..., nn.Module]:
@@ -164,7 +181,8 @@ def _resolve(path: str) -> Callable[..., nn.Module]:
     package, _, name = path.partition(".")
     if package == "custom":
         return CUSTOM_CLASSES[name]
-    module = importlib.import_module({"nn": "torch.nn", "layers": "core.catalog.layers"}[package])
+    module = importlib.import_module({"nn": "torch.nn", "layers": "core.catalog.layers",
+                                      "ops": "core.runtime.operations"}[package])
     return getattr(module, name)
 
 
@@ -395,11 +413,13 @@ def _entries() -> list[LayerSpec]:
         L("Mish", "Activation", "x · tanh(softplus(x))", "nn.Mish"),
         # Merge
         L("Add", "Merge", "element-wise sum of two or more inputs (residual join)",
-          "layers.Add", inputs=(2, None), expects="broadcastable shapes"),
+          "layers.Add", inputs=(2, None), expects="broadcastable shapes", form=EXPRESSION),
         L("Multiply", "Merge", "element-wise product of two or more inputs (gating)",
-          "layers.Multiply", inputs=(2, None), expects="broadcastable shapes"),
+          "layers.Multiply", inputs=(2, None), expects="broadcastable shapes",
+          form=EXPRESSION),
         L("Concat", "Merge", "join two or more inputs along a dimension", "layers.Concat",
-          (_dim,), inputs=(2, None), expects="equal sizes except along dim"),
+          (_dim,), inputs=(2, None), expects="equal sizes except along dim",
+          form=EXPRESSION),
         # The chapter's own layers
         L("CenteredLayer", "Chapter layers", "subtracts the mean of its input; no parameters",
           "layers.CenteredLayer"),
@@ -478,7 +498,8 @@ _HAND_WRITTEN = _entries()
 HAND_WRITTEN: frozenset[str] = frozenset(
     spec.class_name for spec in _HAND_WRITTEN if spec.factory_path.startswith("nn."))
 CATALOG: dict[str, LayerSpec] = {
-    spec.type: spec for spec in _in_palette_order(_HAND_WRITTEN, _generated_entries())}
+    spec.type: spec for spec in [*_in_palette_order(_HAND_WRITTEN, _generated_entries()),
+                                 *(LayerSpec(**fields) for fields in OPERATION_ENTRIES)]}
 _USED = {spec.category for spec in CATALOG.values()}
 CATEGORIES: tuple[str, ...] = tuple(c for c in CATEGORY_ORDER if c in _USED) + tuple(
     c for c in dict.fromkeys(spec.category for spec in CATALOG.values())

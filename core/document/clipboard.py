@@ -116,8 +116,8 @@ def _renumber(document: Document, node: Node, renamed: dict[str, str]) -> Node:
     copied.name = ""
     if copied.graph is not None:
         copied.graph.nodes = [_renumber_inner(document, n, renamed) for n in copied.graph.nodes]
-        copied.graph.edges = [Edge(renamed.get(e.src, e.src), renamed.get(e.dst, e.dst), e.port)
-                              for e in copied.graph.edges]
+        copied.graph.edges = [Edge(renamed.get(e.src, e.src), renamed.get(e.dst, e.dst), e.port,
+                                   e.src_port) for e in copied.graph.edges]
     return copied
 
 

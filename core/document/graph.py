@@ -1,9 +1,12 @@
 """The document model: plain dataclasses, no torch objects inside.
 
 A `Document` holds a root `Graph`. A graph has nodes and edges; edges run between node
-ids and the graph's two boundaries, `INPUT` and `OUTPUT`. A node of type `BLOCK` owns a
-sub-graph (a nested module). A node whose ``shares`` names another node is a twin of it:
-the built model uses one module object in both places (tied parameters).
+ids and the graph's two boundaries, `INPUT` and `OUTPUT`; a graph may take several
+inputs (an edge from `INPUT` names which in ``src_port``) and give several outputs (the
+ports of `OUTPUT`: the module returns a tuple). A node of type `BLOCK` owns a sub-graph (a
+nested module) and takes as many inputs as its graph has. A node whose ``shares`` names
+another node is a twin of it: the built model uses one module object in both places (tied
+parameters).
 
 Every change goes through the small mutators of `Document`, which keep the id index
 current, hand the change's inverse to the open journal (`recording`) and only then emit
@@ -38,11 +41,27 @@ _ID_PATTERN = re.compile(r"^n(\d+)$")
 
 @dataclass(frozen=True)
 class Edge:
-    """Data flows from ``src`` into input ``port`` of ``dst``."""
+    """Data flows from ``src`` into input ``port`` of ``dst``.
+
+    ``src_port`` is which of the graph's inputs an edge from `INPUT` carries (0 for
+    every other source: a node has one output, which may be a tuple).
+    """
 
     src: str
     dst: str
     port: int = 0
+    src_port: int = 0
+
+
+def graph_inputs(graph: Graph) -> int:
+    """How many inputs ``graph`` takes: one more than the highest input an edge reads."""
+    return 1 + max((e.src_port for e in graph.edges if e.src == INPUT), default=0)
+
+
+def graph_outputs(graph: Graph) -> int:
+    """How many outputs ``graph`` gives: one more than the highest output port fed (a
+    graph with several returns a tuple)."""
+    return 1 + max((e.port for e in graph.edges if e.dst == OUTPUT), default=0)
 
 
 @dataclass

@@ -70,9 +70,15 @@ def normal_form(name: str) -> str:
 
 
 def node_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a node's name, or ``None`` when it can ("" is automatic)."""
+    """Why ``name`` cannot be a node's name, or ``None`` when it can ("" is automatic).
+
+    A dotted name (``layers.0``, ``heads.cls``) is a path: the node's module is held in an
+    ``nn.ModuleList`` (or ``nn.ModuleDict``) attribute ``layers`` of the graph's module,
+    at item ``0``; each part is a name of its own."""
     if not name:
         return None
+    if "." in name:
+        return _path_problem(name)
     if name.isdigit():
         if not name.isascii():
             return f"{name!r} is not a number Python can index with: use the digits 0-9"
@@ -81,6 +87,19 @@ def node_name_problem(name: str) -> str | None:
         f"{name!r} is already an attribute of every nn.Module" if name in MODULE_ATTRIBUTES
         else f"{name!r} is a name the generated Python uses itself"
         if name in GENERATED_NAMES else None)
+
+
+def _path_problem(name: str) -> str | None:
+    parts = name.split(".")
+    if any(not part for part in parts):
+        return f"{name!r} has an empty part: write a path as layers.0"
+    if parts[0].isdigit():
+        return f"{name!r} starts with a number: the first part names the list attribute"
+    for part in parts:
+        problem = node_name_problem(part)
+        if problem:
+            return f"in {name!r}: {problem}"
+    return None
 
 
 def class_name_problem(name: str) -> str | None:

@@ -7,8 +7,20 @@ import math
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
-from core.catalog.registry import spec_for
-from core.document.graph import BLOCK, CONTAINERS, INPUT, OUTPUT, ROOT, Document, Edge, Graph, Node
+from core.catalog.operations import sizes_inputs
+from core.catalog.registry import CATALOG, spec_for
+from core.document.graph import (
+    BLOCK,
+    CONTAINERS,
+    INPUT,
+    OUTPUT,
+    ROOT,
+    Document,
+    Edge,
+    Graph,
+    Node,
+    graph_inputs,
+)
 from core.document.names import class_name_problem, node_name_problem, normal_form
 from core.errors import (
     CycleError,
@@ -23,6 +35,8 @@ from core.errors import (
 )
 
 MAX_DEPTH = 32
+# How many inputs a graph may take, and outputs give.
+MAX_PORTS = 1 << 16
 # How far from the origin a node may stand, in scene units: room for the layered layout
 # of the largest document a file may hold (100,000 nodes in one column, 110 apart), and
 # far below where drawing it would overflow or take forever.
@@ -129,12 +143,15 @@ def check_edges(graph: Graph, where: str) -> None:
             raise DanglingEdgeError(f"an edge runs backwards: {edge.src} → {edge.dst}", where)
         if edge.src == edge.dst:
             raise CycleError(f"{edge.src} feeds itself", where)
+        if edge.src_port and edge.src != INPUT:
+            raise PortError(f"an edge from {edge.src} names output {edge.src_port}: only "
+                            "a graph's input has several", where)
         if (edge.dst, edge.port) in fed:
             raise PortError(f"two edges feed input {edge.port} of {edge.dst}", where)
         fed.add((edge.dst, edge.port))
         if edge.dst == OUTPUT:
-            if edge.port != 0:
-                raise PortError("the output has a single input, port 0", where)
+            if not 0 <= edge.port < MAX_PORTS:
+                raise PortError(f"the output has no input {edge.port}", where)
             continue
         _, high = input_range(ids[edge.dst])
         if edge.port < 0 or (high is not None and edge.port >= high):
@@ -148,12 +165,23 @@ def _check_edge_shape(edge: Edge, where: str) -> None:
         raise InvalidFormatError("an edge's ends must be node ids", where)
     if isinstance(edge.port, bool) or not isinstance(edge.port, int):
         raise InvalidFormatError("an edge's port must be an integer", where)
+    if isinstance(edge.src_port, bool) or not isinstance(edge.src_port, int) or \
+            not 0 <= edge.src_port < MAX_PORTS:
+        raise InvalidFormatError("an edge's source port must be a small integer", where)
 
 
 def input_range(node: Node) -> tuple[int, int | None]:
+    """The fewest and most inputs ``node`` takes (``None``: no upper bound): a block
+    as many as its graph has, a layer what its catalog entry says (a shape that reads
+    sizes from inputs adds those inputs)."""
     if node.type == BLOCK:
-        return (1, 1)
-    return spec_for(node.type).inputs
+        count = graph_inputs(node.graph) if node.graph is not None else 1
+        return (count, count)
+    spec = spec_for(node.type)
+    if any(arg.kind == "sizes" for arg in spec.args) and isinstance(node.args, dict):
+        count = sizes_inputs(node.args)
+        return (count, count)
+    return spec.inputs
 
 
 def check_document(document: Document, untrusted_ok: bool = False) -> None:
@@ -206,13 +234,17 @@ def _check_graph(
         _check_node(document, node, owners, where, depth, untrusted)
     if not untrusted:
         check_edges(graph, where)
+        if graph_id == ROOT and graph_inputs(graph) > 1:
+            raise PortError("the network has one input: an edge names another", where)
     topological_order(graph, where)
 
 
 def check_names(nodes: Iterable[Node], where: str) -> None:
     """Raise `InvalidNameError` for a name no node can have, or for two nodes of one graph
-    whose names Python reads as the same."""
+    whose names Python reads as the same. A path (``layers.0``: held in a list) names a
+    layer or block, and no other node may be named as the list or hold a path inside it."""
     seen: dict[str, str] = {}
+    holders: set[str] = set()
     for node in nodes:
         if not node.name:
             continue
@@ -225,6 +257,15 @@ def check_names(nodes: Iterable[Node], where: str) -> None:
         if folded in seen:
             raise InvalidNameError(f"two nodes are named {node.name!r}", where)
         seen[folded] = node.id
+        if "." in folded:
+            if node.type in CATALOG and CATALOG[node.type].form != "module":
+                raise InvalidNameError(f"{node.name!r} is a path, and only a layer or a "
+                                       "block can be held in a list",
+                                       f"{where} › {describe_node(node)}")
+            parts = folded.split(".")
+            holders.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    for name in sorted(holders & seen.keys()):
+        raise InvalidNameError(f"{name!r} names a node and the list that holds others", where)
 
 
 def _check_node(

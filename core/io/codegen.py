@@ -2,7 +2,9 @@
 
 The source defines the same modules under the same attribute names as `core.runtime.build`
 (both follow `core.runtime.plan`), so ``build_model().load_state_dict(...)`` takes the weights
-TorchCanvas saves.
+TorchCanvas saves. Tensor operations are written as the expressions they are
+(``torch.cat([a, b], 1)``, ``x.mean(dim=1)``, ``h[-1]``), parameters as ``nn.Parameter``
+attributes, and held modules inside their ``nn.ModuleList``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,23 @@ import re
 from typing import Any
 
 from core.catalog import layers
+from core.catalog.arguments import format_index
+from core.catalog.operations import Expression, Index, Input, Size, expression_for
 from core.catalog.registry import spec_for
-from core.document.graph import INPUT, ROOT, Document
+from core.document.graph import ROOT, Document
 from core.document.names import GENERATED_NAMES, class_name_problem
 from core.errors import BuildError
-from core.runtime.plan import SEQUENTIAL_KIND, ModulePlan, plan_document, require_output
+from core.runtime.plan import (
+    EXPRESSION_CALL,
+    SEQUENTIAL_KIND,
+    TENSOR_CALL,
+    Held,
+    ModulePlan,
+    input_key,
+    nested_attributes,
+    plan_document,
+    require_output,
+)
 
 INDENT = "    "
 # Read once, when this module is imported: inspect.getsource on a worker thread (the code
@@ -88,6 +102,23 @@ def _mark(text: str, node_id: str) -> str:
     return f"{first}{MARK}{node_id}{newline}{rest}"
 
 
+def _first_node(held: Held) -> str:
+    item = held.items[0][1]
+    return item if isinstance(item, str) else _first_node(item)
+
+
+def _access(path: str, holders: dict[str, Held]) -> str:
+    """How the forward reaches attribute ``path``: ``self.fc``, ``self.layers[0]``."""
+    first, *rest = path.split(".")
+    text = f"self.{first}" if first.isidentifier() else f"getattr(self, {first!r})"
+    prefix = first
+    for key in rest:
+        held = holders.get(prefix)
+        text += f"[{key}]" if held is not None and held.is_list else f"[{key!r}]"
+        prefix = f"{prefix}.{key}"
+    return text
+
+
 def _layer_source(layer_class: type) -> str:
     return _LAYER_SOURCES[layer_class.__name__]
 
@@ -112,6 +143,49 @@ def layer_expression(layer_type: str, args: dict[str, Any]) -> str:
         if name not in named and (spec.arg(name).required or value != spec.arg(name).default):
             parts.append(f"{name}={value!r}")
     return f"{spec.code_name}({', '.join(parts)})"
+
+
+def render(expression: Expression, names: list[str]) -> str:
+    """``expression`` as Python, its inputs named by ``names``: ``torch.cat([a, b], 1)``,
+    ``x.mean(dim=1)``, ``h[-1]``, ``x * 0.5``."""
+
+    def argument(value: Any) -> str:
+        if isinstance(value, Input):
+            return names[value.port]
+        if isinstance(value, Size):
+            return f"{names[value.port]}.size({value.dim})"
+        if isinstance(value, list):
+            return "[" + ", ".join(argument(item) for item in value) + "]"
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0 \
+                and expression.kind == "operator":
+            return f"({value!r})"
+        return repr(value)
+
+    args = [argument(a) for a in expression.args if not isinstance(a, Index)]
+    keywords = [f"{name}={argument(value)}" for name, value in expression.kwargs]
+    if expression.kind == "method":
+        return f"{args[0]}.{expression.target}({', '.join(args[1:] + keywords)})"
+    if expression.kind == "function":
+        return f"{expression.target}({', '.join(args + keywords)})"
+    if expression.kind == "operator":
+        return f" {expression.target} ".join(args)
+    index = next(a for a in expression.args if isinstance(a, Index))
+    return f"{args[0]}[{format_index(index.items)}]"
+
+
+def tensor_expression(args: dict[str, Any]) -> str:
+    """The tensor a ``Parameter`` node registers: ``nn.Parameter(torch.zeros(1, 1, 64))``."""
+    make = {"zeros": "torch.zeros", "ones": "torch.ones", "normal": "torch.randn",
+            "uniform": "torch.rand"}[args["init"]]
+    if args["dtype"] != "float32" and args["init"] in ("normal", "uniform"):
+        make = "torch.zeros"
+    sizes = ", ".join(str(size) for size in args["shape"])
+    dtype = f", dtype=torch.{args['dtype']}" if args["dtype"] != "float32" else ""
+    tensor = f"{make}({sizes}{dtype})"
+    if args["buffer"]:
+        return tensor
+    frozen = ", requires_grad=False" if not args["requires_grad"] else ""
+    return f"nn.Parameter({tensor}{frozen})"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -176,7 +250,7 @@ class _Writer:
             lines.append("from collections import OrderedDict")
             lines.append("")
         lines += ["import json", "import sys", "", "import torch", "from torch import nn"]
-        if self._users_layers():
+        if self._users_layers() or any(re.search(r"(?<![\w.])F\.", c) for c in self.classes):
             lines.append("from torch.nn import functional as F")  # as the layer editor has
         lines += ["", ""]
         for layer_class in self._custom_classes():
@@ -209,7 +283,7 @@ class _Writer:
         seen: dict[str, type] = {}
         for _, node in self.document.walk():
             if node.type != "Block" and node.type not in self.document.custom_layers \
-                    and spec_for(node.type).is_custom:
+                    and spec_for(node.type).is_custom and spec_for(node.type).form == "module":
                 factory = spec_for(node.type).factory
                 seen.setdefault(factory.__name__, factory)  # type: ignore[arg-type]
         return list(seen.values())
@@ -236,6 +310,34 @@ class _Writer:
                        for name, i, expr in children)
         return f"nn.Sequential(OrderedDict([\n{body}{pad}]))"
 
+    def tensor_line(self, name: str, node_id: str) -> str:
+        args = self.document.node(node_id).args
+        tensor = tensor_expression(args)
+        if args["buffer"]:
+            persistent = "" if args["persistent"] else ", persistent=False"
+            return f"{INDENT * 2}self.register_buffer({name!r}, {tensor}{persistent})"
+        if name.isidentifier():
+            return f"{INDENT * 2}self.{name} = {tensor}"
+        return f"{INDENT * 2}self.register_parameter({name!r}, {tensor})"
+
+    def held(self, plan: ModulePlan, held: Held, depth: int, path: str,
+             holders: dict[str, Held]) -> str:
+        """``nn.ModuleList([...])`` (or ``nn.ModuleDict({...})``) for held modules."""
+        holders[path] = held
+        pad, inner = INDENT * depth, INDENT * (depth + 1)
+        lines = []
+        for key, item in held.items:
+            if isinstance(item, Held):
+                expression = self.held(plan, item, depth + 1, f"{path}.{key}", holders)
+                node_id = _first_node(item)
+            else:
+                expression, node_id = self.child(plan, item, depth + 1), item
+            entry = expression if held.is_list else f"{key!r}: {expression}"
+            lines.append(_mark(f"{inner}{entry},", node_id) + "\n")
+        if held.is_list:
+            return f"nn.ModuleList([\n{''.join(lines)}{pad}])"
+        return f"nn.ModuleDict({{\n{''.join(lines)}{pad}}})"
+
     def child(self, plan: ModulePlan, node_id: str, depth: int) -> str:
         if node_id in plan.blocks:
             return self.expression(plan.blocks[node_id], depth)
@@ -251,29 +353,47 @@ class _Writer:
         parameters = "".join(f", {n}" for n in self.needs(plan))
         body = [f"{INDENT}def __init__(self{parameters}) -> None:",
                 f"{INDENT * 2}super().__init__()"]
-        for name, node_id in plan.attributes:
-            expression = self.child(plan, node_id, 2)
+        for name, node_id in plan.tensors:
+            body.append(_mark(self.tensor_line(name, node_id), node_id))
+        holders: dict[str, Held] = {}
+        for name, item in nested_attributes(plan.attributes):
+            if isinstance(item, Held):
+                expression = self.held(plan, item, 2, name, holders)
+                node_id = _first_node(item)
+            else:
+                expression, node_id = self.child(plan, item, 2), item
             if name.isidentifier():
                 body.append(_mark(f"{INDENT * 2}self.{name} = {expression}", node_id))
             else:
                 body.append(_mark(f"{INDENT * 2}self.add_module({name!r}, {expression})",
                                   node_id))
-        body += ["", f"{INDENT}def forward(self, x: torch.Tensor) -> torch.Tensor:"]
-        variables = {INPUT: "x"}
-        taken = {"x", "self", "torch", "nn", "getattr"}
+        inputs = ["x"] if plan.inputs == 1 else [f"x{i + 1}" for i in range(plan.inputs)]
+        signature = ", ".join(f"{name}: torch.Tensor" for name in inputs)
+        returns = "torch.Tensor" if len(plan.outputs) <= 1 else "tuple[torch.Tensor, ...]"
+        body += ["", f"{INDENT}def forward(self, {signature}) -> {returns}:"]
+        variables = {input_key(i): name for i, name in enumerate(inputs)}
+        taken = {"x", "self", "torch", "nn", "F", "getattr", *inputs}
         for call in plan.calls:
-            base = call.target if call.target.isidentifier() else f"h{call.target}"
+            if call.kind == TENSOR_CALL:
+                variables[call.node_id] = _access(call.target, holders)
+                continue
+            base = re.sub(r"\W", "_", plan.names[call.node_id] if call.kind == EXPRESSION_CALL
+                          else call.target)
+            base = base if base.isidentifier() else f"h{base}"
             variable, number = base, 1
             while variable in taken:
                 variable, number = f"{base}_{number}", number + 1
             taken.add(variable)
+            arguments = [variables[source] for source in call.inputs]
+            if call.kind == EXPRESSION_CALL:
+                node = self.document.node(call.node_id)
+                value = render(expression_for(node.type, node.args, len(arguments)), arguments)
+            else:
+                value = f"{_access(call.target, holders)}({', '.join(arguments)})"
             variables[call.node_id] = variable
-            target = (f"self.{call.target}" if call.target.isidentifier()
-                      else f"getattr(self, {call.target!r})")
-            arguments = ", ".join(variables[source] for source in call.inputs)
-            body.append(_mark(f"{INDENT * 2}{variable} = {target}({arguments})",
-                              call.node_id))
-        body.append(f"{INDENT * 2}return {variables[plan.output or INPUT]}")
+            body.append(_mark(f"{INDENT * 2}{variable} = {value}", call.node_id))
+        returned = [variables[key] for key in plan.outputs] or [variables[input_key(0)]]
+        body.append(f"{INDENT * 2}return {', '.join(returned)}")
         text = "\n".join(body)
         plain = re.sub(rf"{re.escape(MARK)}\S+", "", text)  # two blocks alike share a class
         base = plan.class_name

@@ -76,8 +76,17 @@ def _graph_to_dict(graph: Graph) -> dict[str, Any]:
         "container": graph.container,
         "class_name": graph.class_name,
         "nodes": [_node_to_dict(node) for node in graph.nodes],
-        "edges": [{"from": e.src, "to": e.dst, "port": e.port} for e in graph.edges],
+        "edges": [_edge_to_dict(e) for e in graph.edges],
     }
+
+
+def _edge_to_dict(edge: Edge) -> dict[str, Any]:
+    """``from_port`` (which input of the graph an edge from the input carries) is written
+    only when it is not 0, so a file without it reads as before."""
+    data: dict[str, Any] = {"from": edge.src, "to": edge.dst, "port": edge.port}
+    if edge.src_port:
+        data["from_port"] = edge.src_port
+    return data
 
 
 def _node_to_dict(node: Node) -> dict[str, Any]:
@@ -215,12 +224,15 @@ class _Reader:
 
     def edge(self, data: Any, where: str) -> Edge:
         obj = _object(data, where)
-        port = obj.get("port", 0)
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < 1 << 16:
-            raise InvalidFormatError("port must be a small non-negative integer",
-                                     f"{where}.port")
+        ports = []
+        for key in ("port", "from_port"):
+            port = obj.get(key, 0)
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < 1 << 16:
+                raise InvalidFormatError(f"{key} must be a small non-negative integer",
+                                         f"{where}.{key}")
+            ports.append(port)
         return Edge(_string(obj.get("from"), f"{where}.from"),
-                    _string(obj.get("to"), f"{where}.to"), port)
+                    _string(obj.get("to"), f"{where}.to"), ports[0], ports[1])
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:

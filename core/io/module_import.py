@@ -1,23 +1,27 @@
 """Any `nn.Module` in: a document whose built module has the original's nesting, names,
 state_dict and outputs.
 
-`torch.fx` traces the forward. Modules the catalog has are kept whole (a layer node each);
+`torch.fx` traces the forward. Layers the catalog has are kept whole (a layer node each);
 every other module is traced through and becomes a block with the same attribute name,
-rebuilt from the module path `torch.fx` records for each operation. The tensor functions
-a forward calls (``out += identity``, ``torch.flatten(x, 1)``, ``F.relu``) become the
-palette's layers. What cannot be represented yet is refused with a `ModuleImportError`
-naming the module and the reason; nothing is half imported.
+rebuilt from the module path `torch.fx` records for each operation. A block takes as many
+inputs and gives as many outputs as cross its border. The tensor functions a forward calls
+(``out += identity``, ``torch.flatten(x, 1)``, ``x.mean(dim=1)``, ``h[-1]``) become the
+palette's layers and tensor operations (`core.io.import_calls`); the parameters and
+buffers a forward reads become ``Parameter`` nodes; the modules of an ``nn.ModuleList``
+are held in it (named ``layers.0``) and called where the forward calls them.
+What cannot be represented yet is refused with a `ModuleImportError` naming the module and
+the reason; nothing is half imported.
 """
 
 from __future__ import annotations
 
+import inspect
 import operator
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import fx, nn
-from torch.nn import functional
 
 from core.catalog.registry import CATALOG, LayerSpec
 from core.document.graph import (
@@ -34,13 +38,12 @@ from core.document.graph import (
 )
 from core.document.layout import fill_missing_positions
 from core.errors import TorchCanvasError
+from core.io.import_calls import Alias, Converted, ModuleImportError, Symbolic, convert_call
+
+__all__ = ["ModuleImportError", "import_module"]
 
 ROOT_PATH = ""
-
-
-class ModuleImportError(TorchCanvasError):
-    """A module, or a part of it, that cannot become a document (yet); the message names
-    the part and why."""
+_DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}
 
 
 def import_module(module: nn.Module, example_input: torch.Tensor,
@@ -69,23 +72,54 @@ def _spec_by_class() -> dict[type, LayerSpec]:
     return classes
 
 
+def _is_layer(module: nn.Module) -> bool:
+    """A module the catalog has: it stays one node."""
+    return type(module) in _spec_by_class()
+
+
+def _is_held(module: nn.Module) -> bool:
+    """A container with no forward of its own: its modules are called by its owner."""
+    return isinstance(module, (nn.ModuleList, nn.ModuleDict)) and \
+        type(module).forward is nn.Module.forward
+
+
 class _Tracer(fx.Tracer):
-    """Keeps every `torch.nn` layer whole and traces through everything else."""
+    """Keeps every catalog layer whole and traces through everything else.
+
+    ``nn.TransformerEncoder`` is followed as what its forward does without masks (each
+    layer in turn, then the norm): the real forward asks questions of its input
+    (``src.is_nested``) that a trace cannot answer.
+    """
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
-        if isinstance(m, (nn.Sequential, nn.ModuleList, nn.ModuleDict)):
-            return False
-        return type(m).__module__.startswith("torch.nn")
+        return _is_layer(m)
+
+    def call_module(self, m: nn.Module, forward: Any, args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> Any:
+        if isinstance(m, nn.TransformerEncoder) and len(args) == 1 and \
+                all(v is None or v is False for v in kwargs.values()):
+            def encode(src: Any) -> Any:
+                for layer in m.layers:
+                    src = layer(src)
+                return src if m.norm is None else m.norm(src)
+
+            forward = encode
+        return super().call_module(m, forward, args, kwargs)
 
 
 def _trace(module: nn.Module) -> fx.Graph:
     try:
-        return _Tracer().trace(module)
+        graph = _Tracer().trace(module)
     except Exception as error:  # any failure of tracing user code is this message
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ModuleImportError(
             f"torch.fx could not follow the forward of {type(module).__name__}: "
             f"{type(error).__name__}: {first}") from None
+    for value in reversed(list(graph.nodes)):  # `out, (h, c) = lstm(x)` leaves out, c unused
+        if value.op == "call_function" and value.target in (operator.getitem, getattr) \
+                and not value.users:
+            graph.erase_node(value)
+    return graph
 
 
 # Converting -----------------------------------------------------------------------------
@@ -99,12 +133,22 @@ class _Scope:
     module: nn.Module
     node: Node | None  # None for the root
     graph: Graph
+    parent: str | None
     inputs: list[fx.Node] = field(default_factory=list)
     outputs: list[fx.Node] = field(default_factory=list)
 
     @property
     def sequential(self) -> bool:
         return self.graph.container == SEQUENTIAL
+
+
+@dataclass(frozen=True)
+class _BlockOutput:
+    """Stands for output ``value`` of ``block`` in its parent's graph until every block
+    knows how many outputs it gives (one: the block itself; more: a GetItem of it)."""
+
+    block: str
+    value: fx.Node
 
 
 class _Converter:
@@ -115,10 +159,14 @@ class _Converter:
         self.count = 0
         self.scopes: dict[str, _Scope] = {}
         self.layers: dict[str, Node] = {}  # module path → its node (the first call)
+        self.tensors: dict[str, tuple[str, Node]] = {}  # tensor path → (scope, its node)
         self.called: set[str] = set()  # paths of the layers called so far
         self.graph_of: dict[str, Graph] = {}  # node id → the graph that holds it
         self.value_node: dict[fx.Node, Node] = {}  # fx value → the document node making it
         self.value_scope: dict[fx.Node, str] = {}  # fx value → the scope it is made in
+        self.symbolic: dict[fx.Node, Symbolic] = {}  # sizes and shapes read from tensors
+        self.aliases: dict[fx.Node, fx.Node] = {}  # values that are another value
+        self.pending: dict[tuple[str, fx.Node], str] = {}  # _BlockOutput token → its key
 
     # Ids, names, scopes
 
@@ -127,58 +175,85 @@ class _Converter:
         return f"n{self.count}"
 
     def document(self, example: torch.Tensor) -> Document:
-        root = self._make_scope(ROOT_PATH, self.module, None)
+        root = self._make_scope(ROOT_PATH, self.module, None, None)
         self._add_registered(root)
         self._convert_calls()
         self._wire_boundaries()
+        self._resolve_block_outputs()
         dtype = str(example.dtype).removeprefix("torch.")
         document = Document(root=root.graph, input=InputSpec(tuple(example.shape), dtype),
                             title=type(self.module).__name__)
         fill_missing_positions(document)
         return document
 
-    def _make_scope(self, path: str, module: nn.Module, node: Node | None) -> _Scope:
+    def _make_scope(self, path: str, module: nn.Module, node: Node | None,
+                    parent: str | None) -> _Scope:
         sequential = isinstance(module, nn.Sequential)
         graph = Graph(container=SEQUENTIAL if sequential else MODULE,
                       class_name="" if sequential else type(module).__name__)
-        scope = _Scope(path, module, node, graph)
+        scope = _Scope(path, module, node, graph, parent)
         self.scopes[path] = scope
         return scope
 
     def _add_registered(self, scope: _Scope) -> None:
-        """A node for every child the module registers, in its order (so the state_dict
-        keys come out in the same order), whether or not the forward calls it."""
-        if scope.module._parameters or scope.module._buffers:
-            names = list(scope.module._parameters) + list(scope.module._buffers)
-            raise ModuleImportError(
-                f"{_label(scope.path, scope.module)} holds tensors of its own "
-                f"({', '.join(names[:3])}): parameters used directly in a forward cannot "
-                "be imported yet")
+        """A node for every tensor and child the module registers, in its order (so the
+        state_dict keys come out in the same order), whether or not the forward uses it."""
+        self._add_tensors(scope)
         for position, (name, child) in enumerate(scope.module.named_children()):
-            path = f"{scope.path}.{name}" if scope.path else name
             shown = "" if scope.sequential and name == str(position) else name
-            if isinstance(child, (nn.ModuleList, nn.ModuleDict)):
-                raise ModuleImportError(
-                    f"{_label(path, child)}: an {type(child).__name__} (modules called in a "
-                    "loop) cannot be imported yet")
-            if _Tracer().is_leaf_module(child, path):
-                node = Node(self._id(), self._layer_type(path, child), _layer_args(
-                    self.specs[type(child)], child, path), shown)
-                self.layers[path] = node
-            else:
-                node = Node(self._id(), BLOCK, {}, shown)
-                inner = self._make_scope(path, child, node)
-                node.graph = inner.graph
-                self._add_registered(inner)
+            self._add_child(scope, name, shown, child)
+
+    def _add_child(self, scope: _Scope, name: str, shown: str, child: nn.Module) -> None:
+        """``name`` is the child's path below ``scope`` (``layers.0`` for a held one)."""
+        path = f"{scope.path}.{name}" if scope.path else name
+        if _is_held(child):
+            if child._parameters or child._buffers:
+                raise ModuleImportError(f"{_label(path, child)} holds tensors of its own, "
+                                        "which cannot be imported yet")
+            for key, item in child.named_children():
+                self._add_child(scope, f"{name}.{key}", f"{name}.{key}", item)
+            return
+        if _is_layer(child):
+            spec = self.specs[type(child)]
+            node = Node(self._id(), spec.type, _layer_args(spec, child, path), shown)
+            self.layers[path] = node
+        else:
+            node = Node(self._id(), BLOCK, {}, shown)
+            inner = self._make_scope(path, child, node, scope.path)
+            node.graph = inner.graph
+            self._add_registered(inner)
+        scope.graph.nodes.append(node)
+        self.graph_of[node.id] = scope.graph
+
+    def _add_tensors(self, scope: _Scope) -> None:
+        """A ``Parameter`` node for each parameter and buffer the module holds itself."""
+        module = scope.module
+        entries = [(name, tensor, False) for name, tensor in module._parameters.items()] + \
+            [(name, tensor, True) for name, tensor in module._buffers.items()]
+        for name, tensor, buffer in entries:
+            if tensor is None:
+                continue
+            where = f"{_label(scope.path, module)}: {name}"
+            if tensor.dtype not in _DTYPES or tensor.dim() == 0:
+                raise ModuleImportError(f"{where} is a {tensor.dim()}-dimensional "
+                                        f"{tensor.dtype} tensor, which a Parameter node "
+                                        "cannot hold yet")
+            persistent = name not in module._non_persistent_buffers_set
+            init = "zeros"
+            if buffer and not persistent:  # not in the state_dict: its values must be known
+                init = next((fill for fill, value in (("zeros", 0), ("ones", 1))
+                             if bool((tensor == value).all())), "")
+                if not init:
+                    raise ModuleImportError(f"{where} is a buffer kept out of the state_dict "
+                                            "(persistent=False): its values cannot be "
+                                            "imported")
+            node = Node(self._id(), "Parameter", CATALOG["Parameter"].validate_args({
+                "shape": tuple(tensor.shape), "buffer": buffer, "persistent": persistent,
+                "requires_grad": bool(tensor.requires_grad) if not buffer else True,
+                "init": init, "dtype": _DTYPES[tensor.dtype]}), name)
             scope.graph.nodes.append(node)
             self.graph_of[node.id] = scope.graph
-
-    def _layer_type(self, path: str, module: nn.Module) -> str:
-        spec = self.specs.get(type(module))
-        if spec is None:
-            raise ModuleImportError(f"{_label(path, module)}: nn.{type(module).__name__} "
-                                    "is not in the palette yet")
-        return spec.type
+            self.tensors[f"{scope.path}.{name}" if scope.path else name] = (scope.path, node)
 
     # The calls
 
@@ -194,8 +269,7 @@ class _Converter:
             elif value.op in ("call_function", "call_method"):
                 self._call_function(value)
             elif value.op == "get_attr":
-                raise ModuleImportError(f"{value.target}: a parameter or buffer used "
-                                        "directly in a forward cannot be imported yet")
+                self._get_attr(value)
             elif value.op == "output":
                 self._output(value)
 
@@ -228,73 +302,105 @@ class _Converter:
             if self.graph_of[owner.id] is not self.scopes[scope].graph:
                 raise ModuleImportError(f"{path} is called from {scope or 'the top'}, "
                                         "outside the module that holds it")
-        inputs = _tensor_inputs(value, path)
+        inputs = _module_inputs(value, self.module, path)
         self._place(value, node, scope, inputs)
 
     def _call_function(self, value: fx.Node) -> None:
         scope = self._scope_of(value, leaf=False)
-        layer_type, args, inputs = _function_layer(value, _label(scope, None))
-        spec = CATALOG[layer_type]
-        node = Node(self._id(), layer_type, spec.validate_args(args), "")
+        converted = convert_call(value, self.symbolic, _label(scope, None))
+        if isinstance(converted, Alias):
+            self.aliases[value] = converted.tensor
+            return
+        if not isinstance(converted, Converted):
+            self.symbolic[value] = converted
+            return
+        spec = CATALOG[converted.type]
+        try:
+            args = spec.validate_args(converted.args)
+        except TorchCanvasError as error:
+            raise ModuleImportError(f"{_label(scope, None)}: {converted.type}: {error}") \
+                from None
+        node = Node(self._id(), converted.type, args, "")
         self.scopes[scope].graph.nodes.append(node)
-        self._place(value, node, scope, inputs)
+        self._place(value, node, scope, converted.inputs)
+
+    def _get_attr(self, value: fx.Node) -> None:
+        target = str(value.target)
+        if target not in self.tensors:
+            raise ModuleImportError(f"{target}: a tensor attribute that is neither a "
+                                    "parameter nor a buffer cannot be imported")
+        owner, node = self.tensors[target]
+        scope = self._scope_of(value, leaf=False)
+        if owner != scope:
+            raise ModuleImportError(f"{target} is read in the forward of "
+                                    f"{scope or 'the top'}, not of the module that holds it")
+        self._place(value, node, scope, [])
 
     def _place(self, value: fx.Node, node: Node, scope: str, inputs: list[fx.Node]) -> None:
         self.value_node[value] = node
         self.value_scope[value] = scope
         graph = self.scopes[scope].graph
         for port, source in enumerate(inputs):
-            graph.edges.append(Edge(self._source(source, scope), node.id, port))
+            src, src_port = self._source(source, scope)
+            graph.edges.append(Edge(src, node.id, port, src_port))
 
     def _output(self, value: fx.Node) -> None:
         result = value.args[0]
-        if not isinstance(result, fx.Node):
+        results = list(result) if isinstance(result, (tuple, list)) else [result]
+        if not results or not all(isinstance(r, fx.Node) for r in results):
             raise ModuleImportError(f"{type(self.module).__name__}.forward returns "
-                                    f"{type(result).__name__}, not one tensor: not "
-                                    "importable yet")
-        self.scopes[ROOT_PATH].graph.edges.append(
-            Edge(self._source(result, ROOT_PATH), OUTPUT))
+                                    f"{type(result).__name__}, not tensors: not importable "
+                                    "yet")
+        for port, item in enumerate(results):
+            assert isinstance(item, fx.Node)
+            src, src_port = self._source(item, ROOT_PATH)
+            self.scopes[ROOT_PATH].graph.edges.append(Edge(src, OUTPUT, port, src_port))
 
     # Values crossing the edges of blocks
 
-    def _source(self, value: fx.Node, scope: str) -> str:
-        """The id that stands for ``value`` inside ``scope``'s graph: its node, the child
-        block that makes it, or the graph's input; blocks on the way learn their single
-        input or output."""
+    def _source(self, value: fx.Node, scope: str) -> tuple[str, int]:
+        """What stands for ``value`` inside ``scope``'s graph: its node, (an output of)
+        the child block that makes it, or one of the graph's inputs; blocks on the way
+        learn their inputs and outputs."""
+        while value in self.aliases:
+            value = self.aliases[value]
+        if value in self.symbolic:
+            raise ModuleImportError(f"{_label(scope, None)}: a size ({value.name}) is used "
+                                    "as a tensor, which cannot be imported yet")
         made_in = self.value_scope.get(value)
         if made_in is None:
             raise ModuleImportError(f"{value.name} is used before it is made")
         if made_in == scope:
-            return INPUT if value.op == "placeholder" else self.value_node[value].id
-        if _inside(made_in, scope):
-            child = self.scopes[_child_towards(scope, made_in)]
-            self._note_output(child, value)
+            return (INPUT, 0) if value.op == "placeholder" else (self.value_node[value].id, 0)
+        if self._inside(made_in, scope):
+            child = self.scopes[self._child_towards(scope, made_in)]
+            if value not in child.outputs:
+                child.outputs.append(value)
             assert child.node is not None
-            return child.node.id
-        self._note_input(self.scopes[scope], value)
-        return INPUT
+            token = f"\0{child.node.id}\0{value.name}"
+            self.pending[(child.path, value)] = token
+            return token, 0
+        inputs = self.scopes[scope].inputs
+        if value not in inputs:
+            inputs.append(value)
+        return INPUT, inputs.index(value)
 
-    def _note_input(self, scope: _Scope, value: fx.Node) -> None:
-        if value in scope.inputs:
-            return
-        if scope.inputs:
-            raise ModuleImportError(f"{_label(scope.path, scope.module)} takes several "
-                                    "inputs: a block with more than one cannot be "
-                                    "imported yet")
-        scope.inputs.append(value)
+    def _inside(self, path: str, outer: str) -> bool:
+        while path != outer:
+            parent = self.scopes[path].parent
+            if parent is None:
+                return False
+            path = parent
+        return True
 
-    def _note_output(self, scope: _Scope, value: fx.Node) -> None:
-        if value in scope.outputs:
-            return
-        if scope.outputs:
-            raise ModuleImportError(f"{_label(scope.path, scope.module)} gives several "
-                                    "results: a block with more than one output cannot "
-                                    "be imported yet")
-        scope.outputs.append(value)
+    def _child_towards(self, outer: str, inner: str) -> str:
+        while self.scopes[inner].parent != outer:
+            inner = self.scopes[inner].parent  # type: ignore[assignment]
+        return inner
 
     def _wire_boundaries(self) -> None:
-        """Each block's input comes from where its value is made, and its output leaves
-        it. Wiring one boundary can give another block its input or output (a value
+        """Each block's inputs come from where their values are made, and its outputs
+        leave it. Wiring one boundary can give another block an input or output (a value
         passed through several levels), so this goes on until nothing new is learnt."""
         wired: set[tuple[str, str, fx.Node]] = set()
         while True:
@@ -308,24 +414,70 @@ class _Converter:
             for scope, side, value in pending:
                 wired.add((scope.path, side, value))
                 if side == "out":
-                    scope.graph.edges.append(Edge(self._source(value, scope.path), OUTPUT))
+                    src, src_port = self._source(value, scope.path)
+                    scope.graph.edges.append(
+                        Edge(src, OUTPUT, scope.outputs.index(value), src_port))
                     continue
-                assert scope.node is not None
-                parent = scope.path.rpartition(".")[0]
-                self.scopes[parent].graph.edges.append(
-                    Edge(self._source(value, parent), scope.node.id, 0))
+                assert scope.node is not None and scope.parent is not None
+                src, src_port = self._source(value, scope.parent)
+                self.scopes[scope.parent].graph.edges.append(
+                    Edge(src, scope.node.id, scope.inputs.index(value), src_port))
         for scope in self.scopes.values():
             scope.graph.edges = list(dict.fromkeys(scope.graph.edges))
 
+    def _resolve_block_outputs(self) -> None:
+        """Edges from a block that gives one output come from the block; from a block that
+        gives several, from a GetItem that picks the output."""
+        keys: dict[str, str] = {}
+        for (path, value), token in self.pending.items():
+            scope = self.scopes[path]
+            assert scope.node is not None and scope.parent is not None
+            if len(scope.outputs) == 1:
+                keys[token] = scope.node.id
+                continue
+            index = scope.outputs.index(value)
+            picker = Node(self._id(), "GetItem",
+                          CATALOG["GetItem"].validate_args({"index": (index,)}))
+            parent = self.scopes[scope.parent].graph
+            parent.nodes.append(picker)
+            parent.edges.append(Edge(scope.node.id, picker.id))
+            keys[token] = picker.id
+        for scope in self.scopes.values():
+            scope.graph.edges = [Edge(keys.get(e.src, e.src), e.dst, e.port, e.src_port)
+                                 for e in scope.graph.edges]
+            if not any(edge.dst == OUTPUT for edge in scope.graph.edges):
+                # never called, or the identity in this mode (stochastic depth in eval)
+                scope.graph.edges.append(Edge(INPUT, OUTPUT))
 
-def _inside(path: str, outer: str) -> bool:
-    return (outer == ROOT_PATH and path != ROOT_PATH) or path.startswith(outer + ".")
 
-
-def _child_towards(outer: str, inner: str) -> str:
-    rest = inner[len(outer) + 1:] if outer else inner
-    head = rest.split(".", 1)[0]
-    return f"{outer}.{head}" if outer else head
+def _module_inputs(value: fx.Node, root: nn.Module, path: str) -> list[fx.Node]:
+    """The tensors a layer is called with. Other arguments must be what the layer's
+    forward would take anyway (``src_mask=None``), and the tensors come first."""
+    module = root.get_submodule(path)
+    where = f"{path} ({type(module).__name__})"
+    try:
+        bound = inspect.signature(module.forward).bind(*value.args, **value.kwargs)
+    except TypeError as error:
+        raise ModuleImportError(f"{where} is called with arguments its forward does not "
+                                f"take: {error}") from None
+    parameters = inspect.signature(module.forward).parameters
+    inputs: list[fx.Node] = []
+    skipped = ""
+    for name, given in bound.arguments.items():
+        kind = parameters[name].kind
+        for item in given if kind == inspect.Parameter.VAR_POSITIONAL else (given,):
+            if isinstance(item, fx.Node):
+                if skipped:
+                    raise ModuleImportError(f"{where} is called with a tensor after "
+                                            f"{skipped}: not importable yet")
+                inputs.append(item)
+            elif item is parameters[name].default or item == parameters[name].default:
+                skipped = skipped or name
+            else:
+                raise ModuleImportError(f"{where} is called with {name}={item!r}: "
+                                        "arguments other than tensors cannot be imported "
+                                        "yet")
+    return inputs
 
 
 def _label(path: str, module: nn.Module | None) -> str:
@@ -336,10 +488,33 @@ def _label(path: str, module: nn.Module | None) -> str:
 # Layers' arguments --------------------------------------------------------------------
 
 
+def _encoder_layer_args(module: Any) -> dict[str, Any]:
+    """What ``nn.TransformerEncoderLayer`` was made with (it keeps no copy of them)."""
+    activation = getattr(module.activation, "__name__", type(module.activation).__name__)
+    return {"d_model": module.self_attn.embed_dim, "nhead": module.self_attn.num_heads,
+            "dim_feedforward": module.linear1.out_features, "dropout": module.dropout.p,
+            "activation": activation.lower(), "layer_norm_eps": module.norm1.eps,
+            "batch_first": module.self_attn.batch_first, "norm_first": module.norm_first,
+            "bias": module.linear1.bias is not None}
+
+
+def _attention_args(module: Any) -> dict[str, Any]:
+    """What ``nn.MultiheadAttention`` was made with, where it keeps no copy."""
+    return {"bias": module.in_proj_bias is not None, "add_bias_kv": module.bias_k is not None,
+            "kdim": None if module.kdim == module.embed_dim else module.kdim,
+            "vdim": None if module.vdim == module.embed_dim else module.vdim}
+
+
 def _layer_args(spec: LayerSpec, module: nn.Module, path: str) -> dict[str, Any]:
     """The catalog's arguments read back from a layer, checked by building one like it."""
     raw: dict[str, Any] = {}
+    if isinstance(module, nn.TransformerEncoderLayer):
+        raw = _encoder_layer_args(module)
+    elif isinstance(module, nn.MultiheadAttention):
+        raw = _attention_args(module)
     for arg in spec.args:
+        if arg.name in raw:
+            continue
         if arg.name == "bias" and not isinstance(getattr(module, "bias", None), bool):
             raw["bias"] = getattr(module, "bias", None) is not None
         elif hasattr(module, arg.name):
@@ -380,77 +555,6 @@ def _settings(module: nn.Module) -> str:
     return ", ".join(parts)
 
 
-# Functions a forward calls --------------------------------------------------------------
-
-_ADD = {operator.add, operator.iadd, torch.add, "add", "add_", "__add__", "__iadd__"}
-_MULTIPLY = {operator.mul, operator.imul, torch.mul, "mul", "mul_"}
-_ONE_INPUT: dict[Any, str] = {
-    functional.relu: "ReLU", torch.relu: "ReLU", "relu": "ReLU", "relu_": "ReLU",
-    torch.sigmoid: "Sigmoid", "sigmoid": "Sigmoid",
-    torch.tanh: "Tanh", "tanh": "Tanh",
-    functional.silu: "SiLU", functional.mish: "Mish",
-}
-
-
-def _tensor_inputs(value: fx.Node, where: str) -> list[fx.Node]:
-    inputs = [a for a in value.args if isinstance(a, fx.Node)]
-    if len(inputs) != len(value.args) or value.kwargs:
-        raise ModuleImportError(f"{where} is called with arguments other than tensors: not "
-                                "importable yet")
-    return inputs
-
-
-def _argument(value: fx.Node, position: int, name: str, default: Any) -> Any:
-    if len(value.args) > position:
-        return value.args[position]
-    return value.kwargs.get(name, default)
-
-
-def _function_layer(value: fx.Node, where: str) -> tuple[str, dict[str, Any], list[fx.Node]]:
-    """The palette layer that does what this call does, its arguments and inputs."""
-    target = value.target
-    first = value.args[0] if value.args else None
-    if target in _ADD or target in _MULTIPLY:
-        operands = [o for o in value.args[:2] if isinstance(o, fx.Node)]
-        if len(operands) == 2 and value.kwargs.get("alpha", 1) == 1:
-            return ("Add" if target in _ADD else "Multiply"), {}, operands
-    elif target is torch.cat:
-        tensors = list(first) if isinstance(first, (list, tuple)) else []
-        if tensors and all(isinstance(t, fx.Node) for t in tensors):
-            return "Concat", {"dim": _argument(value, 1, "dim", 0)}, tensors
-    elif target in (torch.flatten, "flatten") and isinstance(first, fx.Node):
-        return "Flatten", {"start_dim": _argument(value, 1, "start_dim", 0),
-                           "end_dim": _argument(value, 2, "end_dim", -1)}, [first]
-    elif target in _ONE_INPUT and isinstance(first, fx.Node):
-        return _ONE_INPUT[target], {}, [first]
-    elif target in (functional.softmax, functional.log_softmax, "softmax", "log_softmax") \
-            and isinstance(first, fx.Node):
-        kind = "LogSoftmax" if "log" in getattr(target, "__name__", str(target)) else "Softmax"
-        return kind, {"dim": _argument(value, 1, "dim", -1)}, [first]
-    elif target is functional.gelu and isinstance(first, fx.Node):
-        return "GELU", {"approximate": value.kwargs.get("approximate", "none")}, [first]
-    elif target in (functional.adaptive_avg_pool2d, functional.adaptive_avg_pool1d) \
-            and isinstance(first, fx.Node):
-        kind = "AdaptiveAvgPool2d" if target is functional.adaptive_avg_pool2d else \
-            "AdaptiveAvgPool1d"
-        return kind, {"output_size": _plain(_argument(value, 1, "output_size", 1))}, [first]
-    elif target in (functional.max_pool2d, functional.avg_pool2d) and \
-            isinstance(first, fx.Node):
-        kind = "MaxPool2d" if target is functional.max_pool2d else "AvgPool2d"
-        size = _plain(_argument(value, 1, "kernel_size", None))
-        return kind, {"kernel_size": size,
-                      "stride": _plain(_argument(value, 2, "stride", None)) or None,
-                      "padding": _plain(_argument(value, 3, "padding", 0))}, [first]
-    elif target is functional.dropout and isinstance(first, fx.Node):
-        return "Dropout", {"p": _argument(value, 1, "p", 0.5)}, [first]
-    elif target in (torch.sum, "sum") and isinstance(first, fx.Node):
-        return "Sum", {"dim": _argument(value, 1, "dim", None),
-                       "keepdim": _argument(value, 2, "keepdim", False)}, [first]
-    name = target if isinstance(target, str) else getattr(target, "__name__", repr(target))
-    raise ModuleImportError(f"{where}: its forward calls {name}(), which has no layer in the "
-                            "palette yet")
-
-
 # Checking -------------------------------------------------------------------------------
 
 
@@ -469,4 +573,3 @@ def _check_keys(document: Document, weights: dict[str, torch.Tensor]) -> None:
             ("missing", missing), ("unexpected", extra), ("other shapes", different)) if keys]
         raise ModuleImportError("the imported graph's state_dict differs from the module's "
                                 f"({'; '.join(problems)})")
-

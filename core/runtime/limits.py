@@ -34,6 +34,9 @@ def check_fits(size_bytes: int, what: str = "this network",
 
 
 def tensor_bytes(shape: tuple[int, ...] | list[int] | None, item_bytes: int = 4) -> int:
+    """The bytes of a tensor of ``shape`` (of every tensor, for a tuple of shapes)."""
+    if shape and isinstance(shape[0], (tuple, list)):
+        return sum(tensor_bytes(part, item_bytes) for part in shape)
     count = 1
     for size in shape or ():
         count *= max(int(size), 0)

@@ -26,7 +26,7 @@ from core.errors import BuildError, TorchCanvasError
 from core.runtime.build import BuiltModel, build, new_layer
 from core.runtime.devices import DeviceError, check_device
 from core.runtime.limits import check_fits, check_run_fits, tensor_bytes
-from core.runtime.report import ShapeReport
+from core.runtime.report import ShapeReport, is_tuple_shape
 from core.runtime.shapes import DTYPES, layer_sizes
 
 
@@ -166,7 +166,8 @@ class LiveModel:
             if document.node(node_id).type not in self._lazy_types or not _is_lazy(module):
                 continue
             shape = report.nodes.get(node_id)
-            if shape is None or not shape.input_shapes or shape.error:
+            if shape is None or not shape.input_shapes or shape.error or \
+                    any(is_tuple_shape(s) for s in shape.input_shapes):
                 continue
             try:  # the sizing call's input and output count, not only the weights
                 check_fits(weights + sum(tensor_bytes(s) for s in shape.input_shapes)

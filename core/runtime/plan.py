@@ -3,6 +3,12 @@
 `plan_document` decides, once, what `core.runtime.build` constructs and what `core.io.codegen`
 writes, so the two always agree: which graphs are an `nn.Sequential` and which a
 generated class, the attribute name of every node, and the order of the calls.
+
+A call is of one of three kinds: a module the graph's module registers and calls (a layer
+or block; one named with a path, ``layers.0``, is held in an ``nn.ModuleList``); a
+tensor operation, written into the forward as an expression with no module of its own;
+or a parameter or buffer the module registers under the node's name and reads. Values
+are named by node id, and a graph's inputs by `input_key`.
 """
 
 from __future__ import annotations
@@ -11,43 +17,120 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from core.document.graph import BLOCK, INPUT, MODULE, OUTPUT, ROOT, Document, Edge, Graph
+from core.catalog.operations import EXPRESSION, TENSOR
+from core.catalog.registry import spec_for
+from core.document.graph import (
+    BLOCK,
+    INPUT,
+    MODULE,
+    OUTPUT,
+    ROOT,
+    Document,
+    Edge,
+    Graph,
+    Node,
+    graph_inputs,
+)
 from core.document.names import class_name_problem, node_name_problem
 from core.document.validate import check_document, describe_graph, input_range, topological_order
 from core.errors import BuildError
 
 SEQUENTIAL_KIND = "sequential"
 GENERATED_KIND = "generated"
+MODULE_CALL = "module"
+EXPRESSION_CALL = EXPRESSION
+TENSOR_CALL = TENSOR
+
+
+def input_key(index: int) -> str:
+    """The name of a graph's input ``index`` among the values of its plan."""
+    return INPUT if index == 0 else f"{INPUT}:{index}"
+
+
+def source_key(edge: Edge) -> str:
+    """The value an edge carries: its source node, or the graph input it names."""
+    return input_key(edge.src_port) if edge.src == INPUT else edge.src
+
+
+def call_kind(node: Node) -> str:
+    """``"module"``, ``"expression"`` or ``"tensor"`` (see the module's docstring)."""
+    return MODULE_CALL if node.type == BLOCK else spec_for(node.type).form
 
 
 @dataclass
 class Call:
-    """Call attribute ``target`` on the values of ``inputs`` (``INPUT`` or node ids)."""
+    """Call ``target`` on the values of ``inputs`` (`input_key` names or node ids).
+
+    For a module call ``target`` is the attribute (a path for a held module); for a
+    tensor, the attribute it is registered under; for an expression, "".
+    """
 
     node_id: str
     target: str
     inputs: list[str]
+    kind: str = MODULE_CALL
+
+
+@dataclass
+class Held:
+    """Modules held in one attribute: an ``nn.ModuleList`` when the keys are 0, 1, … in
+    order, else an ``nn.ModuleDict``. Each item is a node id or a `Held` inside it."""
+
+    items: list[tuple[str, str | Held]] = field(default_factory=list)
+
+    @property
+    def is_list(self) -> bool:
+        return [key for key, _ in self.items] == [str(i) for i in range(len(self.items))]
+
+
+def nested_attributes(attributes: list[tuple[str, str]]) -> list[tuple[str, str | Held]]:
+    """``attributes`` with the held ones (``layers.0``) gathered under their list, which
+    takes the place of its first item."""
+    top: list[tuple[str, str | Held]] = []
+    holders: dict[str, Held] = {}
+    for name, node_id in attributes:
+        *path, last = name.split(".")
+        items, prefix = top, ""
+        for part in path:
+            prefix = f"{prefix}.{part}" if prefix else part
+            holder = holders.get(prefix)
+            if holder is None:
+                holder = holders[prefix] = Held()
+                items.append((part, holder))
+            items = holder.items
+        items.append((last, node_id))
+    return top
 
 
 @dataclass
 class ModulePlan:
     """What one graph becomes.
 
-    ``attributes`` lists ``(attribute name, node id)`` in registration order; the node
-    id is the node that defines the attribute (a twin in a Sequential names itself, and
-    its module is its owner's). ``names`` maps every node id of the graph to the
-    attribute it is called through. ``calls`` run in order; nodes that no path from the
-    input reaches are registered but not called.
+    ``attributes`` lists the modules as ``(attribute name, node id)`` in registration
+    order; the node id is the node that defines the attribute (a twin in a Sequential
+    names itself, and its module is its owner's). ``tensors`` lists the parameters and
+    buffers alike. ``names`` maps every node id of the graph to the attribute it is
+    called through (for a tensor operation, the name of its value). ``calls`` run in
+    order; nodes that no path from the inputs reaches are registered but not called.
+    ``inputs`` counts the graph's inputs; ``outputs`` are the values it returns, in
+    order (a tuple when there are several), empty when no path reaches the output.
     """
 
     graph_id: str
     kind: str
     class_name: str
     attributes: list[tuple[str, str]] = field(default_factory=list)
+    tensors: list[tuple[str, str]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
-    output: str | None = None
+    inputs: int = 1
+    outputs: list[str] = field(default_factory=list)
     blocks: dict[str, ModulePlan] = field(default_factory=dict)
+
+    @property
+    def output(self) -> str | None:
+        """The first value returned (the only one, unless the graph gives a tuple)."""
+        return self.outputs[0] if self.outputs else None
 
     def walk(self):
         yield self
@@ -80,7 +163,7 @@ def is_chain(graph: Graph) -> bool:
         return False
     following = {}
     for edge in graph.edges:
-        if edge.port != 0 or edge.src in following:
+        if edge.port != 0 or edge.src_port != 0 or edge.src in following:
             return False
         following[edge.src] = edge.dst
     current, visited = INPUT, 0
@@ -115,15 +198,20 @@ def plan_document(document: Document) -> ModulePlan:
 
 
 def _plan_graph(document: Document, graph_id: str, graph: Graph) -> ModulePlan:
-    sequential = graph.container != MODULE and is_chain(graph)
+    kinds = {node.id: call_kind(node) for node in graph.nodes}
+    sequential = graph.container != MODULE and is_chain(graph) and all(
+        kind == MODULE_CALL and "." not in node.name
+        for node, kind in zip(graph.nodes, kinds.values(), strict=True))
     plan = ModulePlan(
         graph_id=graph_id,
         kind=SEQUENTIAL_KIND if sequential else GENERATED_KIND,
         class_name=graph.class_name or _default_class_name(document, graph_id),
+        inputs=graph_inputs(graph),
     )
     order = chain_order(graph) if sequential else topological_order(graph)
     local_ids = {node.id for node in graph.nodes}
     taken = {node.name for node in graph.nodes if node.name}
+    taken |= {name.split(".")[0] for name in taken}  # the lists that hold modules
     type_counts: dict[str, int] = {}
     by_id = {node.id: node for node in graph.nodes}
     attribute_order = order if sequential else [node.id for node in graph.nodes]
@@ -131,6 +219,7 @@ def _plan_graph(document: Document, graph_id: str, graph: Graph) -> ModulePlan:
         node = by_id[node_id]
         calls_owner = (
             not sequential and node.shares is not None and node.shares in local_ids
+            and kinds[node_id] != EXPRESSION_CALL
         )
         if calls_owner:
             continue
@@ -138,7 +227,10 @@ def _plan_graph(document: Document, graph_id: str, graph: Graph) -> ModulePlan:
                                             len(attribute_order))
         taken.add(name)
         plan.names[node.id] = name
-        plan.attributes.append((name, node.id))
+        if kinds[node_id] == TENSOR_CALL:
+            plan.tensors.append((name, node.id))
+        elif kinds[node_id] == MODULE_CALL:
+            plan.attributes.append((name, node.id))
         if node.type == BLOCK:
             assert node.graph is not None
             plan.blocks[node.id] = _plan_graph(document, node.id, node.graph)
@@ -146,7 +238,7 @@ def _plan_graph(document: Document, graph_id: str, graph: Graph) -> ModulePlan:
         if node.id not in plan.names:
             assert node.shares is not None  # only a twin calling its owner was skipped
             plan.names[node.id] = plan.names[node.shares]
-    _plan_calls(plan, graph, order)
+    _plan_calls(plan, graph, order, kinds)
     return plan
 
 
@@ -186,10 +278,12 @@ def _default_class_name(document: Document, graph_id: str) -> str:
     return name if name and class_name_problem(name) is None else "Block"
 
 
-def _plan_calls(plan: ModulePlan, graph: Graph, order: list[str]) -> None:
+def _plan_calls(plan: ModulePlan, graph: Graph, order: list[str], kinds: dict[str, str]
+                ) -> None:
     """Call every node whose inputs are all connected and computed; a merge waits until
-    its inputs fill ports 0, 1, … without a gap, and are at least its minimum."""
-    available = {INPUT}
+    its inputs fill ports 0, 1, … without a gap, and are at least its minimum. The
+    output waits alike for all of its ports."""
+    available = {input_key(i) for i in range(plan.inputs)}
     by_id = {node.id: node for node in graph.nodes}
     incoming: dict[str, list[Edge]] = {}
     for edge in graph.edges:
@@ -198,16 +292,19 @@ def _plan_calls(plan: ModulePlan, graph: Graph, order: list[str]) -> None:
         edges = incoming.get(node_id, [])
         if len(edges) > 1:
             edges.sort(key=_port)
-        inputs = [edge.src for edge in edges]
+        inputs = [source_key(edge) for edge in edges]
         contiguous = all(edge.port == i for i, edge in enumerate(edges))
         node = by_id[node_id]
         if contiguous and len(inputs) >= input_range(node)[0] and \
                 all(s in available for s in inputs):
-            plan.calls.append(Call(node_id, plan.names[node_id], inputs))
+            kind = kinds[node_id]
+            target = "" if kind == EXPRESSION_CALL else plan.names[node_id]
+            plan.calls.append(Call(node_id, target, inputs, kind))
             available.add(node_id)
-    feeding = [edge.src for edge in graph.edges if edge.dst == OUTPUT]
-    if feeding and feeding[0] in available:
-        plan.output = feeding[0]
+    feeding = sorted(incoming.get(OUTPUT, []), key=_port)
+    if feeding and all(edge.port == i for i, edge in enumerate(feeding)) and \
+            all(source_key(edge) in available for edge in feeding):
+        plan.outputs = [source_key(edge) for edge in feeding]
 
 
 def _port(edge: Edge) -> int:
@@ -217,7 +314,7 @@ def _port(edge: Edge) -> int:
 def require_output(plan: ModulePlan, document: Document) -> None:
     """Raise `BuildError` unless every graph's output is reached from its input."""
     for sub in plan.walk():
-        if sub.output is None:
+        if not sub.outputs:
             graph = document.graph(sub.graph_id)
             if not any(edge.dst == OUTPUT for edge in graph.edges):
                 reason = "nothing is connected to the output"

@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 Shape = tuple[int, ...]
+# A value's shape: a tensor's, or for a tuple of values (an LSTM's output and (h, c),
+# a chunk's pieces) a tuple of their shapes.
+ShapeTree = tuple  # tuple[int, ...] | tuple[ShapeTree, ...]
+
+
+def is_tuple_shape(shape: ShapeTree | None) -> bool:
+    """True for the shape of a tuple of values, not of one tensor."""
+    return bool(shape) and isinstance(shape[0], tuple)  # type: ignore[index]
 
 
 @dataclass
@@ -17,8 +25,8 @@ class NodeShape:
     when no path from the input reaches it).
     """
 
-    output_shape: Shape | None = None
-    input_shapes: list[Shape] = field(default_factory=list)
+    output_shape: ShapeTree | None = None
+    input_shapes: list[ShapeTree] = field(default_factory=list)
     parameters: int = 0
     trainable: int = 0
     buffers: int = 0
@@ -32,7 +40,7 @@ class NodeShape:
 class ShapeReport:
     input_shape: Shape
     nodes: dict[str, NodeShape] = field(default_factory=dict)
-    output_shape: Shape | None = None
+    output_shape: ShapeTree | None = None
     parameters: int = 0
     trainable: int = 0
     buffers: int = 0
@@ -51,7 +59,9 @@ class ShapeReport:
         return next(iter(self.node_errors().values()), None)
 
 
-def format_shape(shape: Shape | None) -> str:
+def format_shape(shape: ShapeTree | None) -> str:
+    """``(2, 3)``; a tuple of values as a tuple of shapes, ``((2, 5, 8), (1, 2, 8))``."""
     if shape is None:
         return "?"
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    return "(" + ", ".join(format_shape(s) if isinstance(s, tuple) else str(s)
+                           for s in shape) + ")"

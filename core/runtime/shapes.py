@@ -25,8 +25,8 @@ from core.catalog.registry import spec_for
 from core.document.graph import INPUT, Document, Node
 from core.document.validate import describe_node
 from core.errors import TorchCanvasError
-from core.runtime.plan import ModulePlan, plan_document
-from core.runtime.report import NodeShape, Shape, ShapeReport, format_shape
+from core.runtime.plan import ModulePlan, input_key, plan_document
+from core.runtime.report import NodeShape, Shape, ShapeReport, ShapeTree, format_shape
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 
@@ -42,9 +42,36 @@ class _Value:
         return torch.empty(self.shape, dtype=self.dtype, device="meta")
 
 
+# What flows along an edge: a tensor, or a tuple of values (an LSTM's output and (h, c)).
+Value = _Value | tuple["Value", ...]
+
+
+def _shape_of(value: Value) -> ShapeTree:
+    if isinstance(value, _Value):
+        return value.shape
+    return tuple(_shape_of(item) for item in value)
+
+
+def _meta(value: Value) -> Any:
+    if isinstance(value, _Value):
+        return value.tensor()
+    return tuple(_meta(item) for item in value)
+
+
+def _value_of(output: Any) -> Value | None:
+    """What a call returned, as the dry run keeps it; None for anything but tensors and
+    tuples (or lists) of them."""
+    if isinstance(output, torch.Tensor):
+        return _Value(tuple(output.shape), output.dtype)
+    if isinstance(output, (tuple, list)) and output:
+        items = [_value_of(item) for item in output]
+        return None if any(item is None for item in items) else tuple(items)  # type: ignore
+    return None
+
+
 @dataclass(frozen=True)
 class _Outcome:
-    output: _Value | None
+    output: Value | None
     parameters: int
     trainable: int
     buffers: int
@@ -65,8 +92,8 @@ def infer_shapes(document: Document, input_shape: Shape | None = None) -> ShapeR
         plan = plan_document(document)
         dtype = DTYPES.get(document.input.dtype, torch.float32)
         run = _DryRun(document, report)
-        output = run.graph(plan, _Value(shape, dtype))
-        report.output_shape = output.shape if output is not None else None
+        output = run.graph(plan, [_Value(shape, dtype)])
+        report.output_shape = _shape_of(output) if output is not None else None
         run.count()
     except TorchCanvasError as error:
         report.error = str(error)
@@ -83,9 +110,10 @@ class _DryRun:
         self.has_twins = {n.shares for _, n in document.walk() if n.shares}
         self.sizes: dict[str, _Outcome] = {}
 
-    def graph(self, plan: ModulePlan, x: _Value | None) -> _Value | None:
+    def graph(self, plan: ModulePlan, xs: list[Value | None]) -> Value | None:
         graph = self.document.graph(plan.graph_id)
-        values: dict[str, _Value | None] = {INPUT: x}
+        values: dict[str, Value | None] = {
+            input_key(i): xs[i] if i < len(xs) else None for i in range(plan.inputs)}
         blocker: dict[str, str] = {}
         for call in plan.calls:
             node = self.document.node(call.node_id)
@@ -98,9 +126,10 @@ class _DryRun:
                 values[node.id] = None
                 continue
             inputs = [v for v in found if v is not None]
-            result.input_shapes = [v.shape for v in inputs]
+            result.input_shapes = [_shape_of(v) for v in inputs]
+            output: Value | None
             if node.id in plan.blocks:
-                output = self.graph(plan.blocks[node.id], inputs[0])
+                output = self.graph(plan.blocks[node.id], list(inputs))
                 if output is None:
                     inner = next((self.report.nodes[n.id].error for _, n in
                                   self.document.walk(node.id)
@@ -112,7 +141,7 @@ class _DryRun:
                 output = outcome.output
                 if outcome.reason:
                     result.error = _explain(node, inputs, outcome.reason)
-            result.output_shape = output.shape if output is not None else None
+            result.output_shape = _shape_of(output) if output is not None else None
             if output is None:
                 blocker[node.id] = node.id
             values[node.id] = output
@@ -121,9 +150,12 @@ class _DryRun:
                 self.report.nodes[node.id] = NodeShape(waiting_for=INPUT)
                 for _, inside in self.document.walk(node.id) if node.graph else ():
                     self.report.nodes.setdefault(inside.id, NodeShape(waiting_for=INPUT))
-        return values.get(plan.output) if plan.output is not None else None
+        outputs = [values.get(key) for key in plan.outputs]
+        if not outputs or any(output is None for output in outputs):
+            return None
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)  # type: ignore[arg-type]
 
-    def layer(self, node: Node, inputs: list[_Value]) -> _Outcome:
+    def layer(self, node: Node, inputs: list[Value]) -> _Outcome:
         owner = node.shares or node.id
         args = _frozen(self.document.node(owner).args)
         if owner not in self.has_twins and owner == node.id:
@@ -178,7 +210,7 @@ def _frozen(args: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 
 @functools.lru_cache(maxsize=8192)
 def _evaluate(layer_type: str, args: tuple[tuple[str, Any], ...],
-              inputs: tuple[_Value, ...] | None) -> _Outcome:
+              inputs: tuple[Value, ...] | None) -> _Outcome:
     """Construct the layer on meta and, given inputs, call it once."""
     with torch.device("meta"):
         module = spec_for(layer_type).create(dict(args))
@@ -188,21 +220,21 @@ def _evaluate(layer_type: str, args: tuple[tuple[str, Any], ...],
     return _call(module, list(inputs))
 
 
-def _call(module: nn.Module, inputs: list[_Value]) -> _Outcome:
+def _call(module: nn.Module, inputs: list[Value]) -> _Outcome:
     try:
         with torch.no_grad():
-            output = module(*(value.tensor() for value in inputs))
+            output = module(*(_meta(value) for value in inputs))
     except Exception as error:  # torch's refusal becomes the node's message
         reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
         sizes = _sizes(module)
         return _Outcome(None, sizes.parameters, sizes.trainable, sizes.buffers, sizes.lazy,
                         reason or type(error).__name__)
     sizes = _sizes(module)
-    if not isinstance(output, torch.Tensor):
+    value = _value_of(output)
+    if value is None:
         return _Outcome(None, sizes.parameters, sizes.trainable, sizes.buffers, sizes.lazy,
-                        f"returned {type(output).__name__}, not a tensor")
-    return _Outcome(_Value(tuple(output.shape), output.dtype), sizes.parameters,
-                    sizes.trainable, sizes.buffers, sizes.lazy, None)
+                        f"returned {type(output).__name__}, not a tensor or a tuple of them")
+    return _Outcome(value, sizes.parameters, sizes.trainable, sizes.buffers, sizes.lazy, None)
 
 
 def _sizes(module: nn.Module) -> _Outcome:
@@ -221,8 +253,8 @@ def _sizes(module: nn.Module) -> _Outcome:
     return _Outcome(None, parameters, trainable, buffers, lazy, None)
 
 
-def _explain(node: Node, inputs: list[_Value], reason: str) -> str:
-    got = " and ".join(format_shape(v.shape) for v in inputs)
+def _explain(node: Node, inputs: list[Value], reason: str) -> str:
+    got = " and ".join(format_shape(_shape_of(v)) for v in inputs)
     expected = spec_for(node.type).describe_expected(node.args)
     wanted = f"expects {expected}, " if expected else ""
     return f"{describe_node(node)} {wanted}got {got}: {reason}"

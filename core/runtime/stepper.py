@@ -4,14 +4,15 @@ keep every intermediate tensor's shape and statistics, for teaching how data flo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
 from core.catalog.layers import HalveUntilL1
-from core.document.graph import INPUT, Document
+from core.document.graph import Document
 from core.errors import TorchCanvasError
 from core.runtime.live import LiveModel
-from core.runtime.plan import ModulePlan
+from core.runtime.plan import ModulePlan, input_key
 from core.runtime.tensors import TensorStats, tensor_stats
 
 
@@ -42,13 +43,13 @@ def step_through(live: LiveModel, document: Document,
     live.check_run_fits()
     steps: list[Step] = []
     with torch.no_grad():
-        output = _run(live, document, live.built.plan, sample, steps)
+        output = _run(live, document, live.built.plan, [sample], steps)
     return steps, output
 
 
-def _run(live: LiveModel, document: Document, plan: ModulePlan, x: torch.Tensor,
-         steps: list[Step]) -> torch.Tensor | None:
-    values: dict[str, torch.Tensor | None] = {INPUT: x}
+def _run(live: LiveModel, document: Document, plan: ModulePlan, xs: list[Any],
+         steps: list[Step]) -> Any:
+    values: dict[str, Any] = {input_key(i): x for i, x in enumerate(xs)}
     for call in plan.calls:
         found = [values.get(source) for source in call.inputs]
         inputs = [value for value in found if value is not None]
@@ -57,7 +58,7 @@ def _run(live: LiveModel, document: Document, plan: ModulePlan, x: torch.Tensor,
             steps.append(Step(call.node_id, plan.graph_id, None, None, "waits for its input"))
             continue
         if call.node_id in plan.blocks:
-            output = _run(live, document, plan.blocks[call.node_id], inputs[0], steps)
+            output = _run(live, document, plan.blocks[call.node_id], inputs, steps)
             note = "the block's output"
         else:
             module = live.built.modules[call.node_id]  # type: ignore[union-attr]
@@ -75,4 +76,10 @@ def _run(live: LiveModel, document: Document, plan: ModulePlan, x: torch.Tensor,
         if isinstance(output, torch.Tensor):
             steps.append(Step(call.node_id, plan.graph_id, tuple(output.shape),
                               tensor_stats(output), note))
-    return values.get(plan.output) if plan.output is not None else None
+        elif output is not None:
+            steps.append(Step(call.node_id, plan.graph_id, None, None,
+                              f"a tuple of {len(output)}"))
+    outputs = [values.get(key) for key in plan.outputs]
+    if not outputs or any(output is None for output in outputs):
+        return None
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)

@@ -4,6 +4,7 @@ the model and the shape of an example input."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 
 import torch
@@ -354,3 +355,550 @@ class Hardswished(nn.Module):
 
 ZOO["mobilenet-v2"] = (MobileNetV2Small, (2, 3, 32, 32))
 ZOO["mobilenet-v3-activations"] = (Hardswished, (2, 3, 16, 16))
+
+
+# Modern architectures: several inputs and outputs per block, tuples, tensor operations,
+# parameters used in a forward, and modules called in a loop.
+
+
+class DoubleConv(nn.Module):
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True), nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+            nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Down(nn.Module):
+    """Returns the pooled features and the skip connection: a block with two outputs."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.conv = DoubleConv(cin, cout)
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        skip = self.conv(x)
+        return self.pool(skip), skip
+
+
+class Up(nn.Module):
+    """Takes the features and a skip connection: a block with two inputs."""
+
+    def __init__(self, cin: int, cout: int, transposed: bool = True) -> None:
+        super().__init__()
+        self.transposed = transposed
+        if transposed:
+            self.up = nn.ConvTranspose2d(cin, cin // 2, 2, stride=2)
+        else:
+            self.up = nn.Conv2d(cin, cin // 2, 1)
+        self.conv = DoubleConv(cin, cout)
+
+    def forward(self, x, skip):
+        if self.transposed:
+            x = self.up(x)
+        else:
+            x = self.up(F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True))
+        return self.conv(torch.cat([skip, x], dim=1))
+
+
+class UNet(nn.Module):
+    def __init__(self, transposed: bool = True, classes: int = 2) -> None:
+        super().__init__()
+        self.down1 = Down(3, 8)
+        self.down2 = Down(8, 16)
+        self.bottom = DoubleConv(16, 32)
+        self.up1 = Up(32, 16, transposed)
+        self.up2 = Up(16, 8, transposed)
+        self.head = nn.Conv2d(8, classes, 1)
+
+    def forward(self, x):
+        x, skip1 = self.down1(x)
+        x, skip2 = self.down2(x)
+        x = self.bottom(x)
+        x = self.up1(x, skip2)
+        x = self.up2(x, skip1)
+        return self.head(x)
+
+
+class LSTMClassifier(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(6, 16, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        out, (h, c) = self.lstm(x)  # noqa: RUF059 - as such models are written
+        return self.fc(h[-1])
+
+
+class GRUClassifier(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.gru = nn.GRU(6, 12, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(24, 3)
+
+    def forward(self, x):
+        out, h = self.gru(x)
+        return self.fc(torch.cat([h[-2], h[-1]], dim=1)) + self.fc(out.mean(dim=1))
+
+
+class TransformerClassifier(nn.Module):
+    """nn.TransformerEncoder (which holds its layers in a ModuleList), mean over the
+    sequence."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Linear(10, 16)
+        layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.1, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(16),
+                                             enable_nested_tensor=False)
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = self.encoder(self.embed(x))
+        return self.fc(x.mean(dim=1))
+
+
+class StackedEncoder(nn.Module):
+    """TransformerEncoderLayers stacked explicitly in a ModuleList, with a learned
+    position embedding added in the forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pos_embedding = nn.Parameter(torch.randn(1, 7, 16) * 0.02)
+        self.embed = nn.Linear(10, 16)
+        self.layers = nn.ModuleList(
+            nn.TransformerEncoderLayer(16, 2, 32, batch_first=True, norm_first=True)
+            for _ in range(3))
+        self.norm = nn.LayerNorm(16)
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = self.embed(x) + self.pos_embedding
+        for layer in self.layers:
+            x = layer(x)
+        return self.fc(self.norm(x).mean(dim=1))
+
+
+class ViTBlock(nn.Module):
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(width)
+        self.self_attention = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.dropout = nn.Dropout(0.1)
+        self.ln_2 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Dropout(0.1),
+                                 nn.Linear(2 * width, width), nn.Dropout(0.1))
+
+    def forward(self, x):
+        y = self.ln_1(x)
+        y, _ = self.self_attention(y, y, y)
+        x = x + self.dropout(y)
+        return x + self.mlp(self.ln_2(x))
+
+
+class ViT(nn.Module):
+    """Patches, a class token expanded to the batch, position embeddings, x[:, 0]."""
+
+    def __init__(self, width: int = 16, patch: int = 4, image: int = 16) -> None:
+        super().__init__()
+        self.conv_proj = nn.Conv2d(3, width, patch, stride=patch)
+        self.class_token = nn.Parameter(torch.zeros(1, 1, width))
+        tokens = (image // patch) ** 2 + 1
+        self.pos_embedding = nn.Parameter(torch.empty(1, tokens, width).normal_(std=0.02))
+        self.blocks = nn.ModuleList(ViTBlock(width, 2) for _ in range(2))
+        self.ln = nn.LayerNorm(width)
+        self.head = nn.Linear(width, 10)
+
+    def forward(self, x):
+        x = self.conv_proj(x).flatten(2).transpose(1, 2)
+        token = self.class_token.expand(x.shape[0], -1, -1)
+        x = torch.cat([token, x], dim=1) + self.pos_embedding
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.ln(x)[:, 0])
+
+
+class ChannelsFirstLayerNorm(nn.Module):
+    """ConvNeXt's LayerNorm over the channels of (N, C, H, W), written out."""
+
+    def __init__(self, channels: int, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.eps = eps
+
+    def forward(self, x):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+
+class ConvNeXtBlock(nn.Module):
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dwconv = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.pwconv1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU()
+        self.pwconv2 = nn.Linear(4 * dim, dim)
+        self.gamma = nn.Parameter(1e-6 * torch.ones(dim))
+        self.drop_path = nn.Identity()
+
+    def forward(self, x):
+        shortcut = x
+        x = self.dwconv(x)
+        x = x.permute(0, 2, 3, 1)
+        x = self.pwconv2(self.act(self.pwconv1(self.norm(x))))
+        x = self.gamma * x
+        x = x.permute(0, 3, 1, 2)
+        return shortcut + self.drop_path(x)
+
+
+class ConvNeXt(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 4, stride=4), ChannelsFirstLayerNorm(8))
+        self.stage1 = nn.Sequential(ConvNeXtBlock(8), ConvNeXtBlock(8))
+        self.downsample = nn.Sequential(ChannelsFirstLayerNorm(8), nn.Conv2d(8, 16, 2, 2))
+        self.stage2 = nn.Sequential(ConvNeXtBlock(16))
+        self.norm = nn.LayerNorm(16)
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.stage2(self.downsample(self.stage1(self.stem(x))))
+        return self.head(self.norm(x.mean([-2, -1])))
+
+
+class StochasticDepth(nn.Module):
+    """Drops the whole residual branch at random while training (torchvision's
+    StochasticDepth, row mode); the identity in eval."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.empty([x.shape[0], 1, 1, 1]).bernoulli_(1.0 - self.p)
+        return x * keep / (1.0 - self.p)
+
+
+class MBConv(nn.Module):
+    """EfficientNet's inverted residual with squeeze-excitation and stochastic depth."""
+
+    def __init__(self, cin: int, cout: int, expand: int, stride: int, p: float) -> None:
+        super().__init__()
+        hidden = cin * expand
+        self.use_res_connect = stride == 1 and cin == cout
+        self.block = nn.Sequential(
+            nn.Sequential(nn.Conv2d(cin, hidden, 1, bias=False), nn.BatchNorm2d(hidden),
+                          nn.SiLU()),
+            nn.Sequential(nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False),
+                          nn.BatchNorm2d(hidden), nn.SiLU()),
+            SqueezeExcitation(hidden, max(1, cin // 4)),
+            nn.Sequential(nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout)))
+        self.stochastic_depth = StochasticDepth(p)
+
+    def forward(self, x):
+        result = self.block(x)
+        if self.use_res_connect:
+            result = self.stochastic_depth(result)
+            result += x
+        return result
+
+
+class EfficientNetSmall(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.SiLU()),
+            MBConv(8, 8, 1, 1, 0.0), MBConv(8, 12, 4, 2, 0.05), MBConv(12, 12, 4, 1, 0.1))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(12, 10))
+
+    def forward(self, x):
+        x = self.avgpool(self.features(x))
+        return self.classifier(torch.flatten(x, 1))
+
+
+class TorchvisionDenseLayer(nn.Module):
+    """Takes the list of every earlier feature map: a block with as many inputs."""
+
+    def __init__(self, cin: int, growth: int) -> None:
+        super().__init__()
+        self.norm1 = nn.BatchNorm2d(cin)
+        self.relu1 = nn.ReLU(inplace=True)
+        self.conv1 = nn.Conv2d(cin, 2 * growth, 1, bias=False)
+        self.norm2 = nn.BatchNorm2d(2 * growth)
+        self.relu2 = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(2 * growth, growth, 3, padding=1, bias=False)
+
+    def forward(self, inputs):
+        concated = torch.cat(inputs, 1)
+        bottleneck = self.conv1(self.relu1(self.norm1(concated)))
+        return self.conv2(self.relu2(self.norm2(bottleneck)))
+
+
+class DenseBlock(nn.ModuleDict):
+    """torchvision's _DenseBlock: a ModuleDict whose forward calls its layers in a loop."""
+
+    def __init__(self, layers: int, cin: int, growth: int) -> None:
+        super().__init__()
+        for i in range(layers):
+            self.add_module(f"denselayer{i + 1}", TorchvisionDenseLayer(cin + i * growth, growth))
+
+    def forward(self, init_features):
+        features = [init_features]
+        for _, layer in self.items():
+            features.append(layer(features))
+        return torch.cat(features, 1)
+
+
+class DenseNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(OrderedDict([
+            ("conv0", nn.Conv2d(3, 8, 3, padding=1, bias=False)), ("norm0", nn.BatchNorm2d(8)),
+            ("relu0", nn.ReLU(inplace=True)), ("denseblock1", DenseBlock(3, 8, 4)),
+            ("transition1", nn.Sequential(nn.BatchNorm2d(20), nn.Conv2d(20, 10, 1, bias=False),
+                                          nn.AvgPool2d(2, 2))),
+            ("denseblock2", DenseBlock(2, 10, 4)), ("norm5", nn.BatchNorm2d(18))]))
+        self.classifier = nn.Linear(18, 10)
+
+    def forward(self, x):
+        out = F.relu(self.features(x), inplace=True)
+        out = F.adaptive_avg_pool2d(out, (1, 1))
+        return self.classifier(torch.flatten(out, 1))
+
+
+class DenseLoop(nn.Module):
+    """Dense connections with the layers in a ModuleList called by the owner's loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 6, 3, padding=1)
+        self.layers = nn.ModuleList(
+            nn.Sequential(nn.BatchNorm2d(6 + 3 * i), nn.ReLU(), nn.Conv2d(6 + 3 * i, 3, 3,
+                                                                          padding=1))
+            for i in range(3))
+        self.head = nn.Linear(15, 4)
+
+    def forward(self, x):
+        x = self.stem(x)
+        for layer in self.layers:
+            x = torch.cat([x, layer(x)], 1)
+        return self.head(x.mean((2, 3)))
+
+
+class SelfAttention(nn.Module):
+    """Multi-head attention written out: heads split with sizes read from the input."""
+
+    def __init__(self, dim: int = 16, heads: int = 4) -> None:
+        super().__init__()
+        self.heads, self.head_dim = heads, dim // heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+        self.scale = (dim // heads) ** -0.5
+
+    def forward(self, x):
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+        q = q.view(b, t, self.heads, self.head_dim).transpose(1, 2)
+        k = k.view(b, t, self.heads, self.head_dim).transpose(1, 2)
+        v = v.view(b, t, self.heads, self.head_dim).transpose(1, 2)
+        attention = (q @ k.transpose(-2, -1) * self.scale).softmax(dim=-1)
+        out = (attention @ v).transpose(1, 2).contiguous().reshape(b, t, d)
+        return self.proj(out)
+
+
+class GatedLinearUnits(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = nn.Linear(8, 32)
+        self.down = nn.Linear(16, 8)
+
+    def forward(self, x):
+        a, b = self.up(x).chunk(2, dim=-1)
+        parts = torch.split(x, [3, 5], dim=-1)
+        return self.down(a * torch.sigmoid(b)) + torch.cat([parts[1], parts[0]], -1)
+
+
+class ShortcutA(nn.Module):
+    """ResNet for CIFAR's option A: a strided slice padded with zero channels."""
+
+    def __init__(self, planes: int) -> None:
+        super().__init__()
+        self.planes = planes
+
+    def forward(self, x):
+        return F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.planes // 4, self.planes // 4),
+                     "constant", 0)
+
+
+class CifarBlock(nn.Module):
+    def __init__(self, cin: int, planes: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = ShortcutA(planes) if stride != 1 else nn.Identity()
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class CifarResNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.layer1 = nn.Sequential(CifarBlock(8, 8, 1), CifarBlock(8, 16, 2))
+        self.linear = nn.Linear(16, 10)
+
+    def forward(self, x):
+        out = self.layer1(F.relu(self.bn1(self.conv1(x))))
+        out = F.adaptive_avg_pool2d(out, 1)
+        return self.linear(out.view(out.size(0), -1))
+
+
+class GatedResidual(nn.Module):
+    """WaveNet's layer: returns the residual and the skip output (two outputs)."""
+
+    def __init__(self, channels: int, dilation: int) -> None:
+        super().__init__()
+        self.dilation = dilation
+        self.filter = nn.Conv1d(channels, channels, 2, dilation=dilation, padding=dilation)
+        self.gate = nn.Conv1d(channels, channels, 2, dilation=dilation, padding=dilation)
+        self.residual = nn.Conv1d(channels, channels, 1)
+        self.skip = nn.Conv1d(channels, channels, 1)
+
+    def forward(self, x):
+        causal = slice(None, -self.dilation)  # the padding's far end cut off
+        h = torch.tanh(self.filter(x)[:, :, causal]) * torch.sigmoid(self.gate(x)[:, :, causal])
+        return x + self.residual(h), self.skip(h)
+
+
+class WaveNetSmall(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.start = nn.Conv1d(1, 8, 1)
+        self.layers = nn.ModuleList(GatedResidual(8, 2 ** i) for i in range(3))
+        self.end = nn.Sequential(nn.ReLU(), nn.Conv1d(8, 4, 1))
+
+    def forward(self, x):
+        x = self.start(x)
+        skips = 0
+        for layer in self.layers:
+            x, skip = layer(x)
+            skips = skips + skip
+        return self.end(skips)
+
+
+class TextClassifier(nn.Module):
+    """Word indices in (int64): an embedding averaged over the sequence."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(100, 12, padding_idx=0)
+        self.dropout = nn.Dropout(0.3)
+        self.fc = nn.Linear(12, 3)
+
+    def forward(self, x):
+        return self.fc(self.dropout(self.embedding(x)).mean(dim=1))
+
+
+class ECA(nn.Module):
+    """Efficient channel attention: a 1-D convolution across the pooled channels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv0 = nn.Conv2d(3, 8, 3, padding=1)
+        self.avg_pool = nn.AdaptiveAvgPool2d(1)
+        self.conv = nn.Conv1d(1, 1, 3, padding=1, bias=False)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 2))
+
+    def forward(self, x):
+        x = self.conv0(x)
+        y = self.avg_pool(x)
+        y = self.conv(y.squeeze(-1).transpose(-1, -2)).transpose(-1, -2).unsqueeze(-1)
+        return self.head(x * y.sigmoid())
+
+
+class AudioConv(nn.Module):
+    """(batch, time, features) turned channels-first for Conv1d, pooled over time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(5, 8, 3, padding=1)
+        self.norm = nn.BatchNorm1d(8)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        x = F.relu(self.norm(self.conv(x.transpose(1, 2))))
+        return self.fc(x.sum(dim=-1) / 8 * 2 - 1)
+
+
+class MixerBlock(nn.Module):
+    def __init__(self, tokens: int, channels: int) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(channels)
+        self.token_mix = nn.Sequential(nn.Linear(tokens, 2 * tokens), nn.GELU(),
+                                       nn.Linear(2 * tokens, tokens))
+        self.norm2 = nn.LayerNorm(channels)
+        self.channel_mix = nn.Sequential(nn.Linear(channels, 2 * channels), nn.GELU(),
+                                         nn.Linear(2 * channels, channels))
+
+    def forward(self, x):
+        x = x + self.token_mix(self.norm1(x).transpose(1, 2)).transpose(1, 2)
+        return x + self.channel_mix(self.norm2(x))
+
+
+class MLPMixer(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 12, 4, 4)
+        self.blocks = nn.ModuleList(MixerBlock(16, 12) for _ in range(2))
+        self.norm = nn.LayerNorm(12)
+        self.head = nn.Linear(12, 10)
+
+    def forward(self, x):
+        x = self.stem(x).flatten(2).permute(0, 2, 1)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x).mean(dim=1))
+
+
+ZOO.update({
+    "unet": (UNet, (2, 3, 16, 16)),
+    "unet-interpolate": (lambda: UNet(transposed=False), (2, 3, 16, 16)),
+    "lstm-classifier": (LSTMClassifier, (3, 7, 6)),
+    "gru-classifier": (GRUClassifier, (3, 7, 6)),
+    "transformer-encoder": (TransformerClassifier, (2, 7, 10)),
+    "transformer-stacked": (StackedEncoder, (2, 7, 10)),
+    "vit": (ViT, (2, 3, 16, 16)),
+    "convnext": (ConvNeXt, (2, 3, 32, 32)),
+    "efficientnet": (EfficientNetSmall, (2, 3, 32, 32)),
+    "densenet": (DenseNet, (2, 3, 16, 16)),
+    "densenet-loop": (DenseLoop, (2, 3, 16, 16)),
+    "self-attention": (SelfAttention, (2, 5, 16)),
+    "glu-chunk-split": (GatedLinearUnits, (4, 8)),
+    "resnet-option-a": (CifarResNet, (2, 3, 16, 16)),
+    "wavenet": (WaveNetSmall, (2, 1, 32)),
+    "text-classifier": (TextClassifier, (4, 9)),
+    "eca": (ECA, (2, 3, 16, 16)),
+    "audio-conv": (AudioConv, (2, 20, 5)),
+    "mlp-mixer": (MLPMixer, (2, 3, 16, 16)),
+})
+# Entries whose input is word indices: the upper bound of the indices.
+INTEGER_INPUTS = {"text-classifier": 100}

@@ -29,7 +29,8 @@ def test_every_entry_has_a_typed_schema_and_builds_with_defaults():
         assert spec.help and spec.category, name
         for arg in spec.args:
             assert arg.help, f"{name}.{arg.name} has no help"
-            assert arg.kind in ("int", "float", "bool", "choice", "size", "shape", "padding")
+            assert arg.kind in ("int", "float", "bool", "choice", "size", "shape", "padding",
+                                "index", "sizes")
         args = spec.validate_args({})
         with torch.device("meta"):  # the full-size Transformer is a few hundred MB
             assert isinstance(spec.create(args), torch.nn.Module), name

@@ -34,8 +34,10 @@ FOLDED = [  # each is read by Python as something else
     "ａ", "ｘ", "ｆｏｒｗａｒｄ", "ﬁ", "ℌ", "ᵃ", "ǅ", "Ⅻ", "ﾊ", "x²", "a₁", "e\u0301", "\u212b",
     "ℼ", "ſ", "µ",
 ]
-NOT_NAMES = ["²", "¹²", "١٢", "１", "1a", "a b", "a.b", "a-b", "", " ", "\x00", "\ud800",
-             "a\ud800", "①", "x\u200b"]
+# "a.b" is a path (a module held in list a; see test_graph_values) and so is a name; these
+# paths are not.
+NOT_NAMES = ["²", "¹²", "١٢", "１", "1a", "a b", "a..b", ".a", "a.", "0.a", "a.for", "a-b", "",
+             " ", "\x00", "\ud800", "a\ud800", "①", "x\u200b"]
 PLAIN = ["a", "fc1", "_x", "_", "π", "Ω", "über", "h0", "h1", "x_1", "relu", "relu_1",
          "linear", "linear_1", "Network", "Block", "shared", "layer", "0", "7", "00", "12",
          "input", "output", "sum", "max", "list", "print", "id", "type_", "forward_",

@@ -12,14 +12,21 @@ from torch.nn import functional as F
 from core import build_module, to_python
 from core.io.files import read_project, save_document
 from core.io.module_import import ModuleImportError, import_module
-from tests.core.model_zoo import ZOO
+from tests.core.model_zoo import INTEGER_INPUTS, ZOO
+
+
+def example_for(name: str) -> torch.Tensor:
+    shape = ZOO[name][1]
+    if name in INTEGER_INPUTS:
+        return torch.randint(0, INTEGER_INPUTS[name], shape)
+    return torch.randn(shape)
 
 
 def imported(name: str):
-    make, shape = ZOO[name]
+    make, _ = ZOO[name]
     torch.manual_seed(0)
     original = make().eval()
-    example = torch.randn(shape)
+    example = example_for(name)
     document, weights = import_module(original, example)
     built = build_module(document)
     built.load_state_dict(weights, strict=True)
@@ -130,12 +137,67 @@ class Branching(nn.Module):
         return -x
 
 
+@pytest.mark.parametrize("module", [TwoInputs(), UsesMean(), WithToken(), Looping()],
+                         ids=["two-inputs", "mean", "token", "loop"])
+def test_what_was_refused_before_imports_now(module):
+    module.eval()
+    example = torch.randn(2, 4)
+    document, weights = import_module(module, example)
+    built = build_module(document)
+    built.load_state_dict(weights, strict=True)
+    assert list(built.state_dict()) == list(module.state_dict())
+    with torch.no_grad():
+        assert torch.equal(built(example), module(example))
+
+
+class CalledTwice(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.join = Join()
+
+    def forward(self, x):
+        return self.join(self.join(x, x), x)
+
+
+class ScalarParameter(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.alpha = nn.Parameter(torch.tensor(0.5))
+
+    def forward(self, x):
+        return x * self.alpha
+
+
+class RandomMask(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("mask", torch.rand(4), persistent=False)
+
+    def forward(self, x):
+        return x * self.mask
+
+
+class TensorIndex(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("index", torch.tensor([1, 0]))
+
+    def forward(self, x):
+        return x[self.index]
+
+
+class SizeArithmetic(nn.Module):
+    def forward(self, x):
+        return x.view(x.size(0) * 2, -1)
+
+
 @pytest.mark.parametrize("module, words", [
-    (TwoInputs(), "join (Join) takes several inputs"),
-    (UsesMean(), "calls mean()"),
-    (WithToken(), "holds tensors of its own (token)"),
-    (Looping(), "layers (ModuleList)"),
     (Branching(), "torch.fx could not follow the forward of Branching"),
+    (CalledTwice(), "join is called more than once"),
+    (ScalarParameter(), "alpha is a 0-dimensional"),
+    (RandomMask(), "mask is a buffer kept out of the state_dict"),
+    (TensorIndex(), "indexes with Node"),
+    (SizeArithmetic(), "computes with a size"),
 ])
 def test_what_cannot_be_imported_yet_is_named_with_the_reason(module, words):
     with pytest.raises(ModuleImportError, match=words.replace("(", r"\(").replace(")", r"\)")):
