@@ -21,7 +21,7 @@ USAGE = """torchcanvas                       open the main window
   torchcanvas FILE                  open FILE in the main window
   torchcanvas summary FILE [--input 2,20] [--json]
   torchcanvas export FILE [--python OUT.py] [--weights OUT.safetensors] [--onnx OUT.onnx]
-                          [--png OUT.png]
+                          [--png OUT.png] [--train-script train.py]
   torchcanvas import SOURCE --input 1,3,224,224 -o OUT.tcanvas --trust
                           SOURCE: package.module:Name or path/to/file.py:Name
 """ + TRAIN_USAGE
@@ -84,7 +84,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     """Every file export would write is a regular file or a new path."""
     from core.io.atomic import check_target
 
-    for name in (args.python, args.weights, args.onnx, args.png):
+    for name in (args.python, args.weights, args.onnx, args.png, args.train_script):
         if name:
             check_target(name)
 
@@ -107,10 +107,13 @@ def export(args: argparse.Namespace) -> int:
     from core.io.atomic import write_atomically
     from core.io.codegen import python_for_export
 
-    if not (args.python or args.weights or args.onnx or args.png):
+    if not (args.python or args.weights or args.onnx or args.png or args.train_script):
         raise CommandLineError("export: say what to write: --python OUT.py, --weights "
-                               "OUT.safetensors, --onnx OUT.onnx or --png OUT.png")
+                               "OUT.safetensors, --onnx OUT.onnx, --png OUT.png or "
+                               "--train-script train.py")
     document, weights = open_project(args.file)
+    if args.train_script:
+        train_cli.write_script(document, args)
     if args.python:
         source = python_for_export(document)  # compiled first; refused if it would not run
         write_atomically(args.python, lambda stream: stream.write(source))
@@ -218,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
                                help="write the weights (.safetensors, or .pt for torch.save)")
     export_parser.add_argument("--onnx", metavar="OUT.onnx", help="write ONNX (needs onnx)")
     export_parser.add_argument("--png", metavar="OUT.png", help="draw the canvas (.png, .svg)")
+    train_cli.add_script_arguments(export_parser)
     import_parser = commands.add_parser("import", help="turn an nn.Module into a project")
     import_parser.add_argument("source", help="package.module:Name or path/to/file.py:Name "
                                               "(a class or function making the model)")

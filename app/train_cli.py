@@ -42,6 +42,44 @@ def add_parser(commands) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON lines")
 
 
+def add_script_arguments(parser) -> None:
+    """``export --train-script``, with the same data and training settings as train."""
+    parser.add_argument("--train-script", metavar="train.py",
+                        help="write a training script for python or torchrun")
+    parser.add_argument("--data", default="moons",
+                        help="(with --train-script) a teaching set, a .csv or a tensor file")
+    parser.add_argument("--target", default="", help="the CSV column to predict")
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--noise", type=float, default=0.1)
+    parser.add_argument("--validation", type=float, default=0.2)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--optimizer", default="SGD")
+    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--loss", default="auto")
+    parser.add_argument("--schedule", default="none")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu")
+
+
+def write_script(document, args: argparse.Namespace) -> None:
+    from core.io.atomic import write_atomically
+    from core.training import TEACHING_SETS
+    from core.training.script import DataSource, training_script
+
+    if args.data in TEACHING_SETS:
+        source = DataSource("teaching", args.data, args.size, args.noise,
+                            validation=args.validation)
+    elif Path(args.data).suffix.lower() == ".csv":
+        source = DataSource("csv", path=args.data, target=args.target,
+                            validation=args.validation)
+    else:
+        source = DataSource("tensors", path=args.data, validation=args.validation)
+    text = training_script(document, config_from(args), source)
+    write_atomically(args.train_script, lambda stream: stream.write(text.encode()))
+    print(f"wrote {args.train_script}")
+
+
 def config_from(args: argparse.Namespace):
     from core.training import TrainConfig
 

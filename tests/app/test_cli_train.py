@@ -48,3 +48,20 @@ def test_train_errors_are_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no column 'z'" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.tcanvas").exists()
+
+
+def test_export_train_script_runs_alone(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    script = tmp_path / "train.py"
+    assert main(["export", "mlp", "--train-script", str(script), "--data", "circles",
+                 "--size", "200", "--optimizer", "Adam", "--lr", "0.01"]) == 0
+    assert f"wrote {script}" in capsys.readouterr().out
+    done = subprocess.run([sys.executable, str(script), "--epochs", "2", "--json",
+                           "--device", "cpu"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["epoch"] for line in lines] == [1, 2]
+    assert (tmp_path / "checkpoints" / "last.safetensors").exists()
