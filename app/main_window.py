@@ -91,8 +91,9 @@ class MainWindow(QMainWindow):
                 ("code", "Code", Qt.DockWidgetArea.BottomDockWidgetArea),
                 ("summary", "Summary", Qt.DockWidgetArea.BottomDockWidgetArea),
                 ("steps", "Step Through", Qt.DockWidgetArea.BottomDockWidgetArea),
+                ("train", "Train", Qt.DockWidgetArea.BottomDockWidgetArea),
             )}
-        for name in ("code", "summary", "steps"):
+        for name in ("code", "summary", "steps", "train"):
             self.tabifyDockWidget(self.model_docks["histogram"], self.model_docks[name])
         self.model_docks["histogram"].raise_()
         self.inspection = None
@@ -119,7 +120,8 @@ class MainWindow(QMainWindow):
         self.scene.graph_shown.connect(self._graph_shown)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.breadcrumb.graph_chosen.connect(self.scene.show_graph)
-        self.palette.layer_activated.connect(self.scene.add_after_selection)
+        self.palette.layer_activated.connect(
+            lambda layer_type: self.view.follow(self.scene.add_after_selection(layer_type)))
         self.workspace.state_changed.connect(self.update_title)
         self.workspace.document_replaced.connect(self._document_replaced)
         self._subscription = self.workspace.subscribe(
@@ -183,6 +185,9 @@ class MainWindow(QMainWindow):
         from app.teaching import Teaching
 
         self.teaching = Teaching(self)
+        from app.training import Training
+
+        self.training = Training(self)
         from widgets.device_selector import DeviceSelector
 
         self.devices = DeviceSelector(self.workspace, self)
@@ -425,6 +430,7 @@ class MainWindow(QMainWindow):
         layout = layered_positions(graph)
         self.scene.execute(Move({node.id: layout[node.id] for node in graph.nodes}))
         self.scene.rebuild()
+        self.view.fit()
 
     def do_toggle_block(self) -> None:
         for node_id in self.scene.selected_node_ids():

@@ -3,7 +3,7 @@ rubber-band selection, and drops from the layer palette."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QPainter
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
@@ -12,6 +12,8 @@ from widgets.palette import LAYER_MIME_TYPE
 
 ZOOM_STEP = 1.15
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
+# Fit stops here: the zoomed-out cards (see node_item.FULL_FROM) still read well.
+LEGIBLE_ZOOM = 0.45
 
 
 class CanvasView(QGraphicsView):
@@ -48,7 +50,8 @@ class CanvasView(QGraphicsView):
         self.zoom_by(1 / ZOOM_STEP)
 
     def fit(self) -> None:
-        """Show every item, no larger than actual size."""
+        """Show every item, no larger than actual size and no smaller than legible: a
+        graph too large for that is framed at its selection, or else at its top."""
         bounds = self.canvas.itemsBoundingRect().adjusted(-40, -40, 40, 40)
         if bounds.isEmpty():
             return
@@ -56,7 +59,36 @@ class CanvasView(QGraphicsView):
         if self.zoom() > 1.0:
             self.resetTransform()
             self.centerOn(bounds.center())
+        elif self.zoom() < LEGIBLE_ZOOM:
+            self.resetTransform()
+            self.scale(LEGIBLE_ZOOM, LEGIBLE_ZOOM)
+            self.centerOn(self._part_to_frame(bounds))
         self.zoom_changed.emit(self.zoom())
+
+    def _part_to_frame(self, bounds: QRectF) -> QPointF:
+        """Where to centre a graph that does not fit at a legible zoom: on the selected
+        nodes, or on the top of the graph where its input comes in."""
+        selected = [item.sceneBoundingRect() for item in self.canvas.selectedItems()]
+        if selected:
+            around = selected[0]
+            for rect in selected[1:]:
+                around = around.united(rect)
+            return around.center()
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        start = self.canvas.boundaries.get("input")
+        x = start.sceneBoundingRect().center().x() if start is not None else bounds.center().x()
+        x = min(max(x, bounds.left() + seen.width() / 2), bounds.right() - seen.width() / 2) \
+            if bounds.width() > seen.width() else bounds.center().x()
+        return QPointF(x, bounds.top() + seen.height() / 2)
+
+    def follow(self, node_id: str | None) -> None:
+        """Scroll so that node ``node_id`` (just added, say) is in view."""
+        if node_id is None:
+            return
+        self.canvas.flush()
+        item = self.canvas.nodes.get(node_id)
+        if item is not None:
+            self.ensureVisible(item.sceneBoundingRect(), 60, 60)
 
     def wheelEvent(self, event) -> None:
         if event.angleDelta().y() == 0:
@@ -113,7 +145,9 @@ class CanvasView(QGraphicsView):
             return super().dropEvent(event)
         layer_type = bytes(event.mimeData().data(LAYER_MIME_TYPE).data()).decode()
         point = self.mapToScene(event.position().toPoint())
-        if self.canvas.drop_layer(layer_type, point) is not None:
+        node_id = self.canvas.drop_layer(layer_type, point)
+        if node_id is not None:
             event.acceptProposedAction()
+            self.follow(node_id)
         else:
             event.ignore()

@@ -14,6 +14,12 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from widgets import style
 from widgets.node_look import NodeLook
 
+# Below FULL_FROM a card shows its title alone, in a font that grows as the view zooms
+# out so it stays about SUMMARY_PIXELS high on screen; below PLAIN_BELOW only its shape.
+FULL_FROM = 0.7
+PLAIN_BELOW = 0.12
+SUMMARY_PIXELS = 12.0
+
 INPUT_ROLE = "input"
 OUTPUT_ROLE = "output"
 
@@ -132,6 +138,25 @@ class NodeItem(PortedItem):
     def output_port(self) -> QPointF:
         return self.mapToScene(QPointF(0, self._rect.bottom()))
 
+    def _paint_summary(self, painter: QPainter, detail_level: float) -> None:
+        """The card zoomed out: its accent and its title, large enough to read."""
+        look = self.look
+        painter.drawRoundedRect(self._rect, 8, 8)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.category_color(look.category))
+        painter.drawRoundedRect(QRectF(self._rect.left() + 1, self._rect.top() + 1, 10,
+                                       self._rect.height() - 2), 4, 4)
+        font = style.font(9, bold=True)
+        font.setPixelSize(max(1, min(int(self._rect.height() * 0.6),
+                                     round(SUMMARY_PIXELS / max(detail_level, 1e-3)))))
+        painter.setFont(font)
+        painter.setPen(style.ERROR if look.error else style.TEXT)
+        box = self._rect.adjusted(16, 2, -6, -2)
+        title = ("▸ " if look.is_block else "") + look.title
+        painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight,
+                                                          int(box.width())))
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         look = self.look
@@ -145,8 +170,11 @@ class NodeItem(PortedItem):
             pen.setStyle(Qt.PenStyle.DashLine if look.twin_of else Qt.PenStyle.SolidLine)
         painter.setPen(pen)
         painter.setBrush(QBrush(style.ERROR_FILL if look.error else style.NODE_FILL))
-        if detail_level < 0.35:
-            painter.drawRect(self._rect)
+        if detail_level < PLAIN_BELOW:
+            painter.drawRect(self._rect)  # ten thousand nodes at a glance: shapes only
+            return
+        if detail_level < FULL_FROM:
+            self._paint_summary(painter, detail_level)
             return
         painter.drawRoundedRect(self._rect, 8, 8)
         if look.is_block:
