@@ -19,7 +19,7 @@ from torch import fx, nn
 
 from core.catalog.operations import expression_for
 from core.catalog.registry import spec_for
-from core.document.graph import Document, Node
+from core.document.graph import ROOT, Document, Node
 from core.runtime.operations import evaluate
 from core.runtime.plan import (
     EXPRESSION_CALL,
@@ -81,6 +81,19 @@ def build(
         else:
             module = builder.graph(plan)
     return BuiltModel(module, plan, modules)
+
+
+def tie_tensors(built: BuiltModel) -> None:
+    """Register each parameter node's tensor again where the network holds it: moving a
+    module to another device gives its buffers new tensor objects."""
+    for sub in built.plan.walk():
+        if not sub.tensors:
+            continue
+        parent = built.module if sub.graph_id == ROOT else built.modules[sub.graph_id]
+        for name, node_id in sub.tensors:
+            value = built.modules[node_id].value
+            table = parent._parameters if isinstance(value, nn.Parameter) else parent._buffers
+            table[name] = value  # type: ignore[assignment]
 
 
 def build_module(document: Document, device: torch.device | str | None = None,

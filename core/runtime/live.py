@@ -23,7 +23,7 @@ from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
 from core.document.events import Event
 from core.document.graph import Document, Node
 from core.errors import BuildError, TorchCanvasError
-from core.runtime.build import BuiltModel, build, new_layer
+from core.runtime.build import BuiltModel, build, new_layer, tie_tensors
 from core.runtime.devices import DeviceError, check_device
 from core.runtime.limits import check_fits, check_run_fits, tensor_bytes
 from core.runtime.report import ShapeReport, is_tuple_shape
@@ -220,6 +220,8 @@ class LiveModel:
         target = torch.device(device)
         for module in self._cache.values():
             module.to(target)
+        if self.built is not None:
+            tie_tensors(self.built)
         self.device = target
         self.changed.emit()
 

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
 
+from core.catalog.registry import spec_for
 from core.document.edit import Command, Recorder
 from core.document.graph import Document
 from core.errors import EditError, TorchCanvasError
@@ -49,9 +50,13 @@ def parameter_rows(live: LiveModel, document: Document) -> list[ParameterRow]:
         return []
     root = live.built.module
     nodes_of: dict[int, list[str]] = {}
+    holders: dict[int, list[str]] = {}  # a parameter node's tensor → the nodes holding it
     for node_id, module in live.built.modules.items():
         if document.has_node(node_id) and document.node(node_id).graph is None:
             nodes_of.setdefault(id(module), []).append(node_id)
+            if isinstance(getattr(module, "value", None), torch.Tensor) and \
+                    spec_for(document.node(node_id).type).is_tensor:
+                holders.setdefault(id(module.value), []).append(node_id)
     # One walk of the modules gives what named_parameters and named_buffers (without
     # removing duplicates) would, in their order: every parameter, then every buffer.
     parameters: list[tuple[str, str, torch.Tensor, str, nn.Module]] = []
@@ -74,6 +79,8 @@ def parameter_rows(live: LiveModel, document: Document) -> list[ParameterRow]:
     for qualified, local, tensor, kind, module in entries:
         path = qualified.rpartition(".")[0]
         users = nodes_of.get(id(module), [])
+        if id(tensor) in holders:  # registered on the graph's module under the node's name
+            users, local, path = holders[id(tensor)], "value", qualified
         owner = next((i for i in users if document.node(i).shares is None), "")
         # The node whose attribute this is, and twins that call it without one of their own.
         shown_for = [i for i in users if at_path.get(path) == i or i not in with_attribute]
