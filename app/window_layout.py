@@ -16,6 +16,7 @@ LAYOUTS: dict[str, tuple[str, set[str]]] = {
     "build": ("&Build", {"palette", "inspector"}),
     "inspect": ("&Inspect", {"inspector", "parameters", "histogram"}),
     "teach": ("&Teach", {"palette", "code", "summary", "steps"}),
+    "train": ("T&rain", {"inspector", "train"}),
 }
 
 SIDE_WIDTH = 280  # a side panel may always be this wide,

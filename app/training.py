@@ -1,0 +1,315 @@
+"""Training from the window: the Train dock's runs go to a worker thread on a copy of the
+live model; their epochs come back as signals; when a run ends, its weights go into the
+live model as one undo step. The three-initializer demo and the health check run on
+copies too and change nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from core.errors import TorchCanvasError
+from core.training import (
+    DEMO_INITIALIZERS,
+    ApplyTraining,
+    Control,
+    Dataset,
+    EpochStats,
+    Split,
+    Trainer,
+    TrainResult,
+    check_fits_data,
+    copy_for_training,
+    health_check,
+    load_data,
+    predict_grid,
+    split,
+)
+from widgets.train_panel import TrainPanel
+
+GRID_STEPS = 50
+
+
+class _Relay(QObject):
+    epoch = Signal(int, object, object)  # run id, EpochStats, boundary (or None)
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _Work(QRunnable):
+    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.work, self.relay = work, relay
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Exception as error:  # reported on the GUI thread, never lost
+            with contextlib.suppress(RuntimeError):
+                self.relay.failed.emit(error)
+            return
+        with contextlib.suppress(RuntimeError):
+            self.relay.finished.emit(result)
+
+
+@dataclass
+class Run:
+    """One training run as the dock keeps it: what it was, and its epochs."""
+
+    run_id: int
+    label: str
+    settings: dict[str, Any]
+    epochs: list[EpochStats] = field(default_factory=list)
+
+
+class Training(QObject):
+    """Owns the Train dock's panel and whatever it runs (one job at a time)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.workspace = window.workspace
+        self.panel = TrainPanel(window)
+        window.model_docks["train"].setWidget(self.panel)
+        self.runs: dict[int, Run] = {}
+        self._ids = itertools.count(1)
+        self.control: Control | None = None
+        self.busy = False
+        self.last_result: Any = None
+        self.panel.start_requested.connect(self.start)
+        self.panel.pause_toggled.connect(self.pause)
+        self.panel.stop_requested.connect(self.stop)
+        self.panel.demo_requested.connect(self.demo)
+        self.panel.health_requested.connect(self.health)
+        window.destroyed.connect(lambda *_: self._window_closed())
+
+    # Helpers -------------------------------------------------------------------------
+
+    def _say(self, text: str) -> None:
+        self.panel.say(text)
+        self.window.statusBar().showMessage(text, 8000)
+
+    def _data(self, config) -> Split:
+        data = load_data(self.panel.data_source(), target=self.panel.target.text().strip(),
+                         size=self.panel.size.value(), noise=self.panel.noise.value(),
+                         seed=config.seed)
+        return split(data, 0.2, config.seed)
+
+    def _module_for(self, data: Dataset):
+        """The live module, with the network's input set to the data's sample shape
+        first (an undoable edit) when they differ."""
+        from core.document.edit import SetInput
+
+        document = self.workspace.document
+        shape = (document.input.shape[0], *data.input_shape)
+        if tuple(document.input.shape) != shape:
+            self.workspace.execute(SetInput(shape, "float32"))
+            self._say(f"The network's input is now {list(shape)}, to fit {data.name}.")
+        live = self.workspace.live
+        if live.module is None:
+            raise TorchCanvasError(f"the network cannot be built: {live.error or 'no layers'}")
+        check_fits_data(live.module, data)
+        return live
+
+    def _submit(self, work: Callable[[], Any], finished: Callable[[Any], None]) -> None:
+        relay = _Relay(self)
+        relay.epoch.connect(self._epoch)
+        relay.finished.connect(lambda result: self._finished(relay, finished, result))
+        relay.failed.connect(lambda error: self._failed(relay, error))
+        self._relay = relay
+        self.busy = True
+        self.panel.set_running(True)
+        QThreadPool.globalInstance().start(_Work(work, relay))
+
+    def _prepare(self):
+        """(config, split data, live model), or None after saying why not."""
+        config = self.panel.config(str(self.workspace.document.device))
+        try:
+            config.check()
+            data = self._data(config)
+            live = self._module_for(data.train)
+        except TorchCanvasError as error:
+            self._say(str(error))
+            return None
+        return config, data, live
+
+    # Actions -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.busy:
+            return
+        prepared = self._prepare()
+        if prepared is None:
+            return
+        config, data, live = prepared
+        clone = copy_for_training(live.module, config.device)
+        control = self.control = Control()
+        run = self._new_run(f"{config.optimizer} lr {self.panel.lr.value():g} · "
+                            f"{data.train.name.split(' ')[0]} · seed {config.seed}",
+                            config, "as on the canvas")
+        relay_of = self
+        boundary = _boundary_maker(data)
+
+        def on_epoch(stats: EpochStats) -> None:
+            relay_of._emit_epoch(run.run_id, stats, boundary(clone) if boundary else None)
+
+        def work() -> TrainResult:
+            return Trainer(clone, data, config, control, on_epoch=on_epoch).run()
+
+        def finished(result: TrainResult) -> None:
+            self.last_result = result
+            if not result.epochs:
+                self._say("Stopped before the first epoch; the model is as it was.")
+                return
+            try:
+                self.workspace.execute(ApplyTraining(
+                    self.workspace.live, clone, f"Train ({len(result.epochs)} epochs)"))
+            except TorchCanvasError as error:
+                self._say(str(error))
+                return
+            last = result.last
+            accuracy = "" if last is None or last.validation_accuracy is None else \
+                f", validation accuracy {last.validation_accuracy:.1%}"
+            stopped = "Stopped after" if result.stopped else "Trained"
+            self._say(f"{stopped} {len(result.epochs)} epochs in {result.seconds:.1f} s"
+                      f"{accuracy}. The weights are in the model (Ctrl+Z undoes).")
+
+        self._say("Training…")
+        self._submit(work, finished)
+
+    def demo(self) -> None:
+        """The same network after Xavier, zeros and the chapter's piecewise initializer."""
+        if self.busy:
+            return
+        prepared = self._prepare()
+        if prepared is None:
+            return
+        config, data, live = prepared
+        from core.training import initializer_demo
+
+        module = copy_for_training(live.module, config.device)
+        control = self.control = Control()
+        ids = {name: self._new_run(f"{name} · {config.optimizer} · seed {config.seed}",
+                                   config, name).run_id for name in DEMO_INITIALIZERS}
+
+        def on_epoch(name: str, stats: EpochStats) -> None:
+            self._emit_epoch(ids[name], stats, None)
+
+        def work():
+            return initializer_demo(module, data, config, on_epoch=on_epoch, control=control)
+
+        def finished(results) -> None:
+            self.last_result = results
+            text = "; ".join(
+                f"{name}: {r.last.validation_accuracy:.0%}" for name, r in results.items()
+                if r.last is not None and r.last.validation_accuracy is not None)
+            self._say(f"Three initializers (validation accuracy) — {text}. The model on "
+                      "the canvas is unchanged.")
+
+        self._say("Training after three initializers…")
+        self._submit(work, finished)
+
+    def health(self) -> None:
+        if self.busy:
+            return
+        prepared = self._prepare()
+        if prepared is None:
+            return
+        config, data, live = prepared
+        module = copy_for_training(live.module, config.device)
+
+        def finished(rows) -> None:
+            self.last_result = rows
+            self.panel.show_health(rows)
+            self.panel.views.setCurrentWidget(self.panel.health_table)
+            flagged = sum(1 for row in rows if row.flags)
+            self._say(f"Health check: {len(rows)} layers, {flagged} flagged.")
+
+        self._submit(lambda: health_check(module, data.train, loss=config.loss,
+                                          device=config.device), finished)
+
+    def pause(self, paused: bool) -> None:
+        if self.control is not None:
+            if paused:
+                self.control.pause()
+                self._say("Paused.")
+            else:
+                self.control.resume()
+                self._say("Training…")
+
+    def stop(self) -> None:
+        if self.control is not None:
+            self.control.stop()
+
+    # Plumbing ------------------------------------------------------------------------
+
+    def _new_run(self, label: str, config, initializer: str) -> Run:
+        run = Run(next(self._ids), label, {"optimizer": config.optimizer,
+                                          "optimizer_args": dict(config.optimizer_args),
+                                          "seed": config.seed, "initializer": initializer,
+                                          "epochs": config.epochs})
+        self.runs[run.run_id] = run
+        self.panel.add_run(run.run_id, label)
+        return run
+
+    def _emit_epoch(self, run_id: int, stats: EpochStats, boundary) -> None:
+        """On the training thread: hand an epoch to the GUI thread."""
+        relay = self._relay
+        with contextlib.suppress(RuntimeError):
+            relay.epoch.emit(run_id, stats, boundary)
+
+    def _epoch(self, run_id: int, stats: EpochStats, boundary) -> None:
+        if not shiboken6.isValid(self.panel):
+            return
+        self.runs[run_id].epochs.append(stats)
+        self.panel.add_epoch(run_id, stats)
+        if boundary is not None:
+            self.panel.show_boundary(*boundary)
+
+    def _finished(self, relay: _Relay, finished: Callable[[Any], None], result: Any) -> None:
+        if not shiboken6.isValid(self.panel):
+            return
+        self.busy = False
+        self.control = None
+        self.panel.set_running(False)
+        relay.deleteLater()
+        finished(result)
+
+    def _failed(self, relay: _Relay, error: Exception) -> None:
+        if not shiboken6.isValid(self.panel):
+            return
+        self.busy = False
+        self.control = None
+        self.panel.set_running(False)
+        relay.deleteLater()
+        self._say(str(error) if isinstance(error, TorchCanvasError)
+                  else f"Training failed: {type(error).__name__}: {error}")
+
+    def _window_closed(self) -> None:
+        if self.control is not None:
+            self.control.stop()
+
+
+def _boundary_maker(data: Split):
+    """For two-input, two-class data: a function of the model giving what
+    `TrainPanel.show_boundary` draws (computed on the training thread)."""
+    train = data.train
+    if train.input_shape != (2,) or len(train.classes) != 2:
+        return None
+    points = train.inputs[:400].numpy()
+    labels = train.targets[:400].numpy()
+    low = tuple(float(v) - 0.3 for v in train.inputs.min(0).values)
+    high = tuple(float(v) + 0.3 for v in train.inputs.max(0).values)
+
+    def boundary(module):
+        grid = predict_grid(module, low, high, GRID_STEPS)  # type: ignore[arg-type]
+        return (np.asarray(grid[..., -1]), low, high, points, labels)
+
+    return boundary

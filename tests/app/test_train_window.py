@@ -1,0 +1,110 @@
+"""The Train dock through the real window: a run trains off the GUI thread, its curves
+grow, its weights land as one undo step; stop; the three-initializer demo; the health
+check; and the dock never makes the window larger than the screen."""
+
+import torch
+from PySide6.QtWidgets import QApplication
+
+from tests.app.test_inspection import ready
+
+
+def weights(window):
+    return {k: v.detach().clone() for k, v in
+            window.workspace.live.module.state_dict().items()}
+
+
+def train_ready(qtbot, window):
+    ready(qtbot, window)
+    qtbot.waitUntil(lambda: hasattr(window, "training"), timeout=10_000)
+    window.model_docks["train"].raise_()
+    panel = window.training.panel
+    panel.size.setValue(400)
+    panel.epochs.setValue(8)
+    panel.optimizer.setCurrentText("Adam")
+    panel.lr.setValue(0.01)
+    return panel
+
+
+def wait_done(qtbot, window, timeout=30_000):
+    qtbot.waitUntil(lambda: not window.training.busy, timeout=timeout)
+    QApplication.processEvents()
+
+
+def test_a_run_trains_shows_curves_and_undoes_in_one_step(qtbot, make_window, screenshots):
+    window = make_window("mlp")
+    panel = train_ready(qtbot, window)
+    panel.start.click()
+    assert window.training.busy and not panel.start.isEnabled()
+    assert window.workspace.document.input.shape == (2, 2)  # followed the data (moons)
+    wait_done(qtbot, window)
+    window.workspace.undo()  # the weights
+    before = weights(window)
+    window.workspace.redo()
+    run = window.training.runs[1]
+    assert [s.epoch for s in run.epochs] == list(range(1, 9))
+    assert run.epochs[-1].validation_accuracy >= 0.9
+    curve = panel.curves[1]["train_loss"]
+    assert len(curve.getData()[0]) == 8
+    assert "Trained 8 epochs" in panel.status.text()
+    trained = weights(window)
+    window.model_docks["train"].grab().save(str(screenshots / "train-dock.png"))
+    window.workspace.undo()  # the weights, bit for bit
+    restored = weights(window)
+    assert any(not torch.equal(restored[k], trained[k]) for k in trained)
+    assert all(torch.equal(restored[k], v) for k, v in before.items())
+    window.workspace.redo()
+    assert all(torch.equal(weights(window)[k], v) for k, v in trained.items())
+
+
+def test_stop_keeps_a_whole_model_and_demo_shows_zeros_not_learning(qtbot, make_window,
+                                                                    screenshots):
+    window = make_window("mlp")
+    panel = train_ready(qtbot, window)
+    panel.epochs.setValue(10_000)
+    panel.start.click()
+    qtbot.waitUntil(lambda: len(window.training.runs[1].epochs) >= 1, timeout=20_000)
+    panel.pause.click()
+    assert panel.pause.text() == "Resume"
+    panel.stop.click()
+    wait_done(qtbot, window)
+    assert window.training.last_result.stopped
+    assert all(torch.isfinite(t).all() for t in weights(window).values())
+    panel.epochs.setValue(8)
+    panel.optimizer.setCurrentText("SGD")
+    panel.lr.setValue(0.1)
+    panel.demo.click()
+    wait_done(qtbot, window, 60_000)
+    results = window.training.last_result
+    assert results["zeros"].last.validation_accuracy <= 0.6
+    assert results["xavier_uniform"].last.validation_accuracy >= 0.8
+    assert len(window.training.runs) == 4 and len(panel.visible_runs()) == 4
+    panel.runs.item(0).setCheckState(panel.runs.item(0).checkState().Unchecked)
+    assert len(panel.visible_runs()) == 3
+    window.model_docks["train"].grab().save(str(screenshots / "train-initializers.png"))
+
+
+def test_health_check_and_refusals(qtbot, make_window):
+    window = make_window("mlp")
+    panel = train_ready(qtbot, window)
+    panel.health.click()
+    wait_done(qtbot, window)
+    assert panel.health_table.rowCount() == 3
+    assert "Health check" in panel.status.text()
+    panel.set_data_file("/nonexistent/data.csv")
+    panel.start.click()
+    assert not window.training.busy and "no such file" in panel.status.text()
+
+
+def test_the_train_dock_fits_a_small_screen(qtbot, make_window):
+    window = make_window("mlp")
+    train_ready(qtbot, window)
+    window.resize(1024, 700)
+    qtbot.wait(50)
+    assert (window.width(), window.height()) == (1024, 700)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 700
+    dock = window.model_docks["train"]
+    assert dock.isVisible() and dock.minimumSizeHint().height() <= 200
+    window.window_layout.layout_actions["train"].trigger()
+    qtbot.wait(50)
+    assert dock.isVisible() and not window.model_docks["code"].isVisible()
