@@ -13,6 +13,7 @@ import bench_inspect
 import bench_meta
 import bench_scale
 import bench_startup
+import bench_train
 import torch
 
 if __name__ == "__main__":
@@ -35,3 +36,5 @@ if __name__ == "__main__":
     bench_import.main()
     print()
     bench_scale.main()
+    print()
+    bench_train.main()
