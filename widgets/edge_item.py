@@ -1,5 +1,6 @@
 """An edge: a curve from an output port down to an input port, labelled with the shape
-of the tensor that flows along it."""
+of the tensor that flows along it. An edge with nodes in its way (a skip connection
+beside the chain it skips) is routed around them in a lane of its own."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGrap
 from core.document.graph import Edge
 from widgets import style
 from widgets.node_item import PortedItem
+
+TURN = 24.0  # how far a routed edge runs before it turns
+LANE_GAP = 28.0  # between a lane and the nodes it passes
+LANE_MARGIN = 10.0
+MAX_LANE_TRIES = 6
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -43,10 +49,67 @@ class EdgeItem(QGraphicsPathItem):
 
     def update_path(self) -> None:
         start, end = self.endpoints()
+        detour = self._detour(start, end)
         path = QPainterPath(start)
-        bend = max(40.0, abs(end.y() - start.y()) / 2)
-        path.cubicTo(start + QPointF(0, bend), end - QPointF(0, bend), end)
+        if detour is None:
+            bend = max(40.0, abs(end.y() - start.y()) / 2)
+            path.cubicTo(start + QPointF(0, bend), end - QPointF(0, bend), end)
+        else:
+            # Out of the port, across to a lane beside the nodes in the way (turning
+            # before the first of them), down the lane, and back in to the port.
+            lane, top, bottom = detour
+            middle_top, middle_bottom = (start.y() + top) / 2, (bottom + end.y()) / 2
+            path.cubicTo(QPointF(start.x(), middle_top), QPointF(lane, middle_top),
+                         QPointF(lane, top))
+            path.lineTo(lane, bottom)
+            path.cubicTo(QPointF(lane, middle_bottom), QPointF(end.x(), middle_bottom), end)
         self.setPath(path)
+
+    def _detour(self, start: QPointF, end: QPointF) -> tuple[float, float, float] | None:
+        """A lane that passes the nodes between ``start`` and ``end``: its x and where
+        it starts and ends; None when nothing is in the way or there is no room."""
+        scene = self.scene()
+        if scene is None or end.y() - start.y() < 2 * TURN:
+            return None
+        band = QRectF(QPointF(min(start.x(), end.x()) - LANE_MARGIN, start.y() + 6),
+                      QPointF(max(start.x(), end.x()) + LANE_MARGIN, end.y() - 6))
+        blocking = self._blocking(scene, band)
+        if blocking is None:
+            return None
+        middle = (start.x() + end.x()) / 2
+        right = blocking.right() + LANE_GAP
+        left = blocking.left() - LANE_GAP
+        lane = right if right - middle <= middle - left else left
+        for _ in range(MAX_LANE_TRIES):  # something else may stand in the lane itself
+            beside = self._blocking(scene, QRectF(lane - LANE_MARGIN, band.top(),
+                                                  2 * LANE_MARGIN, band.height()))
+            if beside is None:
+                break
+            blocking = blocking.united(beside)
+            lane = beside.right() + LANE_GAP if lane >= middle else beside.left() - LANE_GAP
+        top = min(start.y() + 2 * TURN, max(start.y() + 8, blocking.top() - 2))
+        bottom = max(end.y() - 2 * TURN, min(end.y() - 8, blocking.bottom() + 2))
+        if bottom <= top:
+            return None
+        return lane, top, bottom
+
+    def _blocking(self, scene, band: QRectF) -> QRectF | None:
+        """The bounds of the nodes in ``band`` other than this edge's own ends and the
+        blocks that hold them."""
+        found: QRectF | None = None
+        for item in scene.items(band, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+            if not isinstance(item, PortedItem) or item is self.source or \
+                    item is self.target or item.isAncestorOf(self.source) or \
+                    item.isAncestorOf(self.target):
+                continue
+            rect = item.sceneBoundingRect()
+            found = rect if found is None else found.united(rect)
+        return found
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemSceneHasChanged:
+            self.update_path()  # now the nodes in the way can be seen
+        return super().itemChange(change, value)
 
     def set_label(self, text: str) -> None:
         if text != self.label:
