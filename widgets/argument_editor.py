@@ -8,7 +8,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
 
-from core.catalog.arguments import ArgSpec
+from core.catalog.arguments import ArgSpec, format_index, format_sizes, parse_index, parse_sizes
+from core.errors import ArgumentError
 
 INT_LIMIT = 2**31 - 1
 
@@ -16,6 +17,10 @@ INT_LIMIT = 2**31 - 1
 def format_value(spec: ArgSpec, value: Any) -> str:
     if value is None:
         return ""
+    if spec.kind == "index":
+        return format_index(value)
+    if spec.kind == "sizes":
+        return format_sizes(value)
     if isinstance(value, tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, float):
@@ -39,6 +44,11 @@ def parse_text(spec: ArgSpec, text: str) -> Any:
             raise ValueError(f"{text!r} is not a number (1e-5 and 0.001 both work)") from None
     if spec.kind == "padding" and text in spec.choices:
         return text
+    if spec.kind in ("index", "sizes"):
+        try:
+            return parse_index(text) if spec.kind == "index" else parse_sizes(text)
+        except ArgumentError as error:
+            raise ValueError(str(error)) from None
     parts = [p for p in text.replace("(", "").replace(")", "").split(",") if p.strip()]
     try:
         numbers = [int(p) for p in parts]
@@ -90,6 +100,10 @@ class ArgumentEditor(QObject):
             line.setPlaceholderText("not set")
         elif spec.kind in ("size", "shape", "padding"):
             line.setPlaceholderText("e.g. 3 or 3, 3")
+        elif spec.kind == "index":
+            line.setPlaceholderText("e.g. -1 or :, 0")
+        elif spec.kind == "sizes":
+            line.setPlaceholderText("e.g. size(0, 0), -1")
         line.editingFinished.connect(self.committed.emit)
         return line
 

@@ -22,19 +22,20 @@ SOURCE_RADIUS = 12
 TARGET_RADIUS = 18
 
 
-def connection_source(item: PortedItem, point: QPointF) -> tuple[str, str] | None:
-    """``(graph_id, source)`` when ``point`` is on an output port of ``item``."""
+def connection_source(item: PortedItem, point: QPointF) -> tuple[str, str, int] | None:
+    """``(graph_id, source, source port)`` when ``point`` is on an output port of ``item``
+    (the port names one of a graph's inputs)."""
     if isinstance(item, BoundaryItem):
         hit = item.port_at(point)
-        return (item.graph_id, INPUT) if hit == ("out", 0) else None
+        return (item.graph_id, INPUT, hit[1]) if hit and hit[0] == "out" else None
     if isinstance(item, FrameItem):
         if (item.input_port(0) - point).manhattanLength() <= SOURCE_RADIUS:
-            return item.inner_graph_id, INPUT
+            return item.inner_graph_id, INPUT, 0
         if (item.output_port() - point).manhattanLength() <= SOURCE_RADIUS:
-            return item.graph_id, item.node_id
+            return item.graph_id, item.node_id, 0
         return None
     hit = item.port_at(point)
-    return (item.graph_id, item.node_id) if hit == ("out", 0) else None
+    return (item.graph_id, item.node_id, 0) if hit == ("out", 0) else None
 
 
 class ConnectDrag:
@@ -42,7 +43,7 @@ class ConnectDrag:
 
     def __init__(self, scene: CanvasScene) -> None:
         self.scene = scene
-        self._active: tuple[str, str, QGraphicsPathItem, QPointF] | None = None
+        self._active: tuple[str, str, int, QGraphicsPathItem, QPointF] | None = None
 
     @property
     def active(self) -> bool:
@@ -69,20 +70,23 @@ class ConnectDrag:
     def finish(self, point: QPointF) -> bool:
         """Drop the line; connect to the port under ``point`` if there is one."""
         assert self._active is not None
-        graph_id, source, line, _ = self._active
+        graph_id, source, source_port, line, _ = self._active
         self._active = None
         self.scene.removeItem(line)
-        return self.connect_at(graph_id, source, point)
+        return self.connect_at(graph_id, source, point, source_port)
 
-    def connect_at(self, graph_id: str, source: str, point: QPointF) -> bool:
-        """Connect ``source`` to the port under ``point``."""
+    def connect_at(self, graph_id: str, source: str, point: QPointF,
+                   source_port: int = 0) -> bool:
+        """Connect ``source`` (output ``source_port`` of the graph's input) to the port
+        under ``point``."""
         target = self.target(point)
         if target is None:
             return False
         if target[0] != graph_id:
             self.scene.message.emit("Connect: both ends must be in the same graph")
             return False
-        return self.scene.execute(Connect(graph_id, Edge(source, target[1], target[2])))
+        return self.scene.execute(Connect(graph_id, Edge(source, target[1], target[2],
+                                                         source_port)))
 
     def target(self, point: QPointF) -> tuple[str, str, int] | None:
         """``(graph_id, node, port)`` a release at ``point`` connects to."""

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 from core.catalog.registry import spec_for
 from core.document import placement
 from core.document.edit import Command, Move
-from core.document.graph import INPUT, OUTPUT, ROOT, Edge, Node
+from core.document.graph import INPUT, OUTPUT, ROOT, Edge, Node, graph_inputs, graph_outputs
 from core.document.layout import ROW_HEIGHT, boundary_positions
 from core.errors import EditError
 from core.runtime.report import ShapeReport, format_shape
@@ -190,8 +190,9 @@ class CanvasScene(QGraphicsScene):
         graph = self.document.graph(self.graph_id)
         spots = boundary_positions(self.document, self.graph_id)
         self._building = True
+        ports = {INPUT_ROLE: graph_inputs(graph), OUTPUT_ROLE: graph_outputs(graph)}
         for role, text in ((INPUT_ROLE, self._input_text()), (OUTPUT_ROLE, "output")):
-            item = BoundaryItem(self.graph_id, role, text)
+            item = BoundaryItem(self.graph_id, role, text, ports[role])
             item.setPos(*spots[INPUT if role == INPUT_ROLE else OUTPUT])
             self.addItem(item)
             self.boundaries[role] = item
@@ -373,7 +374,8 @@ class CanvasScene(QGraphicsScene):
             return "input " + format_shape(tuple(self.document.input.shape))
         shape = self.report.nodes.get(self.graph_id) if self.report else None
         if shape and shape.input_shapes:
-            return "input " + format_shape(shape.input_shapes[0])
+            return ("input " if len(shape.input_shapes) == 1 else "inputs ") + \
+                " · ".join(format_shape(s) for s in shape.input_shapes)
         return "input"
 
     def _edge_label(self, graph_id: str, edge: Edge) -> str:
@@ -383,7 +385,8 @@ class CanvasScene(QGraphicsScene):
             if graph_id == ROOT:
                 return format_shape(self.report.input_shape)
             outer = self.report.nodes.get(graph_id)
-            return format_shape(outer.input_shapes[0]) if outer and outer.input_shapes else ""
+            return format_shape(outer.input_shapes[edge.src_port]) \
+                if outer and len(outer.input_shapes) > edge.src_port else ""
         shape = self.report.nodes.get(edge.src)
         return format_shape(shape.output_shape) if shape and shape.output_shape else ""
 

@@ -42,7 +42,8 @@ class EdgeItem(QGraphicsPathItem):
                 end.edges.remove(self)
 
     def endpoints(self) -> tuple[QPointF, QPointF]:
-        start = self.source.input_port(0) if self.source_is_inner else self.source.output_port()
+        start = self.source.input_port(self.edge.src_port) if self.source_is_inner else \
+            self.source.output_port(self.edge.src_port)
         end = self.target.output_port() if self.target_is_inner else \
             self.target.input_port(self.edge.port)
         return start, end

@@ -72,7 +72,7 @@ class FrameItem(PortedItem):
     def input_port(self, port: int) -> QPointF:
         return self.mapToScene(QPointF(self._rect.center().x(), self._rect.top()))
 
-    def output_port(self) -> QPointF:
+    def output_port(self, port: int = 0) -> QPointF:
         return self.mapToScene(QPointF(self._rect.center().x(), self._rect.bottom()))
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,

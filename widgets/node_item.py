@@ -42,16 +42,20 @@ class PortedItem(QGraphicsItem):
     def input_port(self, port: int) -> QPointF:
         raise NotImplementedError
 
-    def output_port(self) -> QPointF:
+    def output_port(self, port: int = 0) -> QPointF:
         raise NotImplementedError
 
     def input_count(self) -> int:
         return 1
 
+    def output_count(self) -> int:
+        return 1
+
     def port_at(self, scene_point: QPointF, radius: float = 12.0) -> tuple[str, int] | None:
-        """``("out", 0)`` or ``("in", port)`` when ``scene_point`` is on a port."""
-        if (self.output_port() - scene_point).manhattanLength() <= radius:
-            return ("out", 0)
+        """``("out", port)`` or ``("in", port)`` when ``scene_point`` is on a port."""
+        for port in range(self.output_count()):
+            if (self.output_port(port) - scene_point).manhattanLength() <= radius:
+                return ("out", port)
         for port in range(self.input_count()):
             if (self.input_port(port) - scene_point).manhattanLength() <= radius:
                 return ("in", port)
@@ -135,7 +139,7 @@ class NodeItem(PortedItem):
         x = self._rect.left() + step * (port + 1)
         return self.mapToScene(QPointF(x, self._rect.top()))
 
-    def output_port(self) -> QPointF:
+    def output_port(self, port: int = 0) -> QPointF:
         return self.mapToScene(QPointF(0, self._rect.bottom()))
 
     def _paint_summary(self, painter: QPainter, detail_level: float) -> None:
@@ -235,12 +239,14 @@ class NodeItem(PortedItem):
 
 class BoundaryItem(PortedItem):
     """The input or the output of the graph on show. It stays above (below) the graph's
-    nodes by itself, and cannot be moved or deleted."""
+    nodes by itself, and cannot be moved or deleted. A graph of several inputs (outputs)
+    has a port for each, left to right."""
 
-    def __init__(self, graph_id: str, role: str, text: str) -> None:
+    def __init__(self, graph_id: str, role: str, text: str, ports: int = 1) -> None:
         super().__init__(role, graph_id)
         self.role = role
         self.text = text
+        self.ports = max(1, ports)
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
         self._rect = QRectF(-style.BOUNDARY_WIDTH / 2, -style.BOUNDARY_HEIGHT / 2,
                             style.BOUNDARY_WIDTH, style.BOUNDARY_HEIGHT)
@@ -254,15 +260,22 @@ class BoundaryItem(PortedItem):
         return self._rect.adjusted(-8, -8, 8, 8)
 
     def input_count(self) -> int:
-        return 1 if self.role == OUTPUT_ROLE else 0
+        return self.ports if self.role == OUTPUT_ROLE else 0
+
+    def output_count(self) -> int:
+        return self.ports if self.role == INPUT_ROLE else 0
+
+    def _spot(self, port: int) -> float:
+        step = self._rect.width() / (self.ports + 1)
+        return 0.0 if self.ports == 1 else self._rect.left() + step * (port + 1)
 
     def input_port(self, port: int) -> QPointF:
-        return self.mapToScene(QPointF(0, self._rect.top()))
+        return self.mapToScene(QPointF(self._spot(port), self._rect.top()))
 
-    def output_port(self) -> QPointF:
+    def output_port(self, port: int = 0) -> QPointF:
         if self.role == OUTPUT_ROLE:
             return QPointF(1e9, 1e9)  # the output has no outgoing port
-        return self.mapToScene(QPointF(0, self._rect.bottom()))
+        return self.mapToScene(QPointF(self._spot(port), self._rect.bottom()))
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -272,7 +285,8 @@ class BoundaryItem(PortedItem):
         painter.setPen(style.TEXT)
         painter.setFont(style.font(9, bold=True))
         painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)
-        if self.role == INPUT_ROLE:
-            _paint_port(painter, QPointF(0, self._rect.bottom()), True)
-        else:
-            _paint_port(painter, QPointF(0, self._rect.top()), False)
+        for port in range(self.ports):
+            if self.role == INPUT_ROLE:
+                _paint_port(painter, QPointF(self._spot(port), self._rect.bottom()), True)
+            else:
+                _paint_port(painter, QPointF(self._spot(port), self._rect.top()), False)

@@ -83,7 +83,7 @@ class LookContext:
             title = f"{name} · {kind}" if name else kind
             count = len(graph.nodes)
             detail = f"block of {count} node{'s' if count != 1 else ''}"
-            category, inputs = "Block", 1
+            category, inputs = "Block", input_range(node)[0]
             help_text = "a nested module: click ▸ to expand it, double-click to open it"
         elif node.type in self.untrusted:
             title = f"{name} · {node.type}" if name else node.type

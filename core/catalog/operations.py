@@ -227,7 +227,7 @@ def _entries() -> list[dict[str, Any]]:
             real("value", 1.0, "the constant"),
             flag("scalar_first", False, "the constant comes first (c - x, c / x)"))),
         entry("GetItem", "pick part of a tensor (h[-1], x[:, 0]) or an item of a tuple "
-              "(the LSTM's (h, c))", (
+              "(a recurrent layer's output and state)", (
                   ArgSpec("index", "index", (0,), "what goes between the brackets: ints, "
                           "slices (1:3), None and ...", required=True),)),
         entry("Chunk", "split into equal pieces: a tuple (x.chunk(chunks, dim))", (
