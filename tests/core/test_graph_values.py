@@ -14,6 +14,7 @@ from core import build_module, infer_shapes, to_python
 from core.catalog.arguments import format_index, format_sizes, parse_index, parse_sizes
 from core.catalog.registry import spec_for
 from core.document.compose import Composer
+from core.document.edit import Ungroup
 from core.document.graph import (
     BLOCK,
     INPUT,
@@ -27,7 +28,7 @@ from core.document.graph import (
     graph_inputs,
 )
 from core.document.validate import check_document, input_range
-from core.errors import ArgumentError, BuildError, InvalidNameError, PortError
+from core.errors import ArgumentError, BuildError, EditError, InvalidNameError, PortError
 from core.io.files import document_from_json, document_to_json, read_project, save_document
 from core.runtime.live import LiveModel
 from core.runtime.plan import plan_document
@@ -272,3 +273,30 @@ def test_a_graph_whose_output_has_a_gap_reaches_no_output():
     assert infer_shapes(document).output_shape is None
     with pytest.raises(BuildError, match="'join': no path"):
         build_module(document)
+
+
+def test_ungrouping_a_block_of_two_inputs_wires_each_to_its_source():
+    document = two_way_document()
+    block = document.root.nodes[2]
+    with pytest.raises(EditError, match="several outputs"):
+        Ungroup(block.id).apply(document)
+    inner = block.graph
+    double = next(n for n in inner.nodes if n.type == "Scalar")
+    inner.edges = [e for e in inner.edges if double.id not in (e.src, e.dst)]
+    inner.nodes.remove(double)
+    root = document.root
+    root.nodes = [n for n in root.nodes if n.type not in ("GetItem", "Concat")]
+    root.edges = [e for e in root.edges if e.dst == block.id or e.src == INPUT] + \
+        [Edge(block.id, OUTPUT)]
+    document = Document(root=root, input=document.input)
+    x = torch.randn(3, 4)
+    grouped = build_module(document)
+    with torch.no_grad():
+        expected = grouped(x)
+    Ungroup(block.id).apply(document)
+    add = next(n for n in document.root.nodes if n.type == "Add")
+    assert Edge("n2", add.id, 1) in document.root.edges  # b fed the block's input 1
+    flat = build_module(document)
+    flat.load_state_dict({k.removeprefix("join."): v for k, v in grouped.state_dict().items()})
+    with torch.no_grad():
+        assert torch.equal(flat(x), expected)
