@@ -6,6 +6,7 @@ from __future__ import annotations
 from core.document.edit import AddNode, Command, Compound, Connect, Disconnect, Move
 from core.document.graph import INPUT, OUTPUT, Document, Edge, Node
 from core.document.layout import COLUMN_WIDTH, ROW_HEIGHT, boundary_positions
+from core.document.validate import input_range
 
 Point = tuple[float, float]
 
@@ -15,6 +16,11 @@ def drop(document: Document, graph_id: str, node: Node, position: Point,
     """A node dropped at ``position``: onto ``edge`` it is inserted there; into an empty
     graph it is wired between the input and the output; elsewhere it stands alone."""
     graph = document.graph(graph_id)
+    if not takes_input(node):  # a parameter: nothing flows in
+        steps: list[Command] = [AddNode(graph_id, node, position=position)]
+        if not graph.nodes and not graph.edges:
+            steps.append(Connect(graph_id, Edge(node.id, OUTPUT)))
+        return Compound(f"Add {node.type}", steps)
     if edge is not None:
         return insert_on_edge(document, graph_id, node, edge, position)
     if not graph.nodes and not graph.edges:
@@ -24,6 +30,11 @@ def drop(document: Document, graph_id: str, node: Node, position: Point,
             Connect(graph_id, Edge(node.id, OUTPUT)),
         ])
     return AddNode(graph_id, node, position=position)
+
+
+def takes_input(node: Node) -> bool:
+    """False for a node nothing flows into (a ``Parameter``)."""
+    return input_range(node)[1] != 0
 
 
 def insert_on_edge(document: Document, graph_id: str, node: Node, edge: Edge,
@@ -62,6 +73,8 @@ def add_after(document: Document, graph_id: str, anchor: str | None, node: Node)
         x, y = boundary_positions(document, graph_id)[INPUT]
     else:
         x, y = document.positions.get(anchor, (0.0, 0.0))
+    if not takes_input(node):
+        return drop(document, graph_id, node, (x + COLUMN_WIDTH, y))
     steps: list[Command] = [AddNode(graph_id, node, position=(x, y + ROW_HEIGHT))]
     outgoing = [e for e in graph.edges if e.src == anchor]
     for edge in outgoing:

@@ -20,6 +20,7 @@ from core.document.graph import (
     INPUT,
     MODULE,
     OUTPUT,
+    ROOT,
     Document,
     Edge,
     Graph,
@@ -27,6 +28,7 @@ from core.document.graph import (
     Node,
     graph_inputs,
 )
+from core.document.placement import drop
 from core.document.validate import check_document, input_range
 from core.errors import ArgumentError, BuildError, EditError, InvalidNameError, PortError
 from core.io.files import document_from_json, document_to_json, read_project, save_document
@@ -300,3 +302,17 @@ def test_ungrouping_a_block_of_two_inputs_wires_each_to_its_source():
     flat.load_state_dict({k.removeprefix("join."): v for k, v in grouped.state_dict().items()})
     with torch.no_grad():
         assert torch.equal(flat(x), expected)
+
+
+def test_a_parameter_dropped_on_the_canvas_is_only_added():
+    c = Composer()
+    document = c.document(c.layer("Linear", in_features=4, out_features=4), input_shape=(2, 4))
+    token = Node("n9", "Parameter", spec_for("Parameter").validate_args({"shape": (4,)}))
+    edge = document.root.edges[0]
+    drop(document, ROOT, token, (0.0, 0.0), edge).apply(document)
+    assert document.has_node("n9") and edge in document.root.edges
+    assert not [e for e in document.root.edges if "n9" in (e.src, e.dst)]
+    empty = Document()
+    drop(empty, ROOT, Node("n1", "Parameter", dict(token.args)), (0.0, 0.0)).apply(empty)
+    assert empty.root.edges == [Edge("n1", OUTPUT)]
+    assert infer_shapes(empty).output_shape == (4,)
