@@ -368,11 +368,33 @@ class MainWindow(QMainWindow):
 
     def do_delete(self) -> None:
         edges = [(item.graph_id, item.edge) for item in self.scene.selected_edges()]
-        self._edit_selection(lambda document, nodes: delete_command(document, nodes, edges))
+        nodes = self.scene.selected_node_ids()
+        try:
+            command = delete_command(self.workspace.document, nodes, edges)
+        except EditError as error:
+            self.statusBar().showMessage(str(error), 5000)
+            return
+        # Taken out of the selection at once: removing selected items one by one tells
+        # every selection listener once per item, quadratic in a large delete.
+        blocked = self.scene.blockSignals(True)
+        try:
+            self.scene.clearSelection()
+        finally:
+            self.scene.blockSignals(blocked)
+        if not self.scene.execute(command):
+            self.scene.select_nodes(nodes)
+        self.scene.selectionChanged.emit()
 
     def do_select_all(self) -> None:
-        for item in self.scene.nodes.values():
-            item.setSelected(True)
+        # One selectionChanged for the lot: its listeners look at the whole selection,
+        # and ten thousand of them, once per node, froze the window.
+        blocked = self.scene.blockSignals(True)
+        try:
+            for item in self.scene.nodes.values():
+                item.setSelected(True)
+        finally:
+            self.scene.blockSignals(blocked)
+        self.scene.selectionChanged.emit()
 
     def do_copy(self) -> None:
         from core.document.clipboard import copy_nodes
