@@ -6,6 +6,7 @@ import platform
 
 import bench_build
 import bench_canvas
+import bench_canvas_scale
 import bench_edit
 import bench_files
 import bench_import
@@ -26,6 +27,8 @@ if __name__ == "__main__":
     bench_startup.main()
     print()
     bench_canvas.main()
+    print()
+    bench_canvas_scale.main()
     print()
     bench_edit.main()
     print()
