@@ -15,6 +15,7 @@ the reason; nothing is half imported.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import operator
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ def import_module(module: nn.Module, example_input: torch.Tensor,
 # Tracing ------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
 def _spec_by_class() -> dict[type, LayerSpec]:
     classes: dict[type, LayerSpec] = {}
     for spec in CATALOG.values():
