@@ -28,7 +28,7 @@ from app.projects import READ_ONLY, Projects
 from app.settings import Settings
 from app.undo_keys import HistoryKeys, commit_focused_field
 from app.window_layout import WindowLayout
-from core.document.edit import Command, Group, Move
+from core.document.edit import Command, Group, Move, SetArguments
 from core.document.graph import ROOT
 from core.document.layout import layered_positions
 from core.document.selection import (
@@ -45,6 +45,7 @@ from widgets.background import Background
 from widgets.breadcrumb import Breadcrumb
 from widgets.canvas_scene import CanvasScene
 from widgets.canvas_view import CanvasView
+from widgets.fix_button import FixButton
 from widgets.inspector import Inspector
 from widgets.node_look import count_text
 from widgets.palette import LayerPalette
@@ -105,6 +106,10 @@ class MainWindow(QMainWindow):
         self.totals = QLabel(self)
         self.totals.setTextFormat(Qt.TextFormat.PlainText)  # errors name the file's nodes
         self.statusBar().addPermanentWidget(self.totals)
+        self.fix_button = FixButton(self)
+        self.statusBar().addPermanentWidget(self.fix_button)
+        self.fix_button.fix_chosen.connect(
+            lambda node_id, changes: self.scene.execute(SetArguments(node_id, changes)))
         self.shapes = Background(self._show_report, self._report_failed, self)
         self.live_builder = LiveBuilder(self.workspace, self,
                                         lambda text: self.statusBar().showMessage(text, 10000))
@@ -290,11 +295,17 @@ class MainWindow(QMainWindow):
         self._announce_errors()
 
     def _announce_errors(self) -> None:
-        """A selected node that does not fit says why in the status bar."""
-        errors = [self.scene.nodes[i].look.error for i in self.scene.selected_node_ids()
-                  if i in self.scene.nodes and self.scene.nodes[i].look.error]
-        if errors:
-            self.statusBar().showMessage(errors[0], 15000)
+        """A selected node that does not fit says why in the status bar, and offers its
+        fix where one is known."""
+        looks = [(i, self.scene.nodes[i].look) for i in self.scene.selected_node_ids()
+                 if i in self.scene.nodes and self.scene.nodes[i].look.error]
+        if looks:
+            self.statusBar().showMessage(looks[0][1].error, 15000)
+        fixable = next(((i, look) for i, look in looks if look.fix), None)
+        if fixable is None:
+            self.fix_button.withdraw()
+        else:
+            self.fix_button.offer(fixable[0], dict(fixable[1].fix), fixable[1].title)
 
     # File actions -------------------------------------------------------------------
 

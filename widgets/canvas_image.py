@@ -10,6 +10,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsScene
 
 MARGIN = 30
+THUMBNAIL_SCALE = 0.3  # the smallest scale of a thumbnail
 
 
 def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0) -> str:
@@ -69,6 +70,15 @@ def thumbnail(document, width: int = 220, height: int = 160):
     painter.setRenderHints(QPainter.RenderHint.Antialiasing
                            | QPainter.RenderHint.TextAntialiasing)
     scale = min(width / source.width(), height / source.height())
+    if scale < THUMBNAIL_SCALE:
+        # A tall or wide network in a small picture: its top at a scale where the
+        # cards' titles read, rather than the whole of it as specks.
+        scale = THUMBNAIL_SCALE
+        shown = QRectF(0, 0, min(source.width(), width / scale),
+                       min(source.height(), height / scale))
+        shown.moveTopLeft(source.topLeft())
+        shown.moveLeft(source.center().x() - shown.width() / 2)
+        source = shown
     target = QRectF(0, 0, source.width() * scale, source.height() * scale)
     target.moveCenter(QRectF(0, 0, width, height).center())
     scene.render(painter, target, source)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from core.catalog.registry import spec_for
+from core.catalog.sizing import sized_arguments
 from core.document import placement
 from core.document.edit import Command, Move
 from core.document.graph import INPUT, OUTPUT, ROOT, Edge, Node, graph_inputs, graph_outputs
@@ -442,7 +443,11 @@ class CanvasScene(QGraphicsScene):
         graph_id, local = self.graph_at(scene_point)
         edge_item = next((i for i in self.items(scene_point) if isinstance(i, EdgeItem)
                           and i.graph_id == graph_id), None)
-        node = Node(self.document.new_id(), layer_type)
+        graph = self.document.graph(graph_id)
+        source = edge_item.edge.src if edge_item is not None else \
+            INPUT if not graph.nodes and not graph.edges else None
+        node = Node(self.document.new_id(), layer_type,
+                    self._sized_after(layer_type, graph_id, source))
         position = (round(local.x(), 1), round(local.y(), 1))
         command = placement.drop(self.document, graph_id, node, position,
                                  edge_item.edge if edge_item is not None else None)
@@ -452,10 +457,27 @@ class CanvasScene(QGraphicsScene):
         """Add ``layer_type`` after the selected node, or at the end of the chain."""
         selected = [i for i in self.selected_node_ids() if i in self.nodes]
         graph_id = self.nodes[selected[0]].graph_id if selected else self.graph_id
-        node = Node(self.document.new_id(), layer_type)
+        anchor = selected[0] if selected else next(
+            (e.src for e in self.document.graph(graph_id).edges if e.dst == OUTPUT), INPUT)
+        node = Node(self.document.new_id(), layer_type,
+                    self._sized_after(layer_type, graph_id, anchor))
         command = placement.add_after(self.document, graph_id,
                                       selected[0] if selected else None, node)
         return self._add(command, node.id)
+
+    def _sized_after(self, layer_type: str, graph_id: str, source: str | None) -> dict:
+        """The sizes a new ``layer_type`` takes from what ``source`` gives (a node, or
+        the graph's input), as the last dry run saw it."""
+        if source is None or self.report is None:
+            return {}
+        if source == INPUT:
+            block = self.report.nodes.get(graph_id)
+            shape = self.report.input_shape if graph_id == ROOT else \
+                block.input_shapes[0] if block is not None and block.input_shapes else None
+        else:
+            found = self.report.nodes.get(source)
+            shape = found.output_shape if found is not None else None
+        return sized_arguments(layer_type, shape)
 
     def _add(self, command: Command, node_id: str) -> str | None:
         if self.execute(command):

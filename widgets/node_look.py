@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from core.catalog.registry import spec_for
+from core.catalog.sizing import describe_fix, fix_for
 from core.document.graph import Document
 from core.document.validate import input_range, untrusted_layers
 from core.errors import TorchCanvasError
@@ -28,6 +30,9 @@ class NodeLook:
     inputs: int = 1
     is_block: bool = False
     tooltip: str = ""
+    # The argument changes that make a layer in error take its input ("set in_features
+    # to 64"), offered as a one-click fix; empty when none is known.
+    fix: tuple[tuple[str, object], ...] = ()
 
 
 def count_text(count: int) -> str:
@@ -109,17 +114,45 @@ class LookContext:
                 parameters = count_text(shape.parameters) + " params"
             elif shape.lazy:
                 parameters = "lazy params"
-            error = shape.error
+            error = self._named(shape.error) if shape.error else None
         twin_of = ""
         if node.shares and document.has_node(node.shares):
             owner = document.node(node.shares)
             twin_of = owner.name or self.labels.get(owner.id, owner.id)
         shared = bool(node.shares) or node_id in self.owners
         tooltip = error or help_text
+        fix: tuple[tuple[str, object], ...] = ()
+        if error and shape is not None and shape.input_shapes and not node.is_block:
+            fix = _fix(node, shape.input_shapes[0])
+            if fix:
+                tooltip += f"\nFix: {describe_fix(dict(fix))} (the Fix button in the status bar)"
         if shared:
             others = [t for t in document.twins(node_id) if t != node_id]
             tooltip += "\nshares one module (the same parameters) with " + ", ".join(
                 self.labels.get(t, t) for t in others)
         return NodeLook(title, detail, shape_text, parameters, category, error, waiting,
-                        shared, twin_of, inputs, node.graph is not None, tooltip)
+                        shared, twin_of, inputs, node.graph is not None, tooltip, fix)
 
+    def _named(self, message: str) -> str:
+        """``message`` with the nodes it mentions by id ("node n3 (Linear)") named as
+        the canvas names them ("fc1 · Linear")."""
+        def name(match: re.Match) -> str:
+            node_id, layer_type = match.group(1), match.group(2)
+            if not self.document.has_node(node_id):
+                return match.group(0)
+            node = self.document.node(node_id)
+            label = node.name or self.labels.get(node_id, "")
+            kind = layer_type or node.type
+            return f"{label} · {kind}" if label else kind
+        return _NODE_MENTION.sub(name, message)
+
+
+
+_NODE_MENTION = re.compile(r"\bnode ([A-Za-z_][\w.]*)(?: \(([\w.]+)\))?")
+
+
+def _fix(node, input_shape) -> tuple[tuple[str, object], ...]:
+    try:
+        return tuple(fix_for(node.type, node.args, input_shape).items())
+    except (KeyError, TorchCanvasError):
+        return ()
