@@ -3,7 +3,6 @@ the incoming shape, so LeNet is built from the palette with no layer turning red
 layer in error offers the fix in its tooltip and a Fix button in the status bar."""
 
 from app.main_window import MainWindow
-from core.catalog.sizing import sizes_for_input
 from core.document.edit import SetArguments
 from core.document.graph import Document, InputSpec
 from core.runtime.report import format_shape
@@ -25,17 +24,6 @@ LENET = [
     ("Sigmoid", {}),
     ("Linear", {"out_features": 10}),
 ]
-
-
-def test_sizes_follow_the_incoming_shape():
-    assert sizes_for_input("Linear", (2, 64)) == {"in_features": 64}
-    assert sizes_for_input("Conv2d", (1, 6, 14, 14)) == {"in_channels": 6}
-    assert sizes_for_input("Conv2d", (6, 14, 14)) == {"in_channels": 6}
-    assert sizes_for_input("BatchNorm1d", (2, 64)) == {"num_features": 64}
-    assert sizes_for_input("LayerNorm", (2, 10, 32)) == {"normalized_shape": (32,)}
-    assert sizes_for_input("GroupNorm", (1, 6, 4, 4)) == {"num_channels": 6, "num_groups": 2}
-    assert sizes_for_input("ReLU", (2, 3)) == {}
-    assert sizes_for_input("Linear", ((2, 3), (2, 3))) == {}
 
 
 def test_lenet_is_built_from_the_palette_with_no_layer_in_error(qtbot, settings):
