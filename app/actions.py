@@ -35,6 +35,8 @@ ACTIONS: dict[str, tuple[str, str, list, str]] = {
     "paste": ("&Edit", "&Paste", [Key.Paste], "Paste nodes"),
     "delete": ("&Edit", "&Delete", [Key.Delete, "Backspace"],
                "Delete the selected nodes and edges"),
+    "delete_only": ("&Edit", "Delete &Without Reconnecting", ["Shift+Backspace"],
+                    "Delete the selected nodes and leave the gap they leave"),
     "select_all": ("&Edit", "Select &All", [Key.SelectAll], "Select every node"),
     "group": ("&Edit", "&Group into Block", ["Ctrl+G"],
               "Move the selected nodes into a new block (a nested module)"),

@@ -378,10 +378,18 @@ class MainWindow(QMainWindow):
         return command if self.scene.execute(command) else None
 
     def do_delete(self) -> None:
+        self._delete(reconnect=True)
+
+    def do_delete_only(self) -> None:
+        self._delete(reconnect=False)
+
+    def _delete(self, reconnect: bool) -> None:
+        """Delete the selection; what fed a deleted node is joined to what it fed unless
+        ``reconnect`` is False (actions pass a bool of their own, hence no default)."""
         edges = [(item.graph_id, item.edge) for item in self.scene.selected_edges()]
         nodes = self.scene.selected_node_ids()
         try:
-            command = delete_command(self.workspace.document, nodes, edges)
+            command = delete_command(self.workspace.document, nodes, edges, reconnect)
         except EditError as error:
             self.statusBar().showMessage(str(error), 5000)
             return

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from core.document.edit import (
     Command,
     Compound,
+    Connect,
     Disconnect,
     Group,
     RemoveNodes,
@@ -21,17 +22,60 @@ from core.errors import EditError
 
 
 def delete_command(document: Document, node_ids: list[str],
-                   edges: Iterable[tuple[str, Edge]] = ()) -> Command:
+                   edges: Iterable[tuple[str, Edge]] = (), reconnect: bool = True) -> Command:
     """Delete the selected nodes, and the selected edges (``(graph_id, edge)``) that do
-    not go with a deleted node anyway."""
+    not go with a deleted node anyway. With ``reconnect``, what fed a deleted run of
+    nodes (each with one input) is connected to what the run fed, as node editors do:
+    deleting the middle of a chain keeps the chain."""
     chosen = set(node_ids)
     steps: list[Command] = [Disconnect(graph_id, edge) for graph_id, edge in edges
                             if not {edge.src, edge.dst} & chosen]
     if node_ids:
         steps.append(RemoveNodes(node_ids))
+        if reconnect:
+            steps += [Connect(graph_id, edge) for graph_id, edge in _bridges(document, chosen)]
     if not steps:
         raise EditError("Delete: select the nodes or edges to delete first")
     return Compound("Delete", steps)
+
+
+def _bridges(document: Document, chosen: set[str]) -> list[tuple[str, Edge]]:
+    """The edges that join what fed the deleted nodes to what they fed."""
+    bridges: list[tuple[str, Edge]] = []
+    graph_ids = {document.parent_of(n) for n in chosen if document.has_node(n)}
+    for graph_id in sorted(graph_ids):
+        graph = document.graph(graph_id)
+        into: dict[str, list[Edge]] = {}
+        for edge in graph.edges:
+            into.setdefault(edge.dst, []).append(edge)
+        existing = set(graph.edges)
+        taken: set[tuple[str, int]] = set()
+        for edge in graph.edges:
+            if edge.src not in chosen or edge.dst in chosen:
+                continue
+            feeding = _kept_source(edge.src, into, chosen)
+            if feeding is None:
+                continue
+            bridge = Edge(feeding.src, edge.dst, edge.port, feeding.src_port)
+            if bridge not in existing and (bridge.dst, bridge.port) not in taken:
+                taken.add((bridge.dst, bridge.port))
+                bridges.append((graph_id, bridge))
+    return bridges
+
+
+def _kept_source(node_id: str, into: dict[str, list[Edge]], chosen: set[str]) -> Edge | None:
+    """The edge from a kept node into the run of deleted nodes that ends at ``node_id``;
+    None where a node of the run has other than one input."""
+    seen: set[str] = set()
+    while node_id not in seen:
+        seen.add(node_id)
+        feeding = into.get(node_id, [])
+        if len(feeding) != 1:
+            return None
+        if feeding[0].src not in chosen:
+            return feeding[0]
+        node_id = feeding[0].src
+    return None
 
 
 def group_command(document: Document, node_ids: list[str]) -> Group:

@@ -26,7 +26,7 @@ def test_delete_removes_nodes_and_the_selected_edges_not_going_with_them():
     document, history = mlp()
     before = document_to_json(document)
     edges = [(ROOT, Edge(INPUT, "n1")), (ROOT, Edge("n2", "n3"))]
-    command = delete_command(document, ["n3"], edges)
+    command = delete_command(document, ["n3"], edges, reconnect=False)
     history.push(command)
     assert not document.has_node("n3")
     assert Edge(INPUT, "n1") not in document.root.edges
