@@ -182,6 +182,7 @@ def write_picture(document: Document, path: str) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
+    from core.io.files import document_to_json
     from core.runtime.shapes import infer_shapes
     from core.workspace import Workspace
     from widgets.canvas_image import save_scene_image
@@ -190,7 +191,7 @@ def write_picture(document: Document, path: str) -> None:
     _application = QApplication.instance() or QApplication([])
     scene = CanvasScene(Workspace(document))
     scene.apply_report(infer_shapes(document))
-    note = save_scene_image(scene, path)
+    note = save_scene_image(scene, path, design=document_to_json(document))
     if note:
         print(f"torchcanvas: {note}", file=sys.stderr)
 

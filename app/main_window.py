@@ -569,7 +569,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:
         for url in event.mimeData().urls()[:1]:
             path = Path(url.toLocalFile())
-            if path.suffix.lower() in (".tcanvas", ".json"):
+            if path.suffix.lower() in (".tcanvas", ".json", ".png"):  # a PNG: its design
                 if self.maybe_save():
                     self.open_in_background(path)
             elif path.suffix.lower() in (".safetensors", ".pt", ".pth", ".params"):

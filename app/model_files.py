@@ -134,6 +134,7 @@ class ModelFiles:
 
     def export_image(self, path: Path | None = None) -> bool:
         from core.io.atomic import check_target
+        from core.io.files import document_to_json
         from widgets.canvas_image import save_scene_image
 
         if path is None:
@@ -146,7 +147,8 @@ class ModelFiles:
                 path = path.with_suffix(".svg" if "svg" in chosen else ".png")
         try:
             check_target(path)  # a FIFO or a device is refused, never written
-            note = save_scene_image(self.window.scene, path)
+            note = save_scene_image(self.window.scene, path,
+                                    design=document_to_json(self.workspace.document))
         except (TorchCanvasError, OSError) as error:
             messages.warning(self.window, "Cannot export image", str(error))
             return False

@@ -13,10 +13,12 @@ MARGIN = 30
 THUMBNAIL_SCALE = 0.3  # the smallest scale of a thumbnail
 
 
-def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0) -> str:
+def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0,
+                     design: str | None = None) -> str:
     """Write every item of ``scene``; the suffix picks SVG or a raster image. A canvas
     too large for a picture is refused (SVG) or drawn smaller (raster): the returned
-    note says so ("" when the picture is as asked)."""
+    note says so ("" when the picture is as asked). A PNG carries ``design`` (the
+    graph.json text), so the picture opens as the network."""
     from core.io.picture import check_vector_picture, fit_picture
 
     source = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
@@ -47,12 +49,30 @@ def save_scene_image(scene: QGraphicsScene, path: str | Path, scale: float = 2.0
                                | QPainter.RenderHint.TextAntialiasing)
         scene.render(painter, QRectF(0, 0, size.width(), size.height()), source)
         painter.end()
-        if not image.save(str(path)):
+        if design is not None and str(path).lower().endswith(".png"):
+            _save_with_design(image, path, design)
+        elif not image.save(str(path)):
             raise OSError(f"cannot write {Path(path).name}")
         return note
     finally:
         for item in selected:
             item.setSelected(True)
+
+
+def _save_with_design(image: QImage, path: str | Path, design: str) -> None:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    from core.io.atomic import write_atomically
+    from core.io.png_design import embed_design
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise OSError(f"cannot write {Path(path).name}")
+    buffer.close()
+    png = embed_design(bytes(data.data()), design)
+    write_atomically(path, lambda stream: stream.write(png))
 
 
 def thumbnail(document, width: int = 220, height: int = 160):

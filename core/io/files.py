@@ -297,6 +297,9 @@ def save_document(document: Document, path: str | os.PathLike[str],
     write_atomically(path, write)
 
 
+MAX_PICTURE_BYTES = 256 * 2**20
+
+
 def read_project(path: str | os.PathLike[str]) -> Project:
     """Read a ``.tcanvas`` project or a bare ``graph.json``: a result, or one
     `InvalidFormatError` (or subclass) whatever the file holds."""
@@ -304,6 +307,13 @@ def read_project(path: str | os.PathLike[str]) -> Project:
     with open_regular(path) as (stream, size):
         try:
             head = stream.read(4)
+            if head == b"\x89PNG":  # a canvas picture that carries its network
+                from core.io.png_design import design_in
+
+                if size > MAX_PICTURE_BYTES:
+                    raise InvalidFormatError(f"{name} is too large a picture to open")
+                stream.seek(0)
+                return Project(document_from_json(design_in(stream.read(size), name)))
             if head not in (b"PK\x03\x04", b"PK\x05\x06"):
                 if size > MAX_GRAPH_BYTES:
                     raise InvalidFormatError(f"{name} is too large for a graph.json")

@@ -50,7 +50,7 @@ def test_a_merge_input_keeps_its_port_and_a_skip_is_not_doubled():
     graph = workspace.document.root
     add = next(n for n in graph.nodes if n.type == "Add")
     feeding = {e.port: e.src for e in graph.edges if e.dst == add.id}
-    middle = [e.src for e in graph.edges if e.dst == feeding[0]][0]  # fc2's input: act
+    middle = next(e.src for e in graph.edges if e.dst == feeding[0])  # fc2 is fed by act
     workspace.execute(delete_command(workspace.document, [feeding[0]]))
     into_add = {e.port: e.src for e in workspace.document.root.edges if e.dst == add.id}
     assert into_add == {0: middle, 1: feeding[1]}
