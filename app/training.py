@@ -310,6 +310,7 @@ def _boundary_maker(data: Split):
 
     def boundary(module):
         grid = predict_grid(module, low, high, GRID_STEPS)  # type: ignore[arg-type]
-        return (np.asarray(grid[..., -1]), low, high, points, labels)
+        return (np.asarray(grid[..., 1 if grid.shape[-1] > 1 else 0]), low, high, points,
+                labels)
 
     return boundary
