@@ -60,7 +60,7 @@ def test_without_trust_nothing_runs_and_nothing_is_written(tmp_path, capsys):
     ("tests.core.model_zoo:Nope", "has no class or function 'Nope'"),
     ("no_such_package_here:Net", "ModuleNotFoundError"),
     ("nocolon", "expected package.module:Name"),
-    ("tests.core.test_import:UsesMean", "calls mean()"),
+    ("tests.core.test_import:CalledTwice", "called more than once"),
 ])
 def test_what_cannot_be_imported_is_one_line(tmp_path, capsys, source, words):
     out = tmp_path / "x.tcanvas"
