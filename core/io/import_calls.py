@@ -315,14 +315,14 @@ def _other(call: _Call, first: Any) -> Converted | None:
     if target in (functional.adaptive_avg_pool2d, functional.adaptive_avg_pool1d):
         kind = "AdaptiveAvgPool2d" if target is functional.adaptive_avg_pool2d else \
             "AdaptiveAvgPool1d"
-        return Converted(kind, {"output_size": _plain(_argument(value, 1, "output_size", 1))},
+        return Converted(kind, {"output_size": plain(_argument(value, 1, "output_size", 1))},
                          [call.tensor(first)])
     if target in (functional.max_pool2d, functional.avg_pool2d):
         kind = "MaxPool2d" if target is functional.max_pool2d else "AvgPool2d"
         return Converted(kind, {
-            "kernel_size": _plain(_argument(value, 1, "kernel_size", None)),
-            "stride": _plain(_argument(value, 2, "stride", None)) or None,
-            "padding": _plain(_argument(value, 3, "padding", 0))}, [call.tensor(first)])
+            "kernel_size": plain(_argument(value, 1, "kernel_size", None)),
+            "stride": plain(_argument(value, 2, "stride", None)) or None,
+            "padding": plain(_argument(value, 3, "padding", 0))}, [call.tensor(first)])
     if target is functional.dropout:
         return Converted("Dropout", {"p": _argument(value, 1, "p", 0.5)}, [call.tensor(first)])
     if target is functional.interpolate:
@@ -342,7 +342,7 @@ def _other(call: _Call, first: Any) -> Converted | None:
     return None
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """``3`` for ``(3, 3)``: the short form of a size whose items are alike."""
     if isinstance(value, torch.Size):
         value = tuple(value)

@@ -16,7 +16,6 @@ the reason; nothing is half imported.
 from __future__ import annotations
 
 import functools
-import inspect
 import operator
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ from core.document.graph import (
 from core.document.layout import fill_missing_positions
 from core.errors import TorchCanvasError
 from core.io.import_calls import Alias, Converted, ModuleImportError, Symbolic, convert_call
+from core.io.import_layers import layer_args, module_inputs
 
 __all__ = ["ModuleImportError", "import_module"]
 
@@ -144,15 +144,6 @@ class _Scope:
         return self.graph.container == SEQUENTIAL
 
 
-@dataclass(frozen=True)
-class _BlockOutput:
-    """Stands for output ``value`` of ``block`` in its parent's graph until every block
-    knows how many outputs it gives (one: the block itself; more: a GetItem of it)."""
-
-    block: str
-    value: fx.Node
-
-
 class _Converter:
     def __init__(self, module: nn.Module, graph: fx.Graph) -> None:
         self.module = module
@@ -168,7 +159,10 @@ class _Converter:
         self.value_scope: dict[fx.Node, str] = {}  # fx value → the scope it is made in
         self.symbolic: dict[fx.Node, Symbolic] = {}  # sizes and shapes read from tensors
         self.aliases: dict[fx.Node, fx.Node] = {}  # values that are another value
-        self.pending: dict[tuple[str, fx.Node], str] = {}  # _BlockOutput token → its key
+        # (child block, value) → the token that stands for that output of the block in its
+        # parent's edges until every block knows how many outputs it gives (one: the
+        # block itself; more: a GetItem of it; see _resolve_block_outputs)
+        self.pending: dict[tuple[str, fx.Node], str] = {}
 
     # Ids, names, scopes
 
@@ -217,7 +211,7 @@ class _Converter:
             return
         if _is_layer(child):
             spec = self.specs[type(child)]
-            node = Node(self._id(), spec.type, _layer_args(spec, child, path), shown)
+            node = Node(self._id(), spec.type, layer_args(spec, child, path), shown)
             self.layers[path] = node
         else:
             node = Node(self._id(), BLOCK, {}, shown)
@@ -304,7 +298,7 @@ class _Converter:
             if self.graph_of[owner.id] is not self.scopes[scope].graph:
                 raise ModuleImportError(f"{path} is called from {scope or 'the top'}, "
                                         "outside the module that holds it")
-        inputs = _module_inputs(value, self.module, path)
+        inputs = module_inputs(value, self.module, path)
         self._place(value, node, scope, inputs)
 
     def _call_function(self, value: fx.Node) -> None:
@@ -452,109 +446,9 @@ class _Converter:
                 scope.graph.edges.append(Edge(INPUT, OUTPUT))
 
 
-def _module_inputs(value: fx.Node, root: nn.Module, path: str) -> list[fx.Node]:
-    """The tensors a layer is called with. Other arguments must be what the layer's
-    forward would take anyway (``src_mask=None``), and the tensors come first."""
-    module = root.get_submodule(path)
-    where = f"{path} ({type(module).__name__})"
-    try:
-        bound = inspect.signature(module.forward).bind(*value.args, **value.kwargs)
-    except TypeError as error:
-        raise ModuleImportError(f"{where} is called with arguments its forward does not "
-                                f"take: {error}") from None
-    parameters = inspect.signature(module.forward).parameters
-    inputs: list[fx.Node] = []
-    skipped = ""
-    for name, given in bound.arguments.items():
-        kind = parameters[name].kind
-        for item in given if kind == inspect.Parameter.VAR_POSITIONAL else (given,):
-            if isinstance(item, fx.Node):
-                if skipped:
-                    raise ModuleImportError(f"{where} is called with a tensor after "
-                                            f"{skipped}: not importable yet")
-                inputs.append(item)
-            elif item is parameters[name].default or item == parameters[name].default:
-                skipped = skipped or name
-            else:
-                raise ModuleImportError(f"{where} is called with {name}={item!r}: "
-                                        "arguments other than tensors cannot be imported "
-                                        "yet")
-    return inputs
-
-
 def _label(path: str, module: nn.Module | None) -> str:
     name = path or "the top module"
     return f"{name} ({type(module).__name__})" if module is not None else name
-
-
-# Layers' arguments --------------------------------------------------------------------
-
-
-def _encoder_layer_args(module: Any) -> dict[str, Any]:
-    """What ``nn.TransformerEncoderLayer`` was made with (it keeps no copy of them)."""
-    activation = getattr(module.activation, "__name__", type(module.activation).__name__)
-    return {"d_model": module.self_attn.embed_dim, "nhead": module.self_attn.num_heads,
-            "dim_feedforward": module.linear1.out_features, "dropout": module.dropout.p,
-            "activation": activation.lower(), "layer_norm_eps": module.norm1.eps,
-            "batch_first": module.self_attn.batch_first, "norm_first": module.norm_first,
-            "bias": module.linear1.bias is not None}
-
-
-def _attention_args(module: Any) -> dict[str, Any]:
-    """What ``nn.MultiheadAttention`` was made with, where it keeps no copy."""
-    return {"bias": module.in_proj_bias is not None, "add_bias_kv": module.bias_k is not None,
-            "kdim": None if module.kdim == module.embed_dim else module.kdim,
-            "vdim": None if module.vdim == module.embed_dim else module.vdim}
-
-
-def _layer_args(spec: LayerSpec, module: nn.Module, path: str) -> dict[str, Any]:
-    """The catalog's arguments read back from a layer, checked by building one like it."""
-    raw: dict[str, Any] = {}
-    if isinstance(module, nn.TransformerEncoderLayer):
-        raw = _encoder_layer_args(module)
-    elif isinstance(module, nn.MultiheadAttention):
-        raw = _attention_args(module)
-    for arg in spec.args:
-        if arg.name in raw:
-            continue
-        if arg.name == "bias" and not isinstance(getattr(module, "bias", None), bool):
-            raw["bias"] = getattr(module, "bias", None) is not None
-        elif hasattr(module, arg.name):
-            raw[arg.name] = getattr(module, arg.name)
-    if isinstance(raw.get("stride"), tuple) and raw.get("stride") == raw.get("kernel_size") \
-            and "stride" in spec.defaults() and spec.defaults()["stride"] is None:
-        raw["stride"] = None  # a pooling layer's default: its kernel size
-    # The short form first (3 for (3, 3)); the values as the layer holds them if the
-    # short form would print differently.
-    for candidate in ({k: _plain(v) for k, v in raw.items()}, raw):
-        try:
-            args = spec.validate_args(candidate)
-            with torch.device("meta"):
-                twin = spec.create(args)
-        except TorchCanvasError as error:
-            raise ModuleImportError(f"{path} ({type(module).__name__}): {error}") from None
-        if _layout(twin) == _layout(module) and _settings(twin) == _settings(module):
-            return args
-    raise ModuleImportError(f"{path} ({type(module).__name__}): its settings "
-                            f"({module.extra_repr()}) could not all be read back")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, torch.Size):
-        value = tuple(value)
-    if isinstance(value, tuple) and value and all(v == value[0] for v in value) \
-            and all(isinstance(v, int) for v in value):
-        return value[0]
-    return value
-
-
-def _layout(module: nn.Module) -> list[tuple[str, tuple[int, ...]]]:
-    return [(key, tuple(value.shape)) for key, value in module.state_dict().items()]
-
-
-def _settings(module: nn.Module) -> str:
-    parts = [p for p in module.extra_repr().split(", ") if not p.startswith("inplace=")]
-    return ", ".join(parts)
 
 
 # Checking -------------------------------------------------------------------------------
