@@ -3,11 +3,19 @@ rubber-band selection, and drops from the layer palette."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QPainter
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QCursor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QPainter,
+)
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from widgets.canvas_scene import CanvasScene
+from widgets.layer_search import LayerSearch
 from widgets.palette import LAYER_MIME_TYPE
 
 ZOOM_STEP = 1.15
@@ -29,6 +37,9 @@ class CanvasView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setMinimumSize(240, 200)
         self._panning: QPointF | None = None
+        self.search = LayerSearch(self.viewport())
+        self.search.chosen.connect(self._add_searched)
+        self._search_point = QPointF()
 
     @property
     def canvas(self) -> CanvasScene:
@@ -89,6 +100,32 @@ class CanvasView(QGraphicsView):
         item = self.canvas.nodes.get(node_id)
         if item is not None:
             self.ensureVisible(item.sceneBoundingRect(), 60, 60)
+
+    def open_search(self, view_point: QPoint) -> None:
+        """The search box at ``view_point``; the layer chosen is added there."""
+        self._search_point = self.mapToScene(view_point)
+        self.search.open_at(view_point)
+
+    def _add_searched(self, layer_type: str) -> None:
+        self.follow(self.canvas.drop_layer(layer_type, self._search_point))
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        point = event.position().toPoint()
+        if event.button() == Qt.MouseButton.LeftButton and self.itemAt(point) is None:
+            self.open_search(point)
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def event(self, event) -> bool:
+        # Tab opens the search at the cursor instead of moving the focus on.
+        if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab and \
+                not event.modifiers():
+            point = self.viewport().mapFromGlobal(QCursor.pos())
+            if not self.viewport().rect().contains(point):
+                point = self.viewport().rect().center()
+            self.open_search(point)
+            return True
+        return super().event(event)
 
     def wheelEvent(self, event) -> None:
         if event.angleDelta().y() == 0:
