@@ -218,6 +218,10 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("toolbar_main")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # The menu says what will be undone; the toolbar keeps a short fixed label so its
+        # buttons do not jump as that text changes.
+        self.actions["undo"].setIconText("Undo")
+        self.actions["redo"].setIconText("Redo")
         for name in TOOLBAR:
             if name is None:
                 toolbar.addSeparator()

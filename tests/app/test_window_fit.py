@@ -103,3 +103,13 @@ def test_a_layout_whose_docks_cannot_fit_falls_back_to_the_default(qtbot, settin
     window.minimumSizeHint = lambda: QSize(5000, 5000)  # docks that once grew too large
     window.window_layout.restore(None, saved)
     assert restored == [saved, window.window_layout.default_state]
+
+
+def test_the_toolbar_does_not_jump_as_the_undo_text_changes(qtbot, make_window):
+    window = make_window("mlp")
+    button = window.toolbar.widgetForAction(window.actions["undo"])
+    width = button.sizeHint().width()
+    window.palette.layer_activated.emit("ReLU")
+    assert window.actions["undo"].text().startswith("&Undo Add")
+    assert button.text() == "Undo" and button.sizeHint().width() == width
+    window.workspace.history.mark_clean()
