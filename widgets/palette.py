@@ -179,6 +179,11 @@ class LayerPalette(QWidget):
             self.layer_activated.emit(item.data(0, TYPE_ROLE))
 
     def _activate_first_visible(self) -> None:
+        """Enter in the filter adds the best match: an exact name before a name that
+        merely holds the text (sigmoid is Sigmoid, not SiLU)."""
+        from widgets.layer_search import ranked
+
         visible = self.visible_types()
-        if visible:
-            self.layer_activated.emit(visible[0])
+        best = ranked(self.filter.text(), [(name, "") for name in visible]) or visible
+        if best:
+            self.layer_activated.emit(best[0])

@@ -79,3 +79,11 @@ def test_the_inspector_shows_every_entry_with_its_defaults(qtbot):
             if arg.validate(value) != expected:
                 wrong[f"{spec.type}.{arg.name}"] = (value, arg.default)
     assert not wrong
+
+
+def test_enter_takes_the_exact_name_first(palette, qtbot):
+    palette.filter.setText("sigmoid")
+    assert "SiLU" in palette.visible_types()  # its help speaks of the sigmoid
+    with qtbot.waitSignal(palette.layer_activated) as chosen:
+        palette.filter.returnPressed.emit()
+    assert chosen.args == ["Sigmoid"]
