@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test lint bench fuzz soak clean
+.PHONY: run test test-x lint bench fuzz soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,16 @@ lint: $(STAMP)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# One whole task on a real X display under Xvfb, with real key chords from xdotool:
+# LeNet from the palette, an undo with the focus in a field, the window at 1024×700.
+XDISPLAY ?= :97
+test-x: $(STAMP)
+	@command -v Xvfb >/dev/null && command -v xdotool >/dev/null || { echo "make test-x \
+	needs Xvfb and xdotool: apt-get install -y xvfb xdotool libxcb-cursor0"; exit 1; }
+	Xvfb $(XDISPLAY) -screen 0 1600x1000x24 & xvfb=$$!; sleep 1; \
+	DISPLAY=$(XDISPLAY) QT_QPA_PLATFORM=xcb $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/app/test_real_display.py; status=$$?; kill $$xvfb; exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
