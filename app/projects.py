@@ -240,7 +240,7 @@ class Projects:
         if not name:
             return
         try:
-            source = python_for_export(self.workspace.document).encode()  # compiled first
+            source = python_for_export(self.workspace.document)  # compiled first
             write_atomically(name, lambda stream: stream.write(source))
         except (TorchCanvasError, OSError) as error:
             messages.warning(self.window, "Cannot export", str(error))

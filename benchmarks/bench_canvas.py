@@ -5,19 +5,32 @@ from __future__ import annotations
 
 import os
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 NODES = 10_000
 
 
+
+def scratch_settings():
+    """Settings in a folder of their own. Never `os.devnull`: QSettings writes its file by
+    replacing it, which turns /dev/null into a regular file."""
+    from PySide6.QtCore import QSettings
+
+    from app.settings import Settings
+
+    folder = Path(tempfile.mkdtemp(prefix="bench_settings_"))
+    return Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
+
+
 def main() -> dict[str, float]:
-    from PySide6.QtCore import QPointF, QSettings
+    from PySide6.QtCore import QPointF
     from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
-    from app.settings import Settings
     from core.document.compose import Composer, chain
     from core.document.graph import Document, InputSpec
     from core.workspace import Workspace
@@ -30,7 +43,7 @@ def main() -> dict[str, float]:
                      else c.layer("ReLU"))
     document = Document(root=chain(*nodes), input=InputSpec((2, 64)))
     workspace = Workspace(document)
-    settings = Settings(QSettings(os.devnull, QSettings.Format.IniFormat))
+    settings = scratch_settings()
     window = MainWindow(workspace, settings, ready=False)
     window.resize(1280, 800)
     window.show()

@@ -46,11 +46,10 @@ def timed(action) -> float:
 
 
 def main() -> dict[str, float]:
-    from PySide6.QtCore import QSettings
+    from bench_canvas import scratch_settings
     from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
-    from app.settings import Settings
     from core.document.layout import layered_positions
     from core.workspace import Workspace
 
@@ -65,7 +64,7 @@ def main() -> dict[str, float]:
         blocks = residual_graph(size // 5)
         figures[f"layout_{size}_ms"] = timed(lambda g=blocks: layered_positions(g))
         document = chain_document(size)
-        settings = Settings(QSettings(os.devnull, QSettings.Format.IniFormat))
+        settings = scratch_settings()
         window = MainWindow(Workspace(document), settings, ready=False)
         window.resize(1280, 800)
         window.show()
