@@ -47,6 +47,7 @@ class TrainPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data_path = ""
+        self._points: np.ndarray | None = None
         self.curves: dict[int, dict[str, pg.PlotDataItem]] = {}
         self.history: dict[int, dict[str, list[float]]] = {}
         form = QFormLayout()
@@ -119,6 +120,9 @@ class TrainPanel(QWidget):
             plot.setLabel("bottom", "epoch")
         self.boundary = pg.PlotWidget(self, background="w", title="decision boundary")
         self.boundary_image = pg.ImageItem()
+        self.boundary_image.setLookupTable(
+            pg.ColorMap([0.0, 0.5, 1.0], [(120, 160, 255), (255, 255, 255),
+                                          (255, 140, 120)]).getLookupTable(nPts=64))
         self.boundary.addItem(self.boundary_image)
         self.points = pg.ScatterPlotItem(size=4, pen=None)
         self.boundary.addItem(self.points)
@@ -238,13 +242,13 @@ class TrainPanel(QWidget):
                       labels: np.ndarray) -> None:
         """``probabilities``: steps × steps, the chance of class 1 (rows are y)."""
         self.boundary_image.setImage(probabilities.T, levels=(0, 1))
-        self.boundary_image.setLookupTable(
-            pg.ColorMap([0.0, 0.5, 1.0], [(120, 160, 255), (255, 255, 255),
-                                          (255, 140, 120)]).getLookupTable(nPts=64))
         width, height = high[0] - low[0], high[1] - low[1]
         self.boundary_image.setRect(low[0], low[1], width, height)
-        brushes = [pg.mkBrush("#1f4fbf" if label == 0 else "#bf1f1f") for label in labels]
-        self.points.setData(points[:, 0], points[:, 1], brush=brushes)
+        if self._points is not points:  # the same points every epoch of a run
+            self._points = points
+            blue, red = pg.mkBrush("#1f4fbf"), pg.mkBrush("#bf1f1f")
+            self.points.setData(points[:, 0], points[:, 1],
+                                brush=[blue if label == 0 else red for label in labels])
 
     def show_health(self, rows) -> None:
         self.health_table.setRowCount(len(rows))
