@@ -57,8 +57,8 @@ class LiveBuilder(QObject):
         if isinstance(error, BuildCancelled):
             self.workspace.hold(CANCELLED)
             self.say(CANCELLED)
-        elif isinstance(error, TorchCanvasError):
-            self.workspace.hold(str(error))
-            self.say(f"The model could not be built: {error}")
-        else:
-            raise error
+        else:  # a torch fault too is a message here, never an exception in the event loop
+            reason = str(error) if isinstance(error, TorchCanvasError) else \
+                f"{type(error).__name__}: {error}"
+            self.workspace.hold(reason)
+            self.say(f"The model could not be built: {reason}")
