@@ -256,21 +256,31 @@ def test_tensor_file_of_inputs_and_targets(tmp_path):
 
 
 def test_image_folder(tmp_path):
-    pil = pytest.importorskip("PIL.Image")
+    from PIL import Image  # a dependency: image folders need it
+
     for label, colour in (("red", (255, 0, 0)), ("blue", (0, 0, 255))):
         (tmp_path / label).mkdir()
         for i in range(2):
-            pil.new("RGB", (10 + i, 12), colour).save(tmp_path / label / f"{i}.png")
-    data = load_image_folder(tmp_path, (8, 8))
-    assert data.inputs.shape == (4, 3, 8, 8) and data.classes == ["blue", "red"]
+            Image.new("RGB", (10 + i, 12), colour).save(tmp_path / label / f"{i}.png")
+    (tmp_path / "red" / "notes.txt").write_text("not an image, skipped")
+    data = load_image_folder(tmp_path, (8, 6))
+    assert data.inputs.shape == (4, 3, 8, 6) and data.classes == ["blue", "red"]
+    assert data.targets.tolist() == [0, 0, 1, 1]
+    assert torch.equal(data.inputs[0, :, 0, 0], torch.tensor([0.0, 0.0, 1.0]))
+    assert torch.equal(data.inputs[3, :, 0, 0], torch.tensor([1.0, 0.0, 0.0]))
+    grey = load_image_folder(tmp_path, (5, 5), channels=1)
+    assert grey.inputs.shape == (4, 1, 5, 5)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     (tmp_path / "red" / "broken.png").write_bytes(b"no picture")
     with pytest.raises(DataError, match=r"red/broken\.png is not a readable image"):
         load_image_folder(tmp_path, (8, 8))
+    assert all(p.read_bytes() == data for p, data in before.items())
 
 
 def test_image_folder_without_pillow_says_so(tmp_path, monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "PIL", None)
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)
     with pytest.raises(DataError, match="Pillow"):
         load_image_folder(tmp_path)
