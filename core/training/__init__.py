@@ -14,6 +14,7 @@ from core.training.data import (
     teaching_set,
 )
 from core.training.health import LayerHealth, health_check
+from core.training.histograms import Histograms, Picture
 from core.training.setup import (
     SCHEDULES,
     TrainConfig,
@@ -41,8 +42,8 @@ from core.training.trainer import (
 
 __all__ = [
     "DEMO_INITIALIZERS", "SCHEDULES", "TEACHING_SETS", "ApplyTraining", "Control",
-    "DataError", "Dataset", "EpochStats", "LayerHealth", "Split", "StepStats",
-    "TrainConfig", "TrainResult", "Trainer", "TrainingError", "apply_initializer",
+    "DataError", "Dataset", "EpochStats", "Histograms", "LayerHealth", "Picture", "Split",
+    "StepStats", "TrainConfig", "TrainResult", "Trainer", "TrainingError", "apply_initializer",
     "check_fits_data", "copy_for_training", "health_check", "initializer_demo",
     "load_csv", "load_data", "load_image_folder", "load_tensor_data", "loss_specs",
     "make_loss", "make_optimizer", "make_schedule", "optimizer_specs", "predict_grid",

@@ -22,6 +22,7 @@ from core.errors import EditError, TorchCanvasError
 from core.runtime.live import LiveModel
 from core.runtime.tensors import LoadWeights
 from core.training.data import Dataset, Split
+from core.training.histograms import Histograms
 from core.training.setup import TrainConfig, make_loss, make_optimizer, make_schedule
 
 SMALL_MODEL = 1_000_000
@@ -108,16 +109,21 @@ class Trainer:
     """Trains ``module`` in place on ``data`` with ``config``.
 
     ``on_epoch`` receives an `EpochStats` after each epoch, ``on_step`` a `StepStats`
-    every ``config.report_every`` steps; both run on the training thread."""
+    every ``config.report_every`` steps; both run on the training thread. ``histograms``
+    records the weights before the first step and then weights and gradients after every
+    step it asks for."""
 
     def __init__(self, module: nn.Module, data: Split, config: TrainConfig,
                  control: Control | None = None,
                  on_epoch: Callable[[EpochStats], object] | None = None,
-                 on_step: Callable[[StepStats], object] | None = None) -> None:
+                 on_step: Callable[[StepStats], object] | None = None,
+                 histograms: Histograms | None = None) -> None:
         config.check()
         self.module, self.data, self.config = module, data, config
         self.control = control or Control()
         self.on_epoch, self.on_step = on_epoch, on_step
+        self.histograms = histograms
+        self.steps = 0
         self.device = torch.device(config.device)
         self.classification = data.train.is_classification
         self.loss = make_loss(config.loss_for(self.classification), config.loss_args)
@@ -158,6 +164,8 @@ class Trainer:
         if wanted != threads:
             torch.set_num_threads(wanted)
         try:
+            if self.histograms is not None and self.steps == 0:
+                self.histograms.record(0)
             for _ in range(self.config.epochs):
                 if self.control.checkpoint():
                     result.stopped = True
@@ -202,6 +210,9 @@ class Trainer:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            self.steps += 1
+            if self.histograms is not None and self.histograms.due(self.steps):
+                self.histograms.record(self.steps)
             with torch.no_grad():
                 total += loss.detach() * len(index)
                 hits = self._correct(output.detach(), y)
