@@ -1,5 +1,6 @@
 """Training from the window: the Train dock's runs go to a worker thread on a copy of the
-live model; their epochs come back as signals; when a run ends, its weights go into the
+live model; their epochs and histogram rows come back as signals; when a run ends, its
+weights go into the
 live model as one undo step. The three-initializer demo and the health check run on
 copies too and change nothing."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,7 @@ from core.training import (
     Control,
     Dataset,
     EpochStats,
+    Histograms,
     Split,
     Trainer,
     TrainResult,
@@ -35,10 +38,13 @@ from core.training import (
 from widgets.train_panel import TrainPanel
 
 GRID_STEPS = 50
+# Histogram rows recorded per epoch (at most: a short epoch records every step).
+HISTOGRAM_ROWS_PER_EPOCH = 4
 
 
 class _Relay(QObject):
     epoch = Signal(int, object, object)  # run id, EpochStats, boundary (or None)
+    recorded = Signal()  # a histogram row
     finished = Signal(object)
     failed = Signal(object)
 
@@ -121,6 +127,7 @@ class Training(QObject):
     def _submit(self, work: Callable[[], Any], finished: Callable[[Any], None]) -> None:
         relay = _Relay(self)
         relay.epoch.connect(self._epoch)
+        relay.recorded.connect(self.panel.histograms.request_refresh)
         relay.finished.connect(lambda result: self._finished(relay, finished, result))
         relay.failed.connect(lambda error: self._failed(relay, error))
         self._relay = relay
@@ -156,12 +163,17 @@ class Training(QObject):
                             config, "as on the canvas")
         relay_of = self
         boundary = _boundary_maker(data)
+        steps = math.ceil(len(data.train) / config.batch_size)
+        histograms = Histograms(clone, every=max(1, steps // HISTOGRAM_ROWS_PER_EPOCH),
+                                on_record=lambda _step: relay_of._emit_recorded())
+        self.panel.histograms.show_histograms(histograms)
 
         def on_epoch(stats: EpochStats) -> None:
             relay_of._emit_epoch(run.run_id, stats, boundary(clone) if boundary else None)
 
         def work() -> TrainResult:
-            return Trainer(clone, data, config, control, on_epoch=on_epoch).run()
+            return Trainer(clone, data, config, control, on_epoch=on_epoch,
+                           histograms=histograms).run()
 
         def finished(result: TrainResult) -> None:
             self.last_result = result
@@ -264,6 +276,10 @@ class Training(QObject):
         relay = self._relay
         with contextlib.suppress(RuntimeError):
             relay.epoch.emit(run_id, stats, boundary)
+
+    def _emit_recorded(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._relay.recorded.emit()
 
     def _epoch(self, run_id: int, stats: EpochStats, boundary) -> None:
         if not shiboken6.isValid(self.panel):

@@ -1,6 +1,7 @@
 """The Train dock: data, loss, optimizer and run settings; Start, Pause and Stop; live
-curves of loss and accuracy for every run kept (tick runs to overlay them); the decision
-boundary of a 2-D teaching set; the health check's table.
+curves of loss and accuracy for every run kept (tick runs to overlay them); each layer's
+weight and gradient histograms over time; the decision boundary of a 2-D teaching set;
+the health check's table.
 
 The panel only shows and asks: `app.training` runs the training and feeds it."""
 
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from core.training.data import TEACHING_SETS
 from core.training.setup import SCHEDULES, TrainConfig, loss_specs, optimizer_specs
+from widgets.train_histograms import TrainHistograms
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
@@ -131,7 +133,9 @@ class TrainPanel(QWidget):
             ["layer", "type", "activation mean ± std", "gradient mean ± std", "dead",
              "flags"])
         self.views = QTabWidget(self)
+        self.histograms = TrainHistograms(self)
         self.views.addTab(self.plots, "Curves")
+        self.views.addTab(self.histograms, "Histograms")
         self.views.addTab(self.boundary, "Boundary")
         self.views.addTab(self.health_table, "Health")
         layout = QHBoxLayout(self)

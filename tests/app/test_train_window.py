@@ -2,6 +2,7 @@
 grow, its weights land as one undo step; stop; the three-initializer demo; the health
 check; and the dock never makes the window larger than the screen."""
 
+import numpy as np
 import torch
 from PySide6.QtWidgets import QApplication
 
@@ -108,3 +109,49 @@ def test_the_train_dock_fits_a_small_screen(qtbot, make_window):
     window.window_layout.layout_actions["train"].trigger()
     qtbot.wait(50)
     assert dock.isVisible() and not window.model_docks["code"].isVisible()
+
+
+def test_histograms_over_time_grow_a_row_per_record_and_follow_the_weights(
+        qtbot, make_window, screenshots):
+    from core.training import Histograms
+
+    window = make_window("mlp")
+    panel = train_ready(qtbot, window)
+    panel.views.setCurrentWidget(panel.histograms)
+    view = panel.histograms
+    panel.start.click()
+    wait_done(qtbot, window)
+    source = view.source
+    # 400 moons, 320 to train in batches of 32: 10 steps an epoch, a row every 2 steps,
+    # and one before the first step.
+    assert source.every == 2 and source.records == 1 + 8 * 10 // 2
+    assert [view.layer.itemText(i) for i in range(view.layer.count())] == \
+        source.names() == list(window.workspace.live.module.state_dict())
+    qtbot.waitUntil(lambda: view.image_of("weights").shape[0] == source.records)
+    weights, gradients = view.image_of("weights"), view.image_of("gradients")
+    assert gradients.shape == (source.records - 1, 64)  # no gradient before a step
+    first = window.workspace.live.module.state_dict()[view.layer.currentText()].numel()
+    assert np.allclose(np.expm1(weights).sum(1), first, atol=1e-3)  # every value counted
+    assert not np.array_equal(weights[0], weights[-1])  # training moved the weights
+    view.layer.setCurrentIndex(view.layer.count() - 1)  # the last bias
+    assert "of " + source.names()[-1] in view.plot_of["weights"].titleLabel.text
+    assert view.image_of("weights").shape[0] == source.records
+    assert not np.array_equal(view.image_of("weights"), weights[:, :])
+    window.model_docks["train"].grab().save(str(screenshots / "train-histograms.png"))
+
+    # The picture follows the values: a new row when the weights change.
+    layer = torch.nn.Linear(3, 3)
+    torch.nn.init.constant_(layer.weight, 0.5)
+    alone = Histograms(layer, bins=8)
+    alone.record(0)
+    view.show_histograms(alone)
+    before = view.image_of("weights")
+    assert before.shape == (1, 8) and view.layer.currentText() == "weight"
+    with torch.no_grad():
+        layer.weight.fill_(-0.5)
+    alone.record(1)
+    view.request_refresh()
+    qtbot.waitUntil(lambda: view.image_of("weights").shape[0] == 2)
+    after = view.image_of("weights")
+    assert np.array_equal(after[0], before[0]) and not np.array_equal(after[1], after[0])
+    assert np.argmax(after[0]) > np.argmax(after[1])  # the values moved to the left
