@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self._shape_timer.timeout.connect(self.request_shapes)
         made = make_actions(self, {name: getattr(self, f"do_{name}") for name in ACTIONS})
         self.actions, self.menus = made["actions"], made["menus"]
+        self.view.window_actions = self.actions  # the canvas's right-click menus offer them
         self.recent_menu = self.menus["&File"].addMenu("Open &Recent")
         self.menus["&File"].insertMenu(self.actions["save"], self.recent_menu)
         self.projects = Projects(self)

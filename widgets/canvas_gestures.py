@@ -9,8 +9,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from core.document.edit import Connect
 from core.document.graph import INPUT, OUTPUT, Edge
+from core.document.placement import replace_link
+from core.document.validate import input_range
 from widgets import style
 from widgets.frame_item import FrameItem
 from widgets.node_item import BoundaryItem, NodeItem, PortedItem
@@ -68,25 +69,33 @@ class ConnectDrag:
         line.setPath(path)
 
     def finish(self, point: QPointF) -> bool:
-        """Drop the line; connect to the port under ``point`` if there is one."""
+        """Drop the line; connect to the port under ``point`` if there is one. Dropped
+        on empty canvas, the scene is told (`CanvasScene.link_dropped`): the view opens
+        the layer search there."""
         assert self._active is not None
         graph_id, source, source_port, line, _ = self._active
         self._active = None
         self.scene.removeItem(line)
+        if self.target(point) is None and not any(
+                isinstance(i, PortedItem) and not isinstance(i, FrameItem)
+                for i in self.scene.items(point)):
+            if self.scene.graph_at(point)[0] == graph_id:
+                self.scene.link_dropped.emit(graph_id, source, source_port, point)
+            return False
         return self.connect_at(graph_id, source, point, source_port)
 
     def connect_at(self, graph_id: str, source: str, point: QPointF,
                    source_port: int = 0) -> bool:
         """Connect ``source`` (output ``source_port`` of the graph's input) to the port
-        under ``point``."""
+        under ``point``; a link already into that port is replaced (one undo step)."""
         target = self.target(point)
         if target is None:
             return False
         if target[0] != graph_id:
             self.scene.message.emit("Connect: both ends must be in the same graph")
             return False
-        return self.scene.execute(Connect(graph_id, Edge(source, target[1], target[2],
-                                                         source_port)))
+        edge = Edge(source, target[1], target[2], source_port)
+        return self.scene.execute(replace_link(self.scene.document, graph_id, edge))
 
     def target(self, point: QPointF) -> tuple[str, str, int] | None:
         """``(graph_id, node, port)`` a release at ``point`` connects to."""
@@ -107,9 +116,15 @@ class ConnectDrag:
         return None
 
     def _first_free_port(self, item: NodeItem) -> int:
+        """The first input not yet fed, or the last input when all are (a drop there
+        replaces its link)."""
         graph = self.scene.document.graph(item.graph_id)
         used = {e.port for e in graph.edges if e.dst == item.node_id}
         port = 0
         while port in used:
             port += 1
+        if self.scene.document.has_node(item.node_id):
+            high = input_range(self.scene.document.node(item.node_id))[1]
+            if high is not None and high > 0:
+                port = min(port, high - 1)
         return port

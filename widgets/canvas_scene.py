@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from core.catalog.registry import spec_for
 from core.catalog.sizing import sized_arguments
-from core.document import placement
+from core.document import navigation, placement
 from core.document.edit import Command, Move
 from core.document.graph import INPUT, OUTPUT, ROOT, Edge, Node, graph_inputs, graph_outputs
 from core.document.layout import ROW_HEIGHT, boundary_positions
@@ -33,6 +33,8 @@ SceneItem = NodeItem | FrameItem
 class CanvasScene(QGraphicsScene):
     graph_shown = Signal(str)
     message = Signal(str)
+    # A dragged link let go on empty canvas: graph, source, source port, scene point.
+    link_dropped = Signal(str, str, int, QPointF)
 
     def __init__(self, workspace: Workspace, parent=None) -> None:
         super().__init__(parent)
@@ -465,19 +467,47 @@ class CanvasScene(QGraphicsScene):
                                       selected[0] if selected else None, node)
         return self._add(command, node.id)
 
+    def add_fed_by(self, layer_type: str, graph_id: str, source: str, source_port: int,
+                   scene_point: QPointF) -> str | None:
+        """Add ``layer_type`` at ``scene_point``, fed by ``source`` (a link let go there)."""
+        node = Node(self.document.new_id(), layer_type,
+                    self._sized_after(layer_type, graph_id, source))
+        local = self.graph_at(scene_point)[1]
+        position = (round(local.x(), 1), round(local.y() + style.NODE_HEIGHT / 2, 1))
+        return self._add(placement.add_fed_by(graph_id, source, source_port, node, position),
+                         node.id)
+
+    def output_shape_of(self, graph_id: str, source: str):
+        """The shape ``source`` (a node, or the graph's input) gives, as the last dry run
+        saw it; None when unknown."""
+        if self.report is None:
+            return None
+        if source == INPUT:
+            block = self.report.nodes.get(graph_id)
+            return self.report.input_shape if graph_id == ROOT else \
+                block.input_shapes[0] if block is not None and block.input_shapes else None
+        found = self.report.nodes.get(source)
+        return found.output_shape if found is not None else None
+
+    def step_selection(self, direction: str) -> str | None:
+        """Select the node the arrow key ``direction`` leads to from the selected one."""
+        selected = self.selected_node_ids()
+        if len(selected) != 1 or not self.document.has_node(selected[0]):
+            return None
+        found = navigation.neighbour(
+            self.document, selected[0], direction,
+            lambda n: self.nodes[n].scenePos().x() if n in self.nodes else 0.0)
+        if found is None or found not in self.nodes:
+            return None
+        self.select_nodes([found])
+        return found
+
     def _sized_after(self, layer_type: str, graph_id: str, source: str | None) -> dict:
         """The sizes a new ``layer_type`` takes from what ``source`` gives (a node, or
         the graph's input), as the last dry run saw it."""
         if source is None or self.report is None:
             return {}
-        if source == INPUT:
-            block = self.report.nodes.get(graph_id)
-            shape = self.report.input_shape if graph_id == ROOT else \
-                block.input_shapes[0] if block is not None and block.input_shapes else None
-        else:
-            found = self.report.nodes.get(source)
-            shape = found.output_shape if found is not None else None
-        return sized_arguments(layer_type, shape)
+        return sized_arguments(layer_type, self.output_shape_of(graph_id, source))
 
     def _add(self, command: Command, node_id: str) -> str | None:
         if self.execute(command):
@@ -539,7 +569,8 @@ class CanvasScene(QGraphicsScene):
         self.commit_moves()
 
     def commit_moves(self) -> None:
-        """One Move command for every node a drag left somewhere new."""
+        """One Move command for every node a drag left somewhere new; a lone node with
+        no links let go on a link is wired into it in the same step."""
         moved = {}
         for item in self.selectedItems():
             if not isinstance(item, (NodeItem, FrameItem)):
@@ -550,8 +581,30 @@ class CanvasScene(QGraphicsScene):
             new = (round(place.x(), 1), round(place.y(), 1))
             if old is None or (abs(old[0] - new[0]) > 0.05 or abs(old[1] - new[1]) > 0.05):
                 moved[node_id] = new
+        if len(moved) == 1 and self._insert_dragged(*next(iter(moved.items()))):
+            return
         if moved:
             self.execute(Move(moved))
+
+    def _insert_dragged(self, node_id: str, position: tuple[float, float]) -> bool:
+        item = self.nodes.get(node_id)
+        if not isinstance(item, NodeItem):
+            return False
+        graph = self.document.graph(item.graph_id)
+        if any(node_id in (e.src, e.dst) for e in graph.edges):
+            return False
+        centre = item.sceneBoundingRect().center()
+        under = next((i for i in self.items(QRectF(centre.x() - 30, centre.y() - 14, 60, 28))
+                      if isinstance(i, EdgeItem) and i.graph_id == item.graph_id), None)
+        if under is None:
+            return False
+        try:
+            command = placement.insert_existing(self.document, item.graph_id, node_id,
+                                                under.edge, position)
+        except EditError as error:
+            self.message.emit(str(error))
+            return False
+        return self.execute(command)
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         item = self._ported_at(event.scenePos())

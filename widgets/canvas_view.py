@@ -12,12 +12,17 @@ from PySide6.QtGui import (
     QKeyEvent,
     QPainter,
 )
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView, QMenu, QWidget
 
+from core.catalog.registry import LayerSpec
+from core.document.navigation import DOWN, LEFT, RIGHT, UP
+from widgets.canvas_menus import CanvasMenus
 from widgets.canvas_scene import CanvasScene
-from widgets.layer_search import LayerSearch
+from widgets.layer_search import LayerSearch, takes_rank
 from widgets.palette import LAYER_MIME_TYPE
 
+ARROWS = {Qt.Key.Key_Down: DOWN, Qt.Key.Key_Up: UP, Qt.Key.Key_Left: LEFT,
+          Qt.Key.Key_Right: RIGHT}
 ZOOM_STEP = 1.15
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
 # Fit stops here: the zoomed-out cards (see node_item.FULL_FROM) still read well.
@@ -40,6 +45,12 @@ class CanvasView(QGraphicsView):
         self.search = LayerSearch(self.viewport())
         self.search.chosen.connect(self._add_searched)
         self._search_point = QPointF()
+        self._search_link: tuple[str, str, int] | None = None
+        # The window's actions by name, offered again by the right-click menus.
+        self.window_actions: dict = {}
+        self.menus = CanvasMenus(self)
+        self.context_menu: QMenu | None = None
+        scene.link_dropped.connect(self._link_dropped)
 
     @property
     def canvas(self) -> CanvasScene:
@@ -104,10 +115,40 @@ class CanvasView(QGraphicsView):
     def open_search(self, view_point: QPoint) -> None:
         """The search box at ``view_point``; the layer chosen is added there."""
         self._search_point = self.mapToScene(view_point)
+        self._search_link = None
         self.search.open_at(view_point)
 
+    def _link_dropped(self, graph_id: str, source: str, source_port: int,
+                      scene_point: QPointF) -> None:
+        """A link let go on empty canvas: the search there lists the layers that take
+        what flows along it, and the one chosen is added and fed by the link."""
+        shape = self.canvas.output_shape_of(graph_id, source)
+        rank = len(shape) if isinstance(shape, tuple) and \
+            all(isinstance(d, int) for d in shape) else None
+
+        def accepts(spec: LayerSpec) -> bool:
+            if spec.inputs[1] == 0 or spec.inputs[0] > 1:
+                return False
+            return rank is None or takes_rank(spec, rank)
+
+        self._search_point = scene_point
+        self._search_link = (graph_id, source, source_port)
+        self.search.open_at(self.mapFromScene(scene_point), accepts,
+                            "Add a layer fed by this link…")
+
     def _add_searched(self, layer_type: str) -> None:
-        self.follow(self.canvas.drop_layer(layer_type, self._search_point))
+        link, self._search_link = self._search_link, None
+        if link is not None:
+            self.follow(self.canvas.add_fed_by(layer_type, *link, self._search_point))
+        else:
+            self.follow(self.canvas.drop_layer(layer_type, self._search_point))
+
+    def contextMenuEvent(self, event) -> None:
+        if self.context_menu is not None:
+            self.context_menu.deleteLater()
+        self.context_menu = self.menus.menu_at(event.pos())
+        self.context_menu.popup(event.globalPos())
+        event.accept()
 
     def mouseDoubleClickEvent(self, event) -> None:
         point = event.position().toPoint()
@@ -156,6 +197,13 @@ class CanvasView(QGraphicsView):
         super().mouseReleaseEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in ARROWS and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier \
+                and self.canvas.selected_node_ids():
+            found = self.canvas.step_selection(ARROWS[event.key()])
+            if found is not None:
+                self.follow(found)
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         super().keyPressEvent(event)

@@ -5,6 +5,9 @@ Sigmoid, not SiLU)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -16,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.catalog.registry import CATALOG
+from core.catalog.registry import CATALOG, LayerSpec
 
 SHOWN = 12
 
@@ -38,6 +41,25 @@ def ranked(text: str, entries: list[tuple[str, str]]) -> list[str]:
             2 if whole in lowered else 3
         scored.append((rank, order, name))
     return [name for _, _, name in sorted(scored)]
+
+
+def takes_rank(spec: LayerSpec, rank: int) -> bool:
+    """Whether a ``rank``-dimensional tensor suits ``spec``, as its ``input_rank`` or the
+    shapes its ``expects`` lists say ("(N, C, H, W)": 4; "(*, H)": 1 or more); a layer
+    that says neither takes it."""
+    if spec.input_rank is not None:
+        return spec.input_rank == rank
+    shapes = re.findall(r"\(([^()]*)\)", spec.expects)
+    if not shapes:
+        return True
+    for shape in shapes:
+        dims = [d.strip() for d in shape.split(",") if d.strip()]
+        if any(d in ("*", "...") for d in dims):
+            if rank >= len(dims) - 1:
+                return True
+        elif rank == len(dims):
+            return True
+    return False
 
 
 class LayerSearch(QFrame):
@@ -64,12 +86,18 @@ class LayerSearch(QFrame):
         self.text.returnPressed.connect(self._choose)
         self.matches.itemActivated.connect(lambda item: self._choose())
         self.text.installEventFilter(self)
+        self._accepts: Callable[[LayerSpec], bool] | None = None
 
     def entries(self) -> list[tuple[str, str]]:
-        return [(spec.type, spec.help) for spec in CATALOG.values()]
+        return [(spec.type, spec.help) for spec in CATALOG.values()
+                if self._accepts is None or self._accepts(spec)]
 
-    def open_at(self, where: QPoint) -> None:
-        """Open with its corner at ``where`` (in the parent's coordinates), kept inside."""
+    def open_at(self, where: QPoint, accepts: Callable[[LayerSpec], bool] | None = None,
+                hint: str = "Add a layer…") -> None:
+        """Open with its corner at ``where`` (in the parent's coordinates), kept inside,
+        listing the layers ``accepts`` lets through (all without it)."""
+        self._accepts = accepts
+        self.text.setPlaceholderText(hint)
         self.text.clear()
         self._filter("")
         room = self.parentWidget().rect() if self.parentWidget() is not None else self.rect()

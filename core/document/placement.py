@@ -7,6 +7,7 @@ from core.document.edit import AddNode, Command, Compound, Connect, Disconnect, 
 from core.document.graph import INPUT, OUTPUT, Document, Edge, Node
 from core.document.layout import COLUMN_WIDTH, ROW_HEIGHT, boundary_positions
 from core.document.validate import input_range
+from core.errors import EditError
 
 Point = tuple[float, float]
 
@@ -88,3 +89,37 @@ def add_after(document: Document, graph_id: str, anchor: str | None, node: Node)
     if below:
         steps.append(Move({i: (p[0], p[1] + ROW_HEIGHT) for i, p in below.items()}))
     return Compound(f"Add {node.type}", steps)
+
+
+def add_fed_by(graph_id: str, source: str, source_port: int, node: Node,
+               position: Point) -> Command:
+    """``node`` at ``position`` fed by ``source`` (a link dropped on empty canvas)."""
+    return Compound(f"Add {node.type}", [
+        AddNode(graph_id, node, position=position),
+        Connect(graph_id, Edge(source, node.id, 0, source_port)),
+    ])
+
+
+def insert_existing(document: Document, graph_id: str, node_id: str, edge: Edge,
+                    position: Point) -> Command:
+    """Move the unconnected node ``node_id`` to ``position`` on ``edge``, wired in."""
+    graph = document.graph(graph_id)
+    if any(node_id in (e.src, e.dst) for e in graph.edges):
+        raise EditError("Insert: only a node with no links can be dropped onto a link")
+    if not takes_input(document.node(node_id)):
+        raise EditError(f"Insert: nothing flows into {document.node(node_id).type}")
+    return Compound(f"Insert {document.node(node_id).type}", [
+        Move({node_id: position}),
+        Disconnect(graph_id, edge),
+        Connect(graph_id, Edge(edge.src, node_id, 0, edge.src_port)),
+        Connect(graph_id, Edge(node_id, edge.dst, edge.port)),
+    ])
+
+
+def replace_link(document: Document, graph_id: str, edge: Edge) -> Command:
+    """Connect ``edge``; a link already feeding its input is taken away in the same step."""
+    old = [e for e in document.graph(graph_id).edges
+           if e.dst == edge.dst and e.port == edge.port]
+    if not old:
+        return Connect(graph_id, edge)
+    return Compound("Replace Link", [Disconnect(graph_id, old[0]), Connect(graph_id, edge)])
