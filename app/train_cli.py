@@ -47,7 +47,8 @@ def add_script_arguments(parser) -> None:
     parser.add_argument("--train-script", metavar="train.py",
                         help="write a training script for python or torchrun")
     parser.add_argument("--data", default="moons",
-                        help="(with --train-script) a teaching set, a .csv or a tensor file")
+                        help="(with --train-script) a teaching set, a .csv or tensor file, or "
+                             "a folder of images (one sub-folder per class)")
     parser.add_argument("--target", default="", help="the CSV column to predict")
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--noise", type=float, default=0.1)
@@ -64,17 +65,13 @@ def add_script_arguments(parser) -> None:
 
 def write_script(document, args: argparse.Namespace) -> None:
     from core.io.atomic import write_atomically
-    from core.training import TEACHING_SETS
+    from core.training.data import image_settings
     from core.training.script import DataSource, training_script
 
-    if args.data in TEACHING_SETS:
-        source = DataSource("teaching", args.data, args.size, args.noise,
-                            validation=args.validation)
-    elif Path(args.data).suffix.lower() == ".csv":
-        source = DataSource("csv", path=args.data, target=args.target,
-                            validation=args.validation)
-    else:
-        source = DataSource("tensors", path=args.data, validation=args.validation)
+    size, channels = image_settings(tuple(document.input.shape))
+    source = DataSource.choose(args.data, size=args.size, noise=args.noise,
+                               target=args.target, validation=args.validation,
+                               image_size=size, channels=channels)
     text = training_script(document, config_from(args), source)
     write_atomically(args.train_script, lambda stream: stream.write(text.encode()))
     print(f"wrote {args.train_script}")
@@ -95,14 +92,16 @@ def prepared(args: argparse.Namespace, open_project):
     from core.document.edit import SetInput
     from core.runtime.devices import check_device
     from core.training import check_fits_data, load_data, split
+    from core.training.data import image_settings
     from core.workspace import Workspace
 
     config = config_from(args)
     config.check()
     check_device(args.device)
-    data = load_data(args.data, target=args.target, size=args.size, noise=args.noise,
-                     seed=args.seed)
     document, weights = open_project(args.file)
+    size, channels = image_settings(tuple(document.input.shape))
+    data = load_data(args.data, target=args.target, size=args.size, noise=args.noise,
+                     seed=args.seed, image_size=size, channels=channels)
     workspace = Workspace()
     workspace.replace(document, weights=weights)
     shape = (document.input.shape[0], *data.input_shape)

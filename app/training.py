@@ -35,6 +35,7 @@ from core.training import (
     predict_grid,
     split,
 )
+from core.training.data import image_settings
 from widgets.train_panel import TrainPanel
 
 GRID_STEPS = 50
@@ -103,9 +104,10 @@ class Training(QObject):
         self.window.statusBar().showMessage(text, 8000)
 
     def _data(self, config) -> Split:
+        size, channels = image_settings(tuple(self.workspace.document.input.shape))
         data = load_data(self.panel.data_source(), target=self.panel.target.text().strip(),
                          size=self.panel.size.value(), noise=self.panel.noise.value(),
-                         seed=config.seed)
+                         seed=config.seed, image_size=size, channels=channels)
         return split(data, 0.2, config.seed)
 
     def _module_for(self, data: Dataset):

@@ -233,7 +233,7 @@ def load_image_folder(path: str | os.PathLike[str], size: tuple[int, int] = (28,
     """One sub-folder per class, each image resized to ``size`` (height, width) with
     ``channels`` 1 (grey) or 3 (RGB), as floats in [0, 1]. Needs Pillow."""
     try:
-        image_module = importlib.import_module("PIL.Image")
+        importlib.import_module("PIL.Image")
     except ImportError:
         raise DataError("reading an image folder needs Pillow (pip install pillow)") \
             from None
@@ -242,31 +242,55 @@ def load_image_folder(path: str | os.PathLike[str], size: tuple[int, int] = (28,
         raise DataError(f"{root.name}: not a folder")
     if channels not in (1, 3):
         raise DataError(f"channels must be 1 or 3, not {channels}")
+    try:
+        inputs, targets, classes = read_image_folder(root, size[0], size[1], channels)
+    except ValueError as error:
+        raise DataError(str(error)) from None
+    return Dataset(inputs, targets, root.name, classes)
+
+
+def read_image_folder(path, height: int, width: int, channels: int,
+                      suffixes: tuple[str, ...] = IMAGE_SUFFIXES):
+    """(images, class indices, class names) of a folder with one sub-folder of images
+    per class, in name order; raises ValueError naming what cannot be read.
+    Self-contained (torch, pathlib and Pillow), so that an exported training script
+    carries this very function and resizes as the window does."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    root = Path(path)
     folders = sorted(p for p in root.iterdir() if p.is_dir())
     if not folders:
-        raise DataError(f"{root.name} has no sub-folders; put each class's images in a "
-                        "folder of its own")
-    images: list[torch.Tensor] = []
-    labels: list[int] = []
-    height, width = size
+        raise ValueError(f"{root.name} has no sub-folders; put each class's images in a "
+                         "folder of its own")
+    images, labels = [], []
     for index, folder in enumerate(folders):
         for file in sorted(folder.iterdir()):
-            if file.suffix.lower() not in IMAGE_SUFFIXES:
+            if file.suffix.lower() not in suffixes:
                 continue
             try:
-                with image_module.open(file) as image:
+                with Image.open(file) as image:
                     picture = image.convert("L" if channels == 1 else "RGB").resize(
                         (width, height))
                     data = torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8)
             except (OSError, ValueError) as error:  # UnidentifiedImageError is an OSError
-                raise DataError(f"{folder.name}/{file.name} is not a readable image: "
-                                f"{error}") from None
+                raise ValueError(f"{folder.name}/{file.name} is not a readable image: "
+                                 f"{error}") from None
             images.append(data.reshape(height, width, channels).permute(2, 0, 1))
             labels.append(index)
     if not images:
-        raise DataError(f"{root.name} has no images in its sub-folders")
-    inputs = torch.stack(images).float() / 255.0
-    return Dataset(inputs, torch.tensor(labels), root.name, [f.name for f in folders])
+        raise ValueError(f"{root.name} has no images in its sub-folders")
+    return (torch.stack(images).float() / 255.0, torch.tensor(labels),
+            [folder.name for folder in folders])
+
+
+def image_settings(input_shape: tuple[int, ...]) -> tuple[tuple[int, int], int]:
+    """The (height, width) and channels images are read at for a network whose input
+    is ``input_shape``: its own for an (N, 1 or 3, H, W) input, else 28 × 28 RGB."""
+    if len(input_shape) == 4 and input_shape[1] in (1, 3) and min(input_shape[2:]) >= 1:
+        return (int(input_shape[2]), int(input_shape[3])), int(input_shape[1])
+    return (28, 28), 3
 
 
 def load_data(source: str, *, target: str = "", size: int = 1000, noise: float = 0.1,

@@ -4,21 +4,32 @@ optimizer and schedule chosen, that runs unchanged as ``python train.py`` and as
 
 from __future__ import annotations
 
+import csv
 import inspect
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from core.document.graph import Document
-from core.errors import TorchCanvasError
-from core.training.data import TEACHING_SETS, generate_teaching_set
+from core.training.data import (
+    IMAGE_SUFFIXES,
+    TEACHING_SETS,
+    DataError,
+    generate_teaching_set,
+    read_image_folder,
+)
 from core.training.setup import TrainConfig
+
+KINDS = ("teaching", "tensors", "csv", "images")
 
 
 @dataclass
 class DataSource:
     """Where the script's data comes from: a teaching set (``name``), a tensor file of
-    inputs and targets, or a CSV file with a ``target`` column."""
+    inputs and targets, a CSV file with a ``target`` column, or a folder of images with
+    one sub-folder per class (read at ``image_size``, height and width, with
+    ``channels`` 1 or 3, as the window reads it)."""
 
     kind: str = "teaching"
     name: str = "moons"
@@ -27,9 +38,57 @@ class DataSource:
     path: str = ""
     target: str = ""
     validation: float = 0.2
+    image_size: tuple[int, int] = (28, 28)
+    channels: int = 3
+
+    @classmethod
+    def choose(cls, source: str, **settings: Any) -> DataSource:
+        """The source as the Train dock and ``torchcanvas train`` name it: a teaching set
+        by name, else a path (a folder of images, a .csv file or a tensor file)."""
+        if source in TEACHING_SETS:
+            return cls("teaching", source, **settings)
+        path = Path(source)
+        kind = "images" if path.is_dir() else "csv" if path.suffix.lower() == ".csv" \
+            else "tensors"
+        return cls(kind, path=str(path.resolve()), **settings)
+
+    def check(self) -> None:
+        """Raise `DataError` for a source the script would not read (a quick look: the
+        script reads the data itself)."""
+        if self.kind not in KINDS:
+            raise DataError("a training script reads a teaching set, a tensor file, a CSV "
+                            f"file or an image folder, not {self.kind!r}")
+        if self.kind == "teaching":
+            if self.name not in TEACHING_SETS:
+                raise DataError(f"unknown teaching set {self.name!r}")
+            return
+        path = Path(self.path)
+        if not self.path or not path.exists():
+            raise DataError(f"{self.path or 'the data'}: no such file or folder")
+        if self.kind == "images":
+            if not path.is_dir() or not any(p.is_dir() for p in path.iterdir()):
+                raise DataError(f"{path.name} has no sub-folders; put each class's images "
+                                "in a folder of its own")
+            if self.channels not in (1, 3) or min(self.image_size) < 1:
+                raise DataError(f"images are read with 1 or 3 channels at a size of at "
+                                f"least 1 × 1, not {self.channels} at {self.image_size}")
+        elif self.kind == "csv":
+            if not self.target:
+                raise DataError(f"{path.name}: say which column is the target")
+            try:
+                with open(path, newline="", encoding="utf-8") as stream:
+                    header = [c.strip() for c in next(csv.reader(stream), [])]
+            except (OSError, UnicodeDecodeError, csv.Error) as error:
+                raise DataError(f"cannot read {path.name}: {error}") from None
+            if self.target not in header:
+                raise DataError(f"{path.name} has no column {self.target!r}; its columns "
+                                f"are {', '.join(header)}")
+        elif not path.is_file():
+            raise DataError(f"{path.name}: not a file")
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {key: list(value) if isinstance(value, tuple) else value
+                for key, value in self.__dict__.items()}
 
 
 def _json_ready(value: Any) -> Any:
@@ -46,11 +105,7 @@ def training_script(document: Document, config: TrainConfig,
     from core.io.codegen import to_python
 
     data = data or DataSource()
-    if data.kind == "teaching" and data.name not in TEACHING_SETS:
-        raise TorchCanvasError(f"unknown teaching set {data.name!r}")
-    if data.kind not in ("teaching", "tensors", "csv"):
-        raise TorchCanvasError("a training script reads a teaching set, a tensor file or "
-                               f"a CSV file, not {data.kind!r}")
+    data.check()
     config.check()
     network = to_python(document)
     network = network.split('\nif __name__ == "__main__":', 1)[0].rstrip() + "\n"
@@ -71,13 +126,16 @@ def training_script(document: Document, config: TrainConfig,
         network=network,
         settings=repr(json.dumps(settings, indent=4)),
         generator=inspect.getsource(generate_teaching_set),
+        images=inspect.getsource(read_image_folder),
+        suffixes=repr(IMAGE_SUFFIXES),
     )
     compile(source, "train.py", "exec")
     return source
 
 
 TEMPLATE = '''#!/usr/bin/env python3
-# Training script written by TorchCanvas. Needs torch (and safetensors).
+# Training script written by TorchCanvas. Needs torch and safetensors (and Pillow for
+# an image folder).
 #
 #   python train.py                                   one process (a GPU when there is one)
 #   torchrun --nproc_per_node=8 train.py              eight GPUs of one machine (NCCL)
@@ -105,9 +163,12 @@ from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 from torch.utils.data.distributed import DistributedSampler  # noqa: E402
 
 SETTINGS = json.loads({settings})
+IMAGE_SUFFIXES = {suffixes}
 
 
 {generator}
+
+{images}
 
 def load_data(spec):
     """Inputs and targets of the whole data set."""
@@ -118,6 +179,9 @@ def load_data(spec):
         loaded = torch.load(spec["path"], map_location="cpu", weights_only=True)
         x, y = loaded["inputs"], loaded["targets"]
         return (x if x.is_floating_point() else x.float()), y
+    if spec["kind"] == "images":
+        x, y, _ = read_image_folder(spec["path"], *spec["image_size"], spec["channels"])
+        return x, y
     with open(spec["path"], newline="", encoding="utf-8") as stream:
         rows = [row for row in csv.reader(stream) if row]
     column = rows[0].index(spec["target"])

@@ -3,6 +3,7 @@ own, the ranks agree, it resumes, and its checkpoint loads strictly into the pro
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -15,7 +16,8 @@ import torch
 from core.document.compose import Composer
 from core.io.weights import load_weights
 from core.runtime.build import build_module
-from core.training import TrainConfig
+from core.training import DataError, TrainConfig, load_image_folder
+from core.training.data import image_settings
 from core.training.script import DataSource, training_script
 
 TORCHRUN = Path(sys.executable).with_name("torchrun")
@@ -98,8 +100,69 @@ def test_script_uses_nccl_on_cuda(tmp_path):
     build_module(tiny_document()).load_state_dict(last, strict=True)
 
 
-def test_script_refuses_what_it_cannot_read():
-    with pytest.raises(Exception, match="unknown teaching set"):
+def test_script_refuses_what_it_cannot_read(tmp_path):
+    with pytest.raises(DataError, match="unknown teaching set"):
         training_script(tiny_document(), TrainConfig(), DataSource(name="mnist"))
-    with pytest.raises(Exception, match="not 'images'"):
-        training_script(tiny_document(), TrainConfig(), DataSource(kind="images"))
+    with pytest.raises(DataError, match="not 'video'"):
+        training_script(tiny_document(), TrainConfig(), DataSource(kind="video"))
+    with pytest.raises(DataError, match="no such file or folder"):
+        training_script(tiny_document(), TrainConfig(), DataSource.choose(
+            str(tmp_path / "missing")))
+    with pytest.raises(DataError, match="has no sub-folders"):
+        training_script(tiny_document(), TrainConfig(), DataSource.choose(str(tmp_path)))
+    table = tmp_path / "table.csv"
+    table.write_text("a,b,label\n1,2,0\n")
+    with pytest.raises(DataError, match="no column 'kind'; its columns are a, b, label"):
+        training_script(tiny_document(), TrainConfig(),
+                        DataSource.choose(str(table), target="kind"))
+
+
+def image_folder(root: Path) -> Path:
+    """Two classes of grey pictures of different sizes: dark ones and light ones."""
+    from PIL import Image
+
+    generator = torch.Generator().manual_seed(0)
+    for label, base in (("dark", 30), ("light", 200)):
+        (root / label).mkdir(parents=True)
+        for i in range(12):
+            pixels = (base + torch.randint(0, 40, (9 + i % 3, 7), generator=generator))
+            Image.fromarray(pixels.to(torch.uint8).numpy(), "L").save(
+                root / label / f"{i}.png")
+    return root
+
+
+def test_script_reads_an_image_folder_as_the_window_does(tmp_path):
+    folder = image_folder(tmp_path / "pictures")
+    c = Composer()
+    document = c.document(c.layer("Flatten"), c.layer("Linear", in_features=30,
+                                                       out_features=2),
+                          input_shape=(4, 1, 6, 5))
+    size, channels = image_settings(document.input.shape)
+    assert (size, channels) == ((6, 5), 1)
+    source = DataSource.choose(str(folder), image_size=size, channels=channels,
+                               validation=0.25)
+    assert source.kind == "images"
+    config = TrainConfig(optimizer="SGD", optimizer_args={"lr": 0.5}, batch_size=4,
+                         epochs=3)
+    script = tmp_path / "train.py"
+    script.write_text(training_script(document, config, source))
+    # The script's own loader gives what the window's gives, value for value.
+    spec = importlib.util.spec_from_file_location("written_train", script)
+    written = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(written)
+    x, y = written.load_data(written.SETTINGS["data"])
+    window = load_image_folder(folder, size, channels)
+    assert torch.equal(x, window.inputs) and torch.equal(y, window.targets)
+    lines = run([sys.executable, "train.py", "--json", "--device", "cpu", "--out", "ck"],
+                tmp_path)
+    assert [line["epoch"] for line in lines] == [1, 2, 3]
+    assert lines[-1]["train_loss"] < lines[0]["train_loss"]
+    assert lines[-1]["validation_accuracy"] == 1.0
+    build_module(document).load_state_dict(
+        load_weights(tmp_path / "ck" / "last.safetensors"), strict=True)
+    # An unreadable image: the script stops with the file's name.
+    (folder / "dark" / "broken.png").write_bytes(b"no picture")
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "train.py", "--no-resume"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, env=environment)
+    assert done.returncode != 0 and "dark/broken.png is not a readable image" in done.stderr
