@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
              "input_changed": self._shape_timer.start})
         self.resize(1280, 800)
         self.window_layout = WindowLayout(self, self.menus["&View"])
+        self.view.add_view_entries(self.menus["&View"], self.settings.store)
         self._restore_window()
         self.projects.update_recent_menu()
         self.ready = ready

@@ -3,7 +3,7 @@ rubber-band selection, and drops from the layer palette."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QCursor,
     QDragEnterEvent,
@@ -19,6 +19,7 @@ from core.document.navigation import DOWN, LEFT, RIGHT, UP
 from widgets.canvas_menus import CanvasMenus
 from widgets.canvas_scene import CanvasScene
 from widgets.layer_search import LayerSearch, takes_rank
+from widgets.minimap import Minimap
 from widgets.palette import LAYER_MIME_TYPE
 
 ARROWS = {Qt.Key.Key_Down: DOWN, Qt.Key.Key_Up: UP, Qt.Key.Key_Left: LEFT,
@@ -27,6 +28,11 @@ ZOOM_STEP = 1.15
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
 # Fit stops here: the zoomed-out cards (see node_item.FULL_FROM) still read well.
 LEGIBLE_ZOOM = 0.45
+
+
+def _flag(value) -> bool:
+    """A boolean read back from QSettings (an INI file gives it back as text)."""
+    return value not in (False, "false", "0", 0, None)
 
 
 class CanvasView(QGraphicsView):
@@ -51,6 +57,8 @@ class CanvasView(QGraphicsView):
         self.menus = CanvasMenus(self)
         self.context_menu: QMenu | None = None
         scene.link_dropped.connect(self._link_dropped)
+        self.minimap = Minimap(self)
+        self.zoom_changed.connect(lambda _zoom: self.minimap.refresh())
 
     @property
     def canvas(self) -> CanvasScene:
@@ -167,6 +175,26 @@ class CanvasView(QGraphicsView):
             self.open_search(point)
             return True
         return super().event(event)
+
+    def add_view_entries(self, menu: QMenu, store: QSettings) -> None:
+        """The canvas's own View-menu entries, remembered in ``store``."""
+        menu.addSeparator()
+        minimap = menu.addAction("&Minimap")
+        minimap.setObjectName("action_minimap")
+        minimap.setCheckable(True)
+        minimap.setStatusTip("Show the whole graph in a corner while it does not fit the view")
+        minimap.setChecked(_flag(store.value("canvas/minimap", True)))
+        self.minimap.set_enabled(minimap.isChecked())
+
+        def show_minimap(on: bool) -> None:
+            store.setValue("canvas/minimap", on)
+            self.minimap.set_enabled(on)
+
+        minimap.toggled.connect(show_minimap)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.minimap.refresh()
 
     def wheelEvent(self, event) -> None:
         if event.angleDelta().y() == 0:
