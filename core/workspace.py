@@ -168,7 +168,7 @@ class Workspace:
         nodes and arguments may come back. Returns True when the live model was brought
         in step."""
         if made:
-            self._made_live().keep_layers(made, report)
+            self._made_live().keep_layers(made, report, self.document.seed)
         if revision != self.revision or self.read_only:
             return False
         if plan is not None and plan[0] == self.document.structure_version:

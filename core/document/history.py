@@ -1,4 +1,8 @@
-"""The undo and redo stacks of one document, and its clean (saved) state."""
+"""The undo and redo stacks of one document, and its clean (saved) state.
+
+A command that could not keep what undo needs (``undoable`` False, with a ``warning``:
+a copy of weights too big for memory and disk) is applied but not recorded, and the
+history before it is dropped: undoing past it would not give back what was there."""
 
 from __future__ import annotations
 
@@ -27,10 +31,13 @@ class History:
         """Apply ``command`` and record it; raises `EditError` and changes nothing if
         the edit cannot be made."""
         command.apply(self.document)
+        self._redo.clear()
+        if not undoable(command):
+            self._forget_undo()
+            return command
         self._undo.append(command)
         if self._clean is not None and self._clean > len(self._undo) - 1:
             self._clean = None
-        self._redo.clear()
         if len(self._undo) > self.limit:
             self._undo.pop(0)
             self._dropped += 1
@@ -52,9 +59,20 @@ class History:
             return None
         command = self._redo.pop()
         command.apply(self.document)
+        if not undoable(command):
+            self._redo.clear()
+            self._forget_undo()
+            return command
         self._undo.append(command)
         self.changed.emit()
         return command
+
+    def _forget_undo(self) -> None:
+        """A step that cannot be undone was applied: nothing before it can be undone."""
+        self._dropped += len(self._undo) + 1
+        self._undo.clear()
+        self._clean = None
+        self.changed.emit()
 
     @property
     def can_undo(self) -> bool:
@@ -104,3 +122,16 @@ class History:
         self._clean = 0
         self._dropped = 0
         self.changed.emit()
+
+
+def undoable(command: Command) -> bool:
+    """Whether ``command`` (and every command inside it) kept what undo needs."""
+    return getattr(command, "undoable", True) and all(
+        undoable(inner) for inner in getattr(command, "commands", ()))
+
+
+def undo_warning(command: Command) -> str:
+    """Why ``command`` cannot be undone (empty when it can)."""
+    if not getattr(command, "undoable", True):
+        return str(getattr(command, "warning", "")) or f"{command.text} cannot be undone."
+    return next((w for w in map(undo_warning, getattr(command, "commands", ())) if w), "")

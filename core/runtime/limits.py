@@ -9,18 +9,50 @@ from core.errors import BuildError
 from core.runtime.report import ShapeReport
 
 SHARE_OF_MEMORY = 0.7
+# Modules of layers no longer in the network, kept so that undo finds their weights: past
+# this, the least recently used go (an untouched one is rebuilt from its seed, bit for
+# bit; one whose weights changed is written to a temporary file first).
+CACHE_BUDGET = 64 << 20
+# Copies of tensors that undo puts back (an initializer, loaded or trained weights): past
+# this share of memory (at most UNDO_MAX), they are written to a temporary file.
+UNDO_SHARE = 1 / 16
+UNDO_MAX = 1 << 30
+# A copy is not written to disk when it would leave less free space than this there:
+# that step then cannot be undone, and the person is told.
+DISK_RESERVE = 2 << 30
+
+
+def physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 16 << 30
+
+
+def _override(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(float(value)) if value else default
 
 
 def memory_budget() -> int:
     """Bytes the live model may use: a share of this machine's physical memory."""
-    override = os.environ.get("TORCHCANVAS_MEMORY_BUDGET")
-    if override:
-        return int(float(override))
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        total = 16 << 30
-    return int(total * SHARE_OF_MEMORY)
+    return _override("TORCHCANVAS_MEMORY_BUDGET", int(physical_memory() * SHARE_OF_MEMORY))
+
+
+def cache_budget() -> int:
+    """Bytes of parameters and buffers the live model may hold in modules of layers that
+    are no longer in the network."""
+    return _override("TORCHCANVAS_CACHE_BUDGET", CACHE_BUDGET)
+
+
+def undo_budget() -> int:
+    """Bytes of undo copies of tensors held in memory, all commands together."""
+    return _override("TORCHCANVAS_UNDO_BUDGET",
+                     min(int(physical_memory() * UNDO_SHARE), UNDO_MAX))
+
+
+def disk_reserve() -> int:
+    return _override("TORCHCANVAS_DISK_RESERVE", DISK_RESERVE)
 
 
 def check_fits(size_bytes: int, what: str = "this network",

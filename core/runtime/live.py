@@ -4,30 +4,40 @@ The workspace keeps it in step with the document: after each change `sync` rebui
 containers and reuses the module of every layer whose type and arguments are unchanged,
 so weights a person initialized or edited survive unrelated edits. A module is
 remembered by node id and arguments even after its node is gone, so undoing a deletion
-brings its weights back. Lazy layers are sized from the dry run's input shapes
-(`materialize`); a lazy layer is remembered with the input it was sized for, so a new
-input size gives it a new module instead of a stale one.
+or an argument edit brings its weights back. Lazy layers are sized from the dry run's
+input shapes (`materialize`); a lazy layer is remembered with the input it was sized
+for, so a new input size gives it a new module instead of a stale one.
+
+Modules no longer in the network are kept within `cache_budget` bytes; past it the least
+recently used are put aside: one whose weights are still those it was made with is
+dropped and made again from its seed when it comes back (bit for bit), any other is
+written to a temporary file first (`core.runtime.spill`) and read back from it.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
 
+from core.catalog.registry import spec_for
 from core.document.events import Event
 from core.document.graph import Document, Node
 from core.errors import BuildError, TorchCanvasError
 from core.runtime.build import BuiltModel, build, new_layer, tie_tensors
 from core.runtime.devices import DeviceError, check_device
-from core.runtime.limits import check_fits, check_run_fits, tensor_bytes
+from core.runtime.limits import cache_budget, check_fits, check_run_fits, tensor_bytes
 from core.runtime.report import ShapeReport, is_tuple_shape
 from core.runtime.shapes import DTYPES, layer_sizes
+
+if TYPE_CHECKING:
+    from core.runtime.spill import Spilled
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,37 @@ class TensorRef:
     name: str
 
 
+Key = tuple[Any, ...]
+"""A kept module's identity: node id, type, arguments (and, for a lazy layer, its input)."""
+
+MODULE_OVERHEAD = 1 << 10  # what an empty module costs, so modules without weights count
+
+
+@dataclass(frozen=True)
+class TensorAddress:
+    """A tensor by the kept module that holds it: it finds the tensor again after that
+    module was put aside and brought back (undo copies are restored through it)."""
+
+    key: Key
+    name: str
+
+
+@dataclass
+class Kept:
+    """A module the live model holds (``module``) or has put aside (``module`` None)."""
+
+    node: Node  # a copy, to make the module again from
+    seed: int
+    device: torch.device  # where it was made: made again there, its seed gives the same
+    module: nn.Module | None
+    made_as: tuple[Any, ...] | None  # its parameters as made; None: not to be made again
+    spilled: Spilled | None = None
+
+    def untouched(self) -> bool:
+        return self.made_as is not None and self.module is not None and \
+            _made_as(self.module) == self.made_as
+
+
 class LiveModel:
     def __init__(self, device: str = "cpu") -> None:
         try:
@@ -47,7 +88,10 @@ class LiveModel:
             self.device = torch.device("cpu")
         self.built: BuiltModel | None = None
         self.error: str | None = None
-        self._cache: dict[tuple[Any, ...], nn.Module] = {}
+        self._cache: OrderedDict[Key, Kept] = OrderedDict()  # least recently used first
+        self._in_use: set[Key] = set()  # the keys of the model built last
+        self._using: set[Key] = set()
+        self._addresses: dict[int, TensorAddress] | None = None
         self._lazy_types: set[str] = set()
         self._report: ShapeReport | None = None
         self._planned = 0
@@ -70,35 +114,118 @@ class LiveModel:
             keep_vars=True).values()}.values() if not _is_uninitialized(t)) if module else 0
         check_run_fits(weights, self._report)
 
-    def _key(self, node: Node, report: ShapeReport | None = None) -> tuple[Any, ...]:
-        key: tuple[Any, ...] = (node.id, node.type, tuple(sorted(node.args.items())))
+    def _key(self, node: Node, report: ShapeReport | None = None) -> Key:
+        key: Key = (node.id, node.type, tuple(sorted(node.args.items())))
         if node.type in self._lazy_types:
             report = report or self._report
             shape = report.nodes.get(node.id) if report is not None else None
             key += (tuple(shape.input_shapes) if shape and not shape.error else None,)
         return key
 
-    def _new_module(self, node: Node, seed: int) -> nn.Module:
+    def _new_module(self, node: Node, seed: int, device: torch.device | None = None
+                    ) -> nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(_node_seed(seed, node.id))
-            with torch.device(self.device):
+            with torch.device(device or self.device):
                 return new_layer(node)
 
-    def _keep(self, node: Node, module: nn.Module) -> None:
+    def _keep(self, node: Node, module: nn.Module, seed: int,
+              key: Key | None = None) -> None:
         if node.type not in self._lazy_types and _is_lazy(module):
             self._lazy_types.add(node.type)
-        self._cache[self._key(node)] = module
+        key = key or self._key(node)
+        kept = self._cache.get(key)
+        if kept is not None and (kept.module is not None or kept.spilled is not None
+                                 or kept.device != self.device):
+            return  # what is held (or put aside with its weights) wins over a new one
+        self._cache[key] = Kept(replace(node, args=dict(node.args)), seed, self.device,
+                                module, _made_as(module) if _remakeable(node, module) else None)
+        self._addresses = None
 
     def _layer(self, seed: int):
         def make(node: Node) -> nn.Module:
-            module = self._cache.get(self._key(node))
-            if module is None:
-                self._planned += _meta_bytes(node)
-                check_fits(self._planned)
-                module = self._new_module(node, seed)
-                self._keep(node, module)
+            key = self._key(node)
+            self._using.add(key)
+            kept = self._cache.get(key)
+            if kept is not None and kept.module is not None:
+                self._cache.move_to_end(key)
+                return kept.module
+            self._planned += _meta_bytes(node)
+            check_fits(self._planned)
+            if kept is not None:
+                return self._bring_back(key, kept)
+            module = self._new_module(node, seed)
+            self._keep(node, module, seed, key)
             return module
         return make
+
+    # Keeping the modules of layers no longer in the network within the cache budget.
+
+    def _bring_back(self, key: Key, kept: Kept) -> nn.Module:
+        """The module of ``kept`` again: made from its seed where it was made, with the
+        weights it had when it was put aside."""
+        module = self._new_module(kept.node, kept.seed, kept.device)
+        if kept.device != self.device:
+            module.to(self.device)
+        if kept.spilled is not None:
+            module.load_state_dict(kept.spilled.load())
+            kept.spilled.drop()
+            kept.spilled, kept.made_as = None, None
+        else:
+            kept.made_as = _made_as(module)
+        kept.module, kept.device = module, self.device
+        self._cache.move_to_end(key)
+        self._addresses = None
+        return module
+
+    def _put_aside(self, kept: Kept) -> bool:
+        """Free ``kept``'s module: dropped when its seed makes it again, else written to
+        a temporary file; False when neither can be done (it stays held)."""
+        assert kept.module is not None
+        if not kept.untouched():
+            from core.runtime.spill import Spilled, SpillError
+
+            try:
+                kept.spilled = Spilled({name: tensor for name, tensor in
+                                        kept.module.state_dict().items()})
+            except SpillError:
+                return False
+        kept.module = None
+        return True
+
+    def kept_bytes(self) -> int:
+        """Parameters and buffers held in modules not in the network built last."""
+        return sum(_module_bytes(kept.module) for key, kept in self._cache.items()
+                   if kept.module is not None and key not in self._in_use)
+
+    def _trim(self) -> None:
+        budget = cache_budget()
+        idle = [(key, kept, _module_bytes(kept.module)) for key, kept in self._cache.items()
+                if kept.module is not None and key not in self._in_use]
+        total = sum(size for _, _, size in idle)
+        for _, kept, size in idle:  # the least recently used first
+            if total <= budget:
+                break
+            if self._put_aside(kept):
+                total -= size
+                self._addresses = None
+
+    def address(self, tensor: torch.Tensor) -> TensorAddress | None:
+        """Where ``tensor`` lives among the kept modules (None: in none of them)."""
+        if self._addresses is None:
+            self._addresses = {}
+            for key, kept in self._cache.items():
+                if kept.module is not None:
+                    for name, held in _named_tensors(kept.module):
+                        self._addresses.setdefault(id(held), TensorAddress(key, name))
+        return self._addresses.get(id(tensor))
+
+    def tensor_at(self, address: TensorAddress) -> torch.Tensor:
+        """The tensor at ``address`` now (its module brought back if it was put aside)."""
+        kept = self._cache[address.key]
+        module = kept.module if kept.module is not None else \
+            self._bring_back(address.key, kept)
+        return dict(_named_tensors(module))[address.name]
 
     # Building off the GUI thread: `missing_layers` and `keep_layers` on the thread that
     # owns the model, `make_layers` (which touches nothing of it but reads) on a worker.
@@ -108,8 +235,15 @@ class LiveModel:
         the document may change while a worker makes them)."""
         nodes = [replace(node, args=dict(node.args)) for _, node in document.walk()
                  if node.graph is None and node.shares is None
-                 and self._key(node, report) not in self._cache]
+                 and self._missing(self._key(node, report))]
         return LayerBuild(self, nodes, document.seed)
+
+    def _missing(self, key: Key) -> bool:
+        """Whether a new module must be made for ``key`` (one put aside with changed
+        weights, or made on another device, is brought back by `sync` instead)."""
+        kept = self._cache.get(key)
+        return kept is None or (kept.module is None and kept.spilled is None
+                                and kept.device == self.device)
 
     def make_layers(self, nodes: list[Node], seed: int,
                     cancelled: Callable[[], bool] = lambda: False,
@@ -126,11 +260,13 @@ class LiveModel:
             progress(done)
         return made
 
-    def keep_layers(self, made: list[tuple[Node, nn.Module]], report: ShapeReport) -> None:
-        """Hold modules `make_layers` made, so the next `sync` reuses them."""
+    def keep_layers(self, made: list[tuple[Node, nn.Module]], report: ShapeReport,
+                    seed: int) -> None:
+        """Hold modules `make_layers` made (with ``seed``), so the next `sync` reuses
+        them."""
         self._report = report
         for node, module in made:
-            self._keep(node, module)
+            self._keep(node, module, seed)
 
     def sync(self, document: Document, report: ShapeReport | None = None) -> bool:
         """Rebuild from ``document`` (``report``, the dry run of this very document,
@@ -138,12 +274,16 @@ class LiveModel:
         record why in ``error``. Returns True when the model was rebuilt."""
         self._planned = 0
         self._report = report
+        self._using = set()
         try:
             self.built = build(document, require_output_path=False,
                                layer_factory=self._layer(document.seed))
         except TorchCanvasError as error:
             self.error = str(error)
+            self._trim()
             return False
+        self._in_use = self._using
+        self._trim()
         self.error = None
         self.changed.emit()
         return True
@@ -187,6 +327,7 @@ class LiveModel:
                 continue
             done = True
         if done:
+            self._addresses = None
             self.changed.emit()
 
     def load_state(self, state: dict[str, torch.Tensor]) -> list[str]:
@@ -218,8 +359,12 @@ class LiveModel:
     def move_to(self, device: str) -> None:
         """Move every module, also those kept for undo, to ``device``."""
         target = torch.device(device)
-        for module in self._cache.values():
-            module.to(target)
+        for kept in self._cache.values():
+            if kept.module is not None:
+                untouched = kept.untouched()
+                kept.module.to(target)
+                kept.made_as = _made_as(kept.module) if untouched else None
+        self._addresses = None
         if self.built is not None:
             tie_tensors(self.built)
         self.device = target
@@ -255,6 +400,34 @@ def _is_uninitialized(tensor: torch.Tensor) -> bool:
 
 def _is_lazy(module: nn.Module) -> bool:
     return any(isinstance(p, UninitializedParameter) for p in module.parameters())
+
+
+def _named_tensors(module: nn.Module) -> list[tuple[str, torch.Tensor]]:
+    return [*module.named_parameters(remove_duplicate=False),
+            *module.named_buffers(remove_duplicate=False)]
+
+
+def _module_bytes(module: nn.Module | None) -> int:
+    if module is None:
+        return 0
+    tensors = {id(t): t for _, t in _named_tensors(module) if not _is_uninitialized(t)}
+    return MODULE_OVERHEAD + sum(t.nbytes for t in tensors.values())
+
+
+def _remakeable(node: Node, module: nn.Module) -> bool:
+    """Whether this layer's seed makes the same module again: PyTorch's own layers with
+    no buffers (a forward pass may change those without telling) that are not lazy."""
+    try:
+        own = spec_for(node.type).factory_path.startswith("nn.")
+    except TorchCanvasError:
+        return False
+    return own and not _is_lazy(module) and next(module.buffers(), None) is None
+
+
+def _made_as(module: nn.Module) -> tuple[Any, ...]:
+    """What tells whether a module's parameters changed since: each one's identity,
+    storage and in-place version counter."""
+    return tuple((id(p), p.data_ptr(), p._version) for p in module.parameters())
 
 
 def _meta_bytes(node: Node) -> int:

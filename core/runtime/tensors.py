@@ -16,8 +16,9 @@ from core.document.edit import Command, Recorder
 from core.document.graph import Document
 from core.errors import EditError, TorchCanvasError
 from core.runtime.limits import check_fits, tensor_bytes
-from core.runtime.live import LiveModel, TensorRef
+from core.runtime.live import LiveModel, TensorAddress, TensorRef
 from core.runtime.shapes import DTYPES
+from core.runtime.undo_copies import SavedTensor, UndoRefused
 
 
 @dataclass
@@ -163,37 +164,56 @@ def histogram(tensor: torch.Tensor, bins: int = 80,
     return Histogram(counts.cpu().numpy(), np.linspace(low, high, bins + 1))
 
 
+Saved = dict[int, tuple[TensorAddress | torch.Tensor, SavedTensor]]
+
+
 class TensorCommand(Command):
     """A change to tensors of the live model that undo puts back bit for bit.
 
     The saved copies are recorded like any other inverse, so a tensor change composes
-    with document edits in a `Compound` and undoes with them."""
+    with document edits in a `Compound` and undoes with them. They are kept within the
+    undo budget (`core.runtime.undo_copies`); where a copy fits neither memory nor disk,
+    the change is still made, ``undoable`` turns False and ``warning`` says why (the
+    history then cannot go back past it). A tensor is found again for undo by its
+    address in the live model, so the module holding it may be put aside meanwhile."""
+
+    undoable = True
+    warning = ""
 
     def __init__(self, live: LiveModel, text: str) -> None:
         super().__init__()
         self.live = live
         self.text = text
-        self._before: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._before: Saved = {}
 
     def _do(self, r: Recorder) -> None:
-        before: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        before: Saved = {}
         self._before = before
-        document = r.document
-        r.record(lambda: self._restore(before, document))
+        self.undoable, self.warning = True, ""
+        document, live = r.document, self.live
+        r.record(lambda: self._restore(live, before, document))
         self.change()
         document.events.weights_changed.emit()
 
     def remember(self, tensor: torch.Tensor) -> None:
-        if id(tensor) not in self._before:
-            self._before[id(tensor)] = (tensor, tensor.detach().clone())
+        if id(tensor) in self._before or not self.undoable:
+            return
+        try:
+            saved = SavedTensor(tensor)
+        except UndoRefused as error:
+            self._before.clear()
+            self.undoable = False
+            self.warning = f"{self.text} cannot be undone: {error}."
+            return
+        self._before[id(tensor)] = (self.live.address(tensor) or tensor, saved)
 
     @staticmethod
-    def _restore(before: dict[int, tuple[torch.Tensor, torch.Tensor]],
-                 document: Document) -> None:
-        with torch.no_grad():
-            for tensor, saved in before.values():
-                tensor.copy_(saved)
+    def _restore(live: LiveModel, before: Saved, document: Document) -> None:
+        for target, saved in before.values():
+            saved.restore(live.tensor_at(target) if isinstance(target, TensorAddress)
+                          else target)
         if before:
+            before.clear()  # undone: the copies are not needed any more
             document.events.weights_changed.emit()
 
     def change(self) -> None:

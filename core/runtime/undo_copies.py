@@ -1,0 +1,72 @@
+"""What a tensor held before a command changed it, kept for undo within a memory budget.
+
+Copies are held in memory while all of them together stay within `undo_budget`; past it
+a copy is written to a temporary safetensors file instead (`core.runtime.spill`). Where
+the disk has no room either, `UndoRefused` says so and the command that asked cannot be
+undone. A copy's memory or file is given back when the copy is dropped, which happens
+when its undo step is undone, dropped from the history or the history is cleared."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+import torch
+
+from core.errors import TorchCanvasError
+from core.runtime.limits import undo_budget
+from core.runtime.spill import Spilled, SpillError
+
+_lock = threading.Lock()
+_held = 0
+
+
+class UndoRefused(TorchCanvasError):
+    """A copy for undo fits neither the memory budget nor the disk."""
+
+
+def held_in_memory() -> int:
+    """Bytes of undo copies in memory now, all commands together."""
+    return _held
+
+
+def _give_back(size: int) -> None:
+    global _held
+    with _lock:
+        _held -= size
+
+
+class SavedTensor:
+    """A bit-for-bit copy of one tensor, in memory or on disk."""
+
+    def __init__(self, tensor: torch.Tensor) -> None:
+        global _held
+        size = tensor.numel() * tensor.element_size()
+        self.copy: torch.Tensor | None = None
+        self.file: Spilled | None = None
+        with _lock:
+            fits = _held + size <= undo_budget()
+            if fits:
+                _held += size
+        if fits:
+            weakref.finalize(self, _give_back, size)
+            self.copy = tensor.detach().clone()
+            return
+        try:
+            self.file = Spilled({"tensor": tensor})
+        except SpillError as error:
+            raise UndoRefused(
+                f"a copy of {size / 2**20:,.0f} MiB is more than the {undo_budget() / 2**20:,.0f} "
+                f"MiB kept in memory for undo, and {error}") from None
+
+    @property
+    def on_disk(self) -> bool:
+        return self.file is not None
+
+    def restore(self, tensor: torch.Tensor) -> None:
+        """Put the saved values back into ``tensor`` in place."""
+        with torch.no_grad():
+            if self.copy is not None:
+                tensor.copy_(self.copy)
+            elif self.file is not None:
+                self.file.read_into("tensor", tensor)
