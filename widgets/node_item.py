@@ -8,7 +8,7 @@ top edge, the output at the bottom centre.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from widgets import style
@@ -19,6 +19,7 @@ from widgets.node_look import NodeLook
 FULL_FROM = 0.7
 PLAIN_BELOW = 0.12
 SUMMARY_PIXELS = 12.0
+SMALLEST_PIXELS = 8.0
 
 INPUT_ROLE = "input"
 OUTPUT_ROLE = "output"
@@ -69,6 +70,21 @@ class PortedItem(QGraphicsItem):
             if parent is not None and hasattr(parent, "refit"):
                 parent.refit()
         return super().itemChange(change, value)
+
+
+def summary_title(title: str, width: float, tallest: int,
+                  detail_level: float) -> tuple[QFont, str]:
+    """The font and text of a zoomed-out card's title: about SUMMARY_PIXELS high on
+    screen (at most ``tallest`` in the scene), smaller down to SMALLEST_PIXELS when the
+    title is long, and elided only when even that does not fit ``width``."""
+    font = style.font(9, bold=True)
+    pixels = max(1, min(tallest, round(SUMMARY_PIXELS / max(detail_level, 1e-3))))
+    font.setPixelSize(pixels)
+    wide = QFontMetricsF(font).horizontalAdvance(title)
+    if wide > width:
+        smallest = round(SMALLEST_PIXELS / max(detail_level, 1e-3))
+        font.setPixelSize(max(1, min(pixels, smallest), int(pixels * width / wide)))
+    return font, QFontMetricsF(font).elidedText(title, Qt.TextElideMode.ElideRight, width)
 
 
 def _paint_port(painter: QPainter, centre: QPointF, filled: bool) -> None:
@@ -150,16 +166,12 @@ class NodeItem(PortedItem):
         painter.setBrush(style.category_color(look.category))
         painter.drawRoundedRect(QRectF(self._rect.left() + 1, self._rect.top() + 1, 10,
                                        self._rect.height() - 2), 4, 4)
-        font = style.font(9, bold=True)
-        font.setPixelSize(max(1, min(int(self._rect.height() * 0.6),
-                                     round(SUMMARY_PIXELS / max(detail_level, 1e-3)))))
-        painter.setFont(font)
         painter.setPen(style.ERROR if look.error else style.TEXT)
         box = self._rect.adjusted(16, 2, -6, -2)
-        title = ("▸ " if look.is_block else "") + look.title
-        painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight,
-                                                          int(box.width())))
+        font, text = summary_title(("▸ " if look.is_block else "") + look.title, box.width(),
+                                   int(self._rect.height() * 0.6), detail_level)
+        painter.setFont(font)
+        painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:

@@ -120,7 +120,8 @@ class LookContext:
             owner = document.node(node.shares)
             twin_of = owner.name or self.labels.get(owner.id, owner.id)
         shared = bool(node.shares) or node_id in self.owners
-        tooltip = error or help_text
+        # The card elides a long title or detail; the tooltip always has them whole.
+        tooltip = " — ".join(t for t in (title, detail) if t) + "\n" + (error or help_text)
         fix: tuple[tuple[str, object], ...] = ()
         if error and shape is not None and shape.input_shapes and not node.is_block:
             fix = _fix(node, shape.input_shapes[0])
