@@ -11,11 +11,14 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog
 
 from core.errors import TorchCanvasError
 from core.training import (
@@ -96,6 +99,18 @@ class Training(QObject):
         self.panel.demo_requested.connect(self.demo)
         self.panel.health_requested.connect(self.health)
         window.destroyed.connect(lambda *_: self._window_closed())
+        self._add_export_entry(window)
+
+    def _add_export_entry(self, window) -> None:
+        """File ▸ Export Training Script…, next to Export Python (the Train dock's
+        settings exist from now on)."""
+        action = QAction("Export &Training Script…", window)
+        action.setObjectName("action_export_train_script")
+        action.setStatusTip("Write a training script with the Train dock's data, loss, "
+                            "optimizer and schedule, for python or torchrun")
+        action.triggered.connect(lambda *_: self.export_script())
+        window.menus["&File"].insertAction(window.actions["import_model"], action)
+        window.actions["export_train_script"] = action
 
     # Helpers -------------------------------------------------------------------------
 
@@ -248,6 +263,40 @@ class Training(QObject):
 
         self._submit(lambda: health_check(module, data.train, loss=config.loss,
                                           device=config.device), finished)
+
+    def export_script(self, path: str | None = None) -> bool:
+        """File ▸ Export Training Script: the network with the data, loss, optimizer and
+        schedule chosen in the dock, as a script for python or torchrun. Asks where
+        unless given ``path``; says plainly why not."""
+        from app import messages
+        from core.io.atomic import write_atomically
+        from core.training.script import DataSource, training_script
+
+        document = self.workspace.document
+        size, channels = image_settings(tuple(document.input.shape))
+        try:
+            config = self.panel.config(str(document.device))
+            source = DataSource.choose(
+                self.panel.data_source(), size=self.panel.size.value(),
+                noise=self.panel.noise.value(), target=self.panel.target.text().strip(),
+                image_size=size, channels=channels)
+            text = training_script(document, config, source)  # compiled first
+        except TorchCanvasError as error:
+            messages.warning(self.window, "Cannot export the training script", str(error))
+            return False
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self.window, "Export Training Script",
+                                                  "train.py", "Python source (*.py)")
+            if not path:
+                return False
+        try:
+            write_atomically(path, lambda stream: stream.write(text.encode()))
+        except (TorchCanvasError, OSError) as error:
+            messages.warning(self.window, "Cannot export the training script", str(error))
+            return False
+        self._say(f"Wrote {path}: run it with python {Path(path).name}, or torchrun "
+                  f"--nproc_per_node=N {Path(path).name}.")
+        return True
 
     def pause(self, paused: bool) -> None:
         if self.control is not None:

@@ -19,7 +19,7 @@ from core.training.data import (
     generate_teaching_set,
     read_image_folder,
 )
-from core.training.setup import TrainConfig
+from core.training.setup import TrainConfig, schedule_values
 
 KINDS = ("teaching", "tensors", "csv", "images")
 
@@ -116,7 +116,8 @@ def training_script(document: Document, config: TrainConfig,
         "optimizer": config.optimizer,
         "optimizer_args": _json_ready(config.optimizer_args),
         "schedule": config.schedule,
-        "schedule_args": _json_ready(config.schedule_args),
+        "schedule_args": _json_ready(schedule_values(config.schedule,
+                                                     config.schedule_args)),
         "batch_size": config.batch_size,
         "epochs": config.epochs,
         "seed": config.seed,

@@ -119,17 +119,22 @@ SCHEDULES: dict[str, tuple[ArgSpec, ...]] = {
 def make_schedule(name: str, optimizer: torch.optim.Optimizer,
                   args: Mapping[str, Any] | None = None):
     """A scheduler stepped once per epoch, or None for ``none``."""
-    if name not in SCHEDULES:
-        raise ArgumentError(f"unknown schedule {name!r}; one of {', '.join(SCHEDULES)}")
     if name == "none":
         return None
+    return getattr(torch.optim.lr_scheduler, name)(optimizer, **schedule_values(name, args))
+
+
+def schedule_values(name: str, args: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every argument of schedule ``name``: those given, checked, and the defaults."""
+    if name not in SCHEDULES:
+        raise ArgumentError(f"unknown schedule {name!r}; one of {', '.join(SCHEDULES)}")
     known = {a.name: a for a in SCHEDULES[name]}
     values = {a.name: a.default for a in SCHEDULES[name]}
     for key, value in (args or {}).items():
         if key not in known:
             raise ArgumentError(f"{name} has no argument {key!r}")
         values[key] = known[key].validate(value)
-    return getattr(torch.optim.lr_scheduler, name)(optimizer, **values)
+    return values
 
 
 @dataclass

@@ -2,6 +2,11 @@
 grow, its weights land as one undo step; stop; the three-initializer demo; the health
 check; and the dock never makes the window larger than the screen."""
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import torch
 from PySide6.QtWidgets import QApplication
@@ -155,3 +160,59 @@ def test_histograms_over_time_grow_a_row_per_record_and_follow_the_weights(
     after = view.image_of("weights")
     assert np.array_equal(after[0], before[0]) and not np.array_equal(after[1], after[0])
     assert np.argmax(after[0]) > np.argmax(after[1])  # the values moved to the left
+
+
+def test_export_training_script_from_the_window_runs_and_loads_back(
+        qtbot, make_window, tmp_path, monkeypatch, dialogs):
+    from PySide6.QtWidgets import QFileDialog
+
+    from core.io.weights import load_weights
+
+    window = make_window("mlp")
+    panel = train_ready(qtbot, window)
+    panel.data.setCurrentText("circles")
+    panel.epochs.setValue(2)
+    panel.schedule.setCurrentText("StepLR")
+    panel.start.click()  # the network's input follows the data: (2, 2)
+    wait_done(qtbot, window)
+    action = window.actions["export_train_script"]
+    entries = window.menus["&File"].actions()
+    assert entries.index(action) == entries.index(window.actions["export_python"]) + 1
+    script = tmp_path / "train.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(script), ""))
+    action.trigger()
+    assert "python train.py" in panel.status.text()
+    settings = script.read_text()
+    for chosen in ('"optimizer": "Adam"', '"lr": 0.01', '"name": "circles"',
+                   '"size": 400', '"schedule": "StepLR"', '"batch_size": 32'):
+        assert chosen in settings
+    done = subprocess.run([sys.executable, "train.py", "--epochs", "1", "--json", "--device",
+                           "cpu", "--out", "ck"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [line["epoch"] for line in lines] == [1] and lines[0]["train_loss"] > 0
+    before = weights(window)
+    checkpoint = tmp_path / "ck" / "last.safetensors"
+    assert window.files.import_weights(checkpoint)  # File ▸ Import Weights
+    loaded, saved = weights(window), load_weights(checkpoint)
+    assert loaded.keys() == saved.keys()
+    assert all(torch.equal(loaded[k], saved[k]) for k in saved)
+    window.workspace.undo()
+    assert all(torch.equal(weights(window)[k], v) for k, v in before.items())
+
+    # What cannot be exported is said plainly, and nothing is written.
+    table = tmp_path / "table.csv"
+    table.write_text("a,b,label\n1,2,0\n")
+    panel.set_data_file(str(table))
+    panel.target.setText("kind")
+    other = tmp_path / "other.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(other), ""))
+    action.trigger()
+    assert dialogs[-1] == ("warning", "table.csv has no column 'kind'; its columns are a, "
+                                      "b, label")
+    assert not other.exists()
+    panel.data.setCurrentText("moons")
+    assert not window.training.export_script(str(tmp_path / "missing" / "train.py"))
+    assert dialogs[-1][0] == "warning" and "cannot write in" in dialogs[-1][1]
+    assert not (tmp_path / "missing").exists()
