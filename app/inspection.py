@@ -143,9 +143,12 @@ class Inspection(QObject):
             self.initializers.error.setText(str(error))
             self.histograms.expected = None
             return
-        self.initializers.error.setText("")
+        from core.document.history import undo_warning
+
+        warning = undo_warning(command)  # a copy for undo fitting neither memory nor disk
+        self.initializers.error.setText(warning)
         self.say(f"{command.text}: {len(command.refs)} tensor"
-                 f"{'s' if len(command.refs) != 1 else ''}")
+                 f"{'s' if len(command.refs) != 1 else ''}" + (f". {warning}" if warning else ""))
 
     def backward_once(self, sample=None) -> None:
         """Run a sample (random, or a tensor from a file) forward and backpropagate."""

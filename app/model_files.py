@@ -83,12 +83,16 @@ class ModelFiles:
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         try:
-            self.workspace.execute(LoadWeights(self.workspace.live, incoming, match.fitting,
-                                               f"Import weights from {path.name}"))
+            command = self.workspace.execute(LoadWeights(
+                self.workspace.live, incoming, match.fitting, f"Import weights from {path.name}"))
         except EditError as error:
             messages.warning(self.window, "Cannot import weights", str(error))
             return False
-        self.say(f"Loaded {len(match.fitting)} tensors from {path.name}")
+        from core.document.history import undo_warning
+
+        warning = undo_warning(command)  # a copy for undo fitting neither memory nor disk
+        self.say(f"Loaded {len(match.fitting)} tensors from {path.name}"
+                 + (f". {warning}" if warning else ""))
         return True
 
     def open_tensors(self, path: Path | None = None):
