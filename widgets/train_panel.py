@@ -37,6 +37,7 @@ from widgets.train_histograms import TrainHistograms
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
 FILE_ITEM = "File…"
+FOLDER_ITEM = "Image folder…"
 
 
 class TrainPanel(QWidget):
@@ -54,7 +55,9 @@ class TrainPanel(QWidget):
         self.history: dict[int, dict[str, list[float]]] = {}
         form = QFormLayout()
         self.data = QComboBox(self)
-        self.data.addItems([*TEACHING_SETS, FILE_ITEM])
+        self.data.addItems([*TEACHING_SETS, FILE_ITEM, FOLDER_ITEM])
+        self.data.setToolTip("a teaching set, a CSV or tensor file, or a folder of images "
+                             "with one sub-folder per class")
         self.data.activated.connect(self._data_chosen)
         self.target = QLineEdit(self, placeholderText="CSV target column")
         self.size = QSpinBox(self, minimum=10, maximum=1_000_000, value=1000)
@@ -146,10 +149,15 @@ class TrainPanel(QWidget):
     # Settings ------------------------------------------------------------------------
 
     def _data_chosen(self) -> None:
-        if self.data.currentText() != FILE_ITEM:
+        chosen = self.data.currentText()
+        if chosen == FILE_ITEM:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Training data", "", "Data (*.csv *.pt *.safetensors);;All (*)")
+        elif chosen == FOLDER_ITEM:
+            path = QFileDialog.getExistingDirectory(
+                self, "Images, one sub-folder per class")
+        else:
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Training data", "",
-                                              "Data (*.csv *.pt *.safetensors);;All (*)")
         if path:
             self.set_data_file(path)
         else:
@@ -158,7 +166,7 @@ class TrainPanel(QWidget):
     def set_data_file(self, path: str) -> None:
         self.data_path = path
         if self.data.findText(path) < 0:
-            self.data.insertItem(self.data.count() - 1, path)
+            self.data.insertItem(self.data.findText(FILE_ITEM), path)
         self.data.setCurrentText(path)
 
     def data_source(self) -> str:

@@ -216,3 +216,42 @@ def test_export_training_script_from_the_window_runs_and_loads_back(
     assert not window.training.export_script(str(tmp_path / "missing" / "train.py"))
     assert dialogs[-1][0] == "warning" and "cannot write in" in dialogs[-1][1]
     assert not (tmp_path / "missing").exists()
+
+
+def test_an_image_folder_trains_at_the_networks_input_size(qtbot, make_window, tmp_path,
+                                                           monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from core.document.compose import Composer
+    from tests.core.test_training_script import image_folder
+
+    folder = image_folder(tmp_path / "pictures")
+    window = make_window("mlp")
+    panel = train_ready(qtbot, window)
+    c = Composer()
+    window.workspace.replace(c.document(
+        c.layer("Flatten"), c.layer("Linear", in_features=30, out_features=2),
+        input_shape=(4, 1, 6, 5)))
+    qtbot.waitUntil(lambda: window.workspace.live.module is not None, timeout=10_000)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    panel.data.setCurrentText("Image folder…")
+    panel.data.activated.emit(panel.data.currentIndex())
+    assert panel.data_source() == str(folder)
+    panel.epochs.setValue(15)
+    panel.lr.setValue(0.05)
+    panel.batch.setValue(4)
+    panel.start.click()
+    wait_done(qtbot, window)
+    assert window.workspace.document.input.shape == (4, 1, 6, 5)  # read at its size
+    run = window.training.runs[max(window.training.runs)]
+    assert run.epochs[-1].validation_accuracy == 1.0
+    assert "Trained 15 epochs" in panel.status.text()
+
+    # An unreadable image: said plainly, nothing changed.
+    (folder / "light" / "broken.png").write_bytes(b"no picture")
+    before, steps = weights(window), window.workspace.history.undo_text
+    panel.start.click()
+    assert not window.training.busy
+    assert "light/broken.png is not a readable image" in panel.status.text()
+    assert window.workspace.history.undo_text == steps
+    assert all(torch.equal(weights(window)[k], v) for k, v in before.items())
