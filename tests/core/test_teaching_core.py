@@ -51,7 +51,7 @@ def test_every_node_has_its_lines_in_the_generated_code():
     nest = document.root.nodes[0].graph
     linear = nest.nodes[1].id
     assert [lines[i - 1].strip() for i in spans[linear]] == [
-        "self.linear = nn.LazyLinear(16)", "linear = self.linear(net)"]
+        "self.linear = nn.LazyLinear(16)", "return self.linear(x)"]
 
 
 def test_step_through_walks_every_call_and_counts_the_halvings():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 
 from core.document.graph import INPUT, OUTPUT, Edge, Graph, Node
@@ -40,7 +41,8 @@ def test_twenty_thousand_two_node_chains_open_plan_and_export_in_seconds():
     source = to_python(document)
     layered_positions(document.root)
     elapsed = time.process_time() - start
-    assert len(plan.calls) == 2 * CHAINS and source.count("= self.relu") == 2 * CHAINS
+    assert len(plan.calls) == 2 * CHAINS
+    assert len(re.findall(r"self\.relu\w*\(", source)) == 2 * CHAINS
     assert elapsed < BUDGET_S, f"{elapsed:.1f} s"
 
 
