@@ -11,6 +11,7 @@ import bench_edit
 import bench_files
 import bench_import
 import bench_inspect
+import bench_memory
 import bench_meta
 import bench_scale
 import bench_startup
@@ -41,3 +42,5 @@ if __name__ == "__main__":
     bench_scale.main()
     print()
     bench_train.main()
+    print()
+    bench_memory.main()
