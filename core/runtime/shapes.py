@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.modules.lazy import LazyModuleMixin
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
 
 from core.catalog.registry import spec_for
@@ -27,6 +28,7 @@ from core.document.validate import describe_node
 from core.errors import TorchCanvasError
 from core.runtime.plan import ModulePlan, input_key, plan_document
 from core.runtime.report import NodeShape, Shape, ShapeReport, ShapeTree, format_shape
+from core.runtime.shape_rules import SIZES, rule_output
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 
@@ -211,13 +213,41 @@ def _frozen(args: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 @functools.lru_cache(maxsize=8192)
 def _evaluate(layer_type: str, args: tuple[tuple[str, Any], ...],
               inputs: tuple[Value, ...] | None) -> _Outcome:
-    """Construct the layer on meta and, given inputs, call it once."""
+    """Construct the layer on meta and, given inputs, call it once (or answer by a rule
+    of `core.runtime.shape_rules` where one is sure of the output)."""
+    if inputs is not None:
+        ruled = _by_rule(layer_type, args, inputs)
+        if ruled is not None:
+            return ruled
     with torch.device("meta"):
         module = spec_for(layer_type).create(dict(args))
     module.eval()
     if inputs is None:
         return _sizes(module)
     return _call(module, list(inputs))
+
+
+def _by_rule(layer_type: str, args: tuple[tuple[str, Any], ...],
+             inputs: tuple[Value, ...]) -> _Outcome | None:
+    """The outcome a rule gives without running the layer; None where none is sure."""
+    tensors = [value for value in inputs if isinstance(value, _Value)]
+    float32 = len(tensors) == len(inputs) and all(v.dtype == torch.float32 for v in tensors)
+    factory = spec_for(layer_type).factory_path
+    arguments = dict(args)
+    output = rule_output(factory, arguments, [v.shape for v in tensors], float32)
+    if output is None:
+        return None
+    value = _Value(output, torch.float32)
+    counted = SIZES.get(factory)
+    if counted is not None:
+        parameters, buffers = counted(arguments, tensors[0].shape)
+        return _Outcome(value, parameters, parameters, buffers, False, None)
+    with torch.device("meta"):
+        module = spec_for(layer_type).create(arguments)
+    if isinstance(module, LazyModuleMixin) and module.has_uninitialized_params():
+        module.initialize_parameters(*(v.tensor() for v in tensors))  # as its first call would
+    sizes = _sizes(module)
+    return _Outcome(value, sizes.parameters, sizes.trainable, sizes.buffers, sizes.lazy, None)
 
 
 def _call(module: nn.Module, inputs: list[Value]) -> _Outcome:

@@ -1,0 +1,168 @@
+"""Output shapes that need no dry run: what the common layers give, written as rules.
+
+A first elementwise operation on ``meta`` makes torch import ``torch._dynamo`` (its
+elementwise references are wrapped in ``torch._disable_dynamo``, which imports it on
+the first call), and a first ``torch._check`` in a Python meta function imports sympy:
+about 1.5 s before the first network's shapes, and a few milliseconds per distinct layer
+after that. A rule answers only where it is certain the layer accepts the input (a
+float32 tensor of sizes ≥ 1 and the arguments it checks); for anything else it says
+nothing and the layer is dry-run on ``meta`` as before, so refusals keep torch's own
+words. Rules are keyed by the torch class a catalog entry makes, never by a name a
+person could give a layer of their own; ``tests/core/test_shape_rules.py`` holds every
+rule to the dry run's answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeGuard
+
+from core.runtime.report import Shape
+
+# A rule: the layer's arguments and its input shapes → its output shape, or None when
+# the rule cannot vouch for it.
+Rule = Callable[[Mapping[str, Any], list[Shape]], Shape | None]
+
+
+def _same(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    return shapes[0]
+
+
+def _gelu(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    return shapes[0] if args.get("approximate", "none") in ("none", "tanh") else None
+
+
+def _hardtanh(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    low, high = args.get("min_val", -1.0), args.get("max_val", 1.0)
+    return shapes[0] if _real(low) and _real(high) and low < high else None
+
+
+def _dropout(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    p = args.get("p", 0.5)
+    return shapes[0] if _real(p) and 0 <= p <= 1 else None
+
+
+def _softmax(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    return shapes[0] if _dim_in(args.get("dim"), len(shapes[0])) is not None else None
+
+
+def _linear(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    out = args.get("out_features")
+    if not _count(out):
+        return None
+    if "in_features" in args and args["in_features"] != shapes[0][-1]:
+        return None
+    return (*shapes[0][:-1], out)
+
+
+def _batch_norm(ranks: tuple[int, ...]) -> Rule:
+    def rule(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+        shape = shapes[0]
+        if len(shape) not in ranks or not args.get("track_running_stats", True):
+            return None
+        if "num_features" in args and args["num_features"] != shape[1]:
+            return None
+        return shape
+
+    return rule
+
+
+def _layer_norm(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    normalized = args.get("normalized_shape")
+    normalized = (normalized,) if isinstance(normalized, int) else normalized
+    if not isinstance(normalized, (tuple, list)) or not normalized or \
+            not all(_count(size) for size in normalized):
+        return None
+    shape = shapes[0]
+    return shape if tuple(shape[-len(normalized):]) == tuple(normalized) and \
+        len(shape) >= len(normalized) else None
+
+
+def _group_norm(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    groups, channels = args.get("num_groups"), args.get("num_channels")
+    shape = shapes[0]
+    if not _count(groups) or not _count(channels) or channels % groups or len(shape) < 2:
+        return None
+    spread = shape[0] * channels // groups
+    for size in shape[2:]:
+        spread *= size
+    return shape if shape[1] == channels and spread > 1 else None
+
+
+def _elementwise_join(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    return shapes[0] if all(shape == shapes[0] for shape in shapes) else None
+
+
+def _concat(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+    rank = len(shapes[0])
+    dim = _dim_in(args.get("dim", 0), rank)
+    if dim is None or any(len(shape) != rank or shape[:dim] != shapes[0][:dim] or
+                          shape[dim + 1:] != shapes[0][dim + 1:] for shape in shapes):
+        return None
+    return (*shapes[0][:dim], sum(shape[dim] for shape in shapes), *shapes[0][dim + 1:])
+
+
+def _real(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _count(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _dim_in(dim: Any, rank: int) -> int | None:
+    if not isinstance(dim, int) or isinstance(dim, bool) or not -rank <= dim < rank:
+        return None
+    return dim % rank
+
+
+RULES: dict[str, Rule] = {
+    **dict.fromkeys((
+        "nn.Identity", "nn.ReLU", "nn.ReLU6", "nn.LeakyReLU", "nn.ELU", "nn.SELU", "nn.CELU",
+        "nn.SiLU", "nn.Mish", "nn.Sigmoid", "nn.Tanh", "nn.Hardswish", "nn.Hardsigmoid",
+        "nn.Softplus", "nn.Softsign", "nn.Tanhshrink", "nn.LogSigmoid"), _same),
+    "nn.GELU": _gelu,
+    "nn.Hardtanh": _hardtanh,
+    "nn.Dropout": _dropout,
+    "nn.AlphaDropout": _dropout,
+    "nn.Softmax": _softmax,
+    "nn.LogSoftmax": _softmax,
+    "nn.Softmin": _softmax,
+    "nn.Linear": _linear,
+    "nn.LazyLinear": _linear,
+    "nn.BatchNorm1d": _batch_norm((2, 3)),
+    "nn.BatchNorm2d": _batch_norm((4,)),
+    "nn.BatchNorm3d": _batch_norm((5,)),
+    "nn.LazyBatchNorm1d": _batch_norm((2, 3)),
+    "nn.LazyBatchNorm2d": _batch_norm((4,)),
+    "nn.LazyBatchNorm3d": _batch_norm((5,)),
+    "nn.LayerNorm": _layer_norm,
+    "nn.RMSNorm": _layer_norm,
+    "nn.GroupNorm": _group_norm,
+    "layers.Add": _elementwise_join,
+    "layers.Multiply": _elementwise_join,
+    "layers.Concat": _concat,
+}
+
+# Layers whose parameters and buffers follow from their arguments alone, so a rule's
+# answer needs no module at all: (parameters, buffers) from the arguments and the input.
+SIZES: dict[str, Callable[[Mapping[str, Any], Shape], tuple[int, int]]] = {
+    "nn.Linear": lambda args, shape: _linear_parameters(args, shape),
+    "nn.LazyLinear": lambda args, shape: _linear_parameters(args, shape),
+}
+
+
+def _linear_parameters(args: Mapping[str, Any], shape: Shape) -> tuple[int, int]:
+    out = args["out_features"]
+    return shape[-1] * out + (out if args.get("bias", True) else 0), 0
+
+
+def rule_output(factory_path: str, args: Mapping[str, Any], shapes: list[Shape],
+                float32: bool) -> Shape | None:
+    """The output shape ``factory_path``'s layer gives ``shapes`` when a rule is sure of
+    it (every input a float32 tensor with sizes ≥ 1); None means: dry-run it."""
+    rule = RULES.get(factory_path)
+    if rule is None or not float32 or not shapes or \
+            any(not shape or min(shape) < 1 for shape in shapes):
+        return None
+    return rule(args, shapes)
