@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.runtime.tensors import Histogram, histogram, tensor_stats
+from core.runtime.tensor_summary import describe
+from core.runtime.tensors import Histogram
 from widgets import style
 from widgets.background import Background
 from widgets.histogram_grid import HistogramGrid
@@ -132,13 +133,12 @@ class HistogramPanel(QWidget):
         data = tensor.detach()
 
         def compute() -> Drawn:
-            bins = histogram(data)
+            bins, stats = describe(data)
             theory = None
             if expected is not None:
                 from core.runtime.init import theory as expected_shape
 
                 theory = expected_shape(expected[0], expected[1], data, bins.edges)
-            stats = tensor_stats(data)
             text = (f"<b>{html.escape(name)}</b> · {stats.numel:,} values · "
                     f"mean {stats.mean:.4g} · "
                     f"std {stats.std:.4g} · min {stats.minimum:.4g} · max {stats.maximum:.4g}"
@@ -195,7 +195,7 @@ class HistogramPanel(QWidget):
             return
         data, self._all = self._all, None
         self.multiples_worker.submit(
-            lambda: [(name, histogram(t, bins=MULTIPLE_BINS)) for name, t in data])
+            lambda: [(name, describe(t, bins=MULTIPLE_BINS)[0]) for name, t in data])
 
     def _draw_multiples(self, multiples: list[tuple[str, Histogram]]) -> None:
         self.grid.show_multiples(multiples)
