@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import re
 from typing import Any
 
@@ -27,6 +28,7 @@ from core.io.codegen_classes import (
     Draft,
     Instance,
     Layer,
+    Literal,
     Mark,
     Optional,
     Signature,
@@ -37,6 +39,7 @@ from core.runtime.plan import (
     MODULE_CALL,
     SEQUENTIAL_KIND,
     TENSOR_CALL,
+    Call,
     Held,
     ModulePlan,
     input_key,
@@ -53,6 +56,7 @@ _LAYER_SOURCES = {
     for name, value in vars(layers).items()
     if isinstance(value, type) and value.__module__ == layers.__name__
 }
+_SIZES = "\x02"  # where a tensor's sizes go in its expression
 # Builtins the module level of the generated source calls.
 _MODULE_BUILTINS = frozenset({"print", "len", "str"})
 
@@ -157,15 +161,21 @@ def layer_expression(layer_type: str, args: dict[str, Any]) -> str:
     return f"{spec.code_name}({', '.join(parts)})"
 
 
-def render(expression: Expression, names: list[str]) -> str:
+def render(expression: Expression, names: list[str],
+           compound: frozenset[int] = frozenset()) -> str:
     """``expression`` as Python, its inputs named by ``names``: ``torch.cat([a, b], 1)``,
-    ``x.mean(dim=1)``, ``h[-1]``, ``x * 0.5``."""
+    ``x.mean(dim=1)``, ``h[-1]``, ``x * 0.5``. The inputs at the ports in ``compound``
+    are operator expressions, put in parentheses where an operator or a method meets
+    them."""
 
-    def argument(value: Any) -> str:
+    def argument(value: Any, receiver: bool = False) -> str:
         if isinstance(value, Input):
-            return names[value.port]
+            name = names[value.port]
+            wrap = value.port in compound and (receiver or expression.kind == "operator")
+            return f"({name})" if wrap else name
         if isinstance(value, Size):
-            return f"{names[value.port]}.size({value.dim})"
+            name = names[value.port]
+            return f"{f'({name})' if value.port in compound else name}.size({value.dim})"
         if isinstance(value, list):
             return "[" + ", ".join(argument(item) for item in value) + "]"
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0 \
@@ -173,7 +183,10 @@ def render(expression: Expression, names: list[str]) -> str:
             return f"({value!r})"
         return repr(value)
 
-    args = [argument(a) for a in expression.args if not isinstance(a, Index)]
+    receives = expression.kind in ("method", "getitem")
+    args = [argument(a, receiver=receives and position == 0)
+            for position, a in enumerate(a for a in expression.args
+                                         if not isinstance(a, Index))]
     keywords = [f"{name}={argument(value)}" for name, value in expression.kwargs]
     if expression.kind == "method":
         return f"{args[0]}.{expression.target}({', '.join(args[1:] + keywords)})"
@@ -327,15 +340,23 @@ class _Writer:
         parts.append(f"{pad})" if numbered else f"{pad}]))")
         return parts
 
-    def tensor_line(self, name: str, node_id: str) -> str:
+    def tensor_line(self, name: str, node_id: str) -> list[Any]:
+        """The line that registers a parameter or buffer, its sizes open to become
+        the class's parameters (``torch.zeros(dim)``)."""
         args = self.document.node(node_id).args
-        tensor = tensor_expression(args)
+        before, _, after = tensor_expression({**args, "shape": [_SIZES]}).partition(_SIZES)
+        label = f"{name}_size" if name.isidentifier() else "size"
+        sizes: list[Any] = []
+        for position, size in enumerate(args["shape"]):
+            sizes += [", "] if position else []
+            sizes.append(Literal(size, label))
+        tensor = [before, *sizes, after]
         if args["buffer"]:
             persistent = "" if args["persistent"] else ", persistent=False"
-            return f"{INDENT * 2}self.register_buffer({name!r}, {tensor}{persistent})"
+            return [f"{INDENT * 2}self.register_buffer({name!r}, ", *tensor, f"{persistent})"]
         if name.isidentifier():
-            return f"{INDENT * 2}self.{name} = {tensor}"
-        return f"{INDENT * 2}self.register_parameter({name!r}, {tensor})"
+            return [f"{INDENT * 2}self.{name} = ", *tensor]
+        return [f"{INDENT * 2}self.register_parameter({name!r}, ", *tensor, ")"]
 
     def held(self, plan: ModulePlan, held: Held, depth: int, path: str,
              holders: dict[str, Held]) -> list[Any]:
@@ -403,7 +424,7 @@ class _Writer:
         parts: list[Any] = [Signature(tuple(self.needs(plan))),
                             f"\n{INDENT * 2}super().__init__()\n"]
         for name, node_id in plan.tensors:
-            parts += [Mark(node_id), self.tensor_line(name, node_id), "\n"]
+            parts += [Mark(node_id), *self.tensor_line(name, node_id), "\n"]
         holders: dict[str, Held] = {}
         for name, item in nested_attributes(plan.attributes):
             if name == skip:
@@ -454,6 +475,22 @@ class _Forward:
                 found.add(call.inputs[0])
         return found
 
+    def _reads_sizes(self, call: Call) -> bool:
+        """Whether an expression reads its input twice (``x.reshape(x.size(0), -1)``):
+        what feeds it keeps a variable, computed once."""
+        if call.kind != EXPRESSION_CALL:
+            return False
+        node = self.document.node(call.node_id)
+        expression = expression_for(node.type, node.args, len(call.inputs))
+        values = list(expression.args) + [value for _, value in expression.kwargs]
+        while values:
+            value = values.pop()
+            if isinstance(value, Size):
+                return True
+            if isinstance(value, (list, tuple)):
+                values.extend(value)
+        return False
+
     def lines(self) -> list[Any]:
         plan = self.plan
         inputs = ["x"] if plan.inputs == 1 else [f"x{i + 1}" for i in range(plan.inputs)]
@@ -483,33 +520,61 @@ class _Forward:
             and (call.kind == EXPRESSION_CALL or call.target == self.optional)
             for call in plan.calls)
         named_out = False
-        modules = [i for i, call in enumerate(plan.calls) if call.kind != TENSOR_CALL
+        emitted = [i for i, call in enumerate(plan.calls) if call.kind != TENSOR_CALL
                    and call.node_id not in alias]
-        final = modules[-1] if modules else -1
+        following = dict(itertools.pairwise(emitted))
+        consumer: dict[str, int] = {}
+        for index, call in enumerate(plan.calls):
+            for source in call.inputs:
+                consumer[alias.get(source, source)] = index
+        final = emitted[-1] if emitted else -1
         returned_inline = False
+        inlined: dict[str, str] = {}  # value → the first input it was computed from
+        compound: set[str] = set()
+        marks: list[Any] = []
         for index, call in enumerate(plan.calls):
             if call.kind == TENSOR_CALL:
                 variables[call.node_id] = _access(call.target, self.holders)
                 continue
             if call.node_id in alias:
                 continue
-            arguments = [variables[alias.get(source, source)] for source in call.inputs]
+            sources = [alias.get(source, source) for source in call.inputs]
+            arguments = [variables[source] for source in sources]
+            kind = ""
             if call.kind == EXPRESSION_CALL:
                 node = self.document.node(call.node_id)
-                value = render(expression_for(node.type, node.args, len(arguments)), arguments)
+                expression = expression_for(node.type, node.args, len(arguments))
+                kind = expression.kind
+                value = render(expression, arguments, frozenset(
+                    port for port, source in enumerate(sources) if source in compound))
             else:
                 access = _access(call.target, self.holders)
                 value = f"{access}({', '.join(arguments)})"
                 if call.target == self.optional:
                     value = f"{arguments[0]} if {access} is None else {value}"
+            marks.append(Mark(call.node_id))
+            later = following.get(index)
+            if call.kind == EXPRESSION_CALL and uses.get(call.node_id) == 1 and \
+                    call.node_id not in outputs and call.node_id not in tuples and \
+                    later is not None and consumer.get(call.node_id) == later and \
+                    plan.calls[later].target != self.optional and len(value) <= 72 and \
+                    not self._reads_sizes(plan.calls[later]):
+                variables[call.node_id] = value  # written into the next line
+                inlined[call.node_id] = sources[0] if sources else ""
+                if kind == "operator":
+                    compound.add(call.node_id)
+                continue
             if index == final and outputs == [call.node_id] and not uses.get(call.node_id):
-                parts += [Mark(call.node_id), f"{INDENT * 2}return {value}\n"]
+                parts += [*marks, f"{INDENT * 2}return {value}\n"]
+                marks = []
                 returned_inline = True
                 continue
             variable = None
-            first = alias.get(call.inputs[0], call.inputs[0]) if call.inputs else None
-            if call.target != self.optional and first is not None and \
-                    variables[first] in local and last_use.get(first) == index and \
+            first = sources[0] if sources else None
+            while first in inlined:
+                first = inlined[first]
+            if call.target != self.optional and first is not None and first in variables \
+                    and variables[first] in local and last_use.get(first, -1) <= index and \
                     first not in tuples and call.node_id not in tuples:
                 variable = variables[first]  # the value goes on under its name: x = f(x)
             if variable is None:
@@ -527,10 +592,11 @@ class _Forward:
                 taken.add(variable)
                 local.add(variable)
             variables[call.node_id] = variable
-            parts += [Mark(call.node_id), f"{INDENT * 2}{variable} = {value}\n"]
+            parts += [*marks, f"{INDENT * 2}{variable} = {value}\n"]
+            marks = []
         if not returned_inline:
             returned = [variables[key] for key in outputs] or [variables[input_key(0)]]
-            parts.append(f"{INDENT * 2}return {', '.join(returned)}")
+            parts += [*marks, f"{INDENT * 2}return {', '.join(returned)}"]
         else:
             parts[-1] = parts[-1].rstrip("\n")
         return parts

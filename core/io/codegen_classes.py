@@ -43,6 +43,15 @@ class Layer:
 
 
 @dataclass(eq=False)
+class Literal:
+    """One value written as it is (a parameter's size), named ``label`` when it becomes
+    a parameter and no layer's argument names the same values."""
+
+    value: Any
+    label: str
+
+
+@dataclass(eq=False)
 class Instance:
     """A generated class constructed: ``BasicBlock(64, 128, stride=2)``, on a line
     indented ``depth`` times."""
@@ -193,6 +202,8 @@ class Classes:
                 items.append(("C", self._draft_key(part.draft, memo)))
             elif isinstance(part, Optional):
                 items.append(("O", part.attribute))
+            elif isinstance(part, Literal):
+                items.append(("V",))
             elif isinstance(part, Signature):
                 items.append(("S", part.needs))
         return tuple(items)
@@ -220,6 +231,8 @@ class Classes:
                 values.extend(self.values(part.draft))
             elif isinstance(part, Optional):
                 values.append(None if part.fragment is None else self.fragment(part))
+            elif isinstance(part, Literal):
+                values.append(part.value)
         return values
 
     def fragment(self, part: Optional) -> Fragment:
@@ -314,45 +327,47 @@ class Classes:
         group.name = name
         vectors = [self.values(draft) for draft in group.members]
         labels = self._labels(group.template)
-        seen: dict[tuple[str, ...], Parameter] = {}
-        taken_names = set(self.reserved) | {"self"} | set(_needs(group.template))
+        columns: dict[tuple[str, ...], list[int]] = {}
         for slot in range(len(vectors[0])):
             column = tuple(_key(vector[slot]) for vector in vectors)
-            if len(set(column)) == 1:
-                continue
-            parameter = seen.get(column)
-            if parameter is None:
-                label, prefix, default = labels[slot]
-                parameter = Parameter(_free_name(label, prefix, taken_names), [], default)
-                if parameter.default is not inspect.Parameter.empty and not any(
-                        _same(vector[slot], parameter.default) for vector in vectors):
-                    parameter.default = inspect.Parameter.empty
-                taken_names.add(parameter.name)
-                seen[column] = parameter
-                group.parameters.append(parameter)
-            parameter.slots.append(slot)
-            group.by_slot[slot] = parameter.name
+            if len(set(column)) > 1:
+                columns.setdefault(column, []).append(slot)
+        taken_names = set(self.reserved) | {"self"} | set(_needs(group.template))
+        for slots in columns.values():
+            best = min(slots, key=lambda slot: labels[slot][3])  # a layer's name first
+            label, prefix, default, _ = labels[best]
+            parameter = Parameter(_free_name(label, prefix, taken_names), slots, default)
+            if parameter.default is not inspect.Parameter.empty and not any(
+                    _same(vector[best], parameter.default) for vector in vectors):
+                parameter.default = inspect.Parameter.empty
+            taken_names.add(parameter.name)
+            group.parameters.append(parameter)
+            for slot in slots:
+                group.by_slot[slot] = parameter.name
         group.parameters.sort(key=lambda p: not p.required)
         group.text = self._class_text(group, vectors[0])
 
-    def _labels(self, parts: list[Any]) -> list[tuple[str, str, Any]]:
+    def _labels(self, parts: list[Any]) -> list[tuple[str, str, Any, int]]:
         """For each slot: the name a parameter for it would take, a prefix for when that
-        name is taken, and its default."""
-        labels: list[tuple[str, str, Any]] = []
+        name is taken, its default, and a rank (names from layers and classes first)."""
+        empty = inspect.Parameter.empty
+        labels: list[tuple[str, str, Any, int]] = []
         for part in parts:
             if isinstance(part, Layer):
-                labels += [(name, part.attribute, _layer_default(part.layer_type, name))
+                labels += [(name, part.attribute, _layer_default(part.layer_type, name), 0)
                            for name in part.names]
             elif isinstance(part, Instance):
                 child = self.group_of[id(part.draft)]
                 count = len(self.values(part.draft))
-                slots: list[tuple[str, str, Any]] = [("arg", "", inspect.Parameter.empty)] * count
+                slots: list[tuple[str, str, Any, int]] = [("arg", "", empty, 2)] * count
                 for parameter in child.parameters:
                     for slot in parameter.slots:
-                        slots[slot] = (parameter.name, "", parameter.default)
+                        slots[slot] = (parameter.name, "", parameter.default, 0)
                 labels += slots
             elif isinstance(part, Optional):
-                labels.append((part.attribute, "", None))
+                labels.append((part.attribute, "", None, 0))
+            elif isinstance(part, Literal):
+                labels.append((part.label, "", empty, 1))
         return labels
 
     # -- rendering ---------------------------------------------------------------------
@@ -389,6 +404,9 @@ class Classes:
                 slot += count
             elif isinstance(part, Optional):
                 out.append(given.get(slot) or _value_text(values[slot], depth))
+                slot += 1
+            elif isinstance(part, Literal):
+                out.append(given.get(slot) or repr(values[slot]))
                 slot += 1
         return "".join(out)
 

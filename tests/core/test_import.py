@@ -4,6 +4,8 @@ its exported Python and its saved project give the same outputs."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from torch import nn
@@ -202,3 +204,46 @@ class SizeArithmetic(nn.Module):
 def test_what_cannot_be_imported_yet_is_named_with_the_reason(module, words):
     with pytest.raises(ModuleImportError, match=words.replace("(", r"\(").replace(")", r"\)")):
         import_module(module, torch.randn(2, 4))
+
+
+def exported_classes(source: str) -> list[str]:
+    return re.findall(r"^class (\w+)\(nn\.Module\):", source, re.MULTILINE)
+
+
+def test_a_block_used_with_different_sizes_is_one_class_with_arguments():
+    _, _, document, _, _ = imported("resnet-basic")
+    source = to_python(document)
+    assert exported_classes(source) == ["BasicBlock", "ResNet"]
+    assert "def __init__(self, in_channels, out_channels, stride=1, downsample=None)" in source
+    assert "BasicBlock(8, 8)," in source
+    assert "BasicBlock(8, 16, stride=2, downsample=nn.Sequential(" in source
+    _, _, document, _, _ = imported("convnext")  # a parameter's size is an argument too
+    source = to_python(document)
+    assert exported_classes(source) == ["ChannelsFirstLayerNorm", "ConvNeXtBlock", "ConvNeXt"]
+    assert "self.gamma = nn.Parameter(torch.zeros(in_channels))" in source
+
+
+def test_the_exported_forward_reads_like_code_a_person_writes():
+    _, _, document, _, _ = imported("resnet-basic")
+    source = to_python(document)
+    block = source[source.index("class BasicBlock"):source.index("class ResNet")]
+    assert "out = self.bn1(out)" in block and "conv1 = self.conv1" not in block
+    assert "downsample = x if self.downsample is None else self.downsample(x)" in block
+    assert block.rstrip().endswith("return self.relu(out + downsample)")
+    root = source[source.index("class ResNet"):]
+    assert "x = self.layer2(x)" in root and "return self.fc(x)" in root
+    _, _, document, _, _ = imported("convnext")
+    source = to_python(document)
+    assert "out = self.norm(out.permute(0, 2, 3, 1))" in source  # an operation in its call
+    assert "((x - out) ** 2.0).mean(dim=1, keepdim=True)" in source
+
+
+@pytest.mark.parametrize("name, classes", [
+    ("resnet-bottleneck", ["Bottleneck", "ResNet"]),
+    ("unet", ["DoubleConv", "Down", "Up", "UNet"]),
+    ("vit", ["ViTBlock", "ViT"]),
+    ("googlenet", ["Inception", "GoogLeNetSmall"]),
+])
+def test_each_block_type_is_written_once(name, classes):
+    _, _, document, _, _ = imported(name)
+    assert exported_classes(to_python(document)) == classes
