@@ -173,7 +173,7 @@ class LiveModel:
             kept.spilled, kept.made_as = None, None
         else:
             kept.made_as = _made_as(module)
-        kept.module, kept.device = module, self.device
+        kept.module = module  # ``device`` stays where it was made: its seed's device
         self._cache.move_to_end(key)
         self._addresses = None
         return module
@@ -219,6 +219,19 @@ class LiveModel:
                     for name, held in _named_tensors(kept.module):
                         self._addresses.setdefault(id(held), TensorAddress(key, name))
         return self._addresses.get(id(tensor))
+
+    def untouched(self, address: TensorAddress) -> bool:
+        """Whether the module at ``address`` still has the weights it was made with
+        (then `made_tensor` gives them again without a copy having been kept)."""
+        kept = self._cache.get(address.key)
+        return kept is not None and kept.untouched()
+
+    def made_tensor(self, address: TensorAddress) -> torch.Tensor:
+        """The tensor at ``address`` as its module was made: made again from its seed
+        (bit for bit; on the device it was first made on)."""
+        kept = self._cache[address.key]
+        return dict(_named_tensors(self._new_module(kept.node, kept.seed, kept.device))
+                    )[address.name]
 
     def tensor_at(self, address: TensorAddress) -> torch.Tensor:
         """The tensor at ``address`` now (its module brought back if it was put aside)."""

@@ -18,7 +18,7 @@ from core.errors import EditError, TorchCanvasError
 from core.runtime.limits import check_fits, tensor_bytes
 from core.runtime.live import LiveModel, TensorAddress, TensorRef
 from core.runtime.shapes import DTYPES
-from core.runtime.undo_copies import SavedTensor, UndoRefused
+from core.runtime.undo_copies import AsMade, SavedTensor, UndoRefused, saved_for_undo
 
 
 @dataclass
@@ -164,7 +164,7 @@ def histogram(tensor: torch.Tensor, bins: int = 80,
     return Histogram(counts.cpu().numpy(), np.linspace(low, high, bins + 1))
 
 
-Saved = dict[int, tuple[TensorAddress | torch.Tensor, SavedTensor]]
+Saved = dict[int, tuple[TensorAddress | torch.Tensor, SavedTensor | AsMade]]
 
 
 class TensorCommand(Command):
@@ -198,14 +198,15 @@ class TensorCommand(Command):
     def remember(self, tensor: torch.Tensor) -> None:
         if id(tensor) in self._before or not self.undoable:
             return
+        address = self.live.address(tensor)
         try:
-            saved = SavedTensor(tensor)
+            saved = saved_for_undo(self.live, tensor, address)
         except UndoRefused as error:
             self._before.clear()
             self.undoable = False
             self.warning = f"{self.text} cannot be undone: {error}."
             return
-        self._before[id(tensor)] = (self.live.address(tensor) or tensor, saved)
+        self._before[id(tensor)] = (address or tensor, saved)
 
     @staticmethod
     def _restore(live: LiveModel, before: Saved, document: Document) -> None:

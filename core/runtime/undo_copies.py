@@ -1,10 +1,12 @@
 """What a tensor held before a command changed it, kept for undo within a memory budget.
 
-Copies are held in memory while all of them together stay within `undo_budget`; past it
-a copy is written to a temporary safetensors file instead (`core.runtime.spill`). Where
-the disk has no room either, `UndoRefused` says so and the command that asked cannot be
-undone. A copy's memory or file is given back when the copy is dropped, which happens
-when its undo step is undone, dropped from the history or the history is cleared."""
+A tensor whose module still has the weights it was made with needs no copy: undo makes
+that module again from its seed (`AsMade`). Other copies are held in memory while all
+of them together stay within `undo_budget`; past it a copy is written to a temporary
+safetensors file instead (`core.runtime.spill`). Where the disk has no room either,
+`UndoRefused` says so and the command that asked cannot be undone. A copy's memory or
+file is given back when the copy is dropped, which happens when its undo step is
+undone, dropped from the history or the history is cleared."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import torch
 
 from core.errors import TorchCanvasError
 from core.runtime.limits import undo_budget
+from core.runtime.live import LiveModel, TensorAddress
 from core.runtime.spill import Spilled, SpillError
 
 _lock = threading.Lock()
@@ -28,6 +31,27 @@ class UndoRefused(TorchCanvasError):
 def held_in_memory() -> int:
     """Bytes of undo copies in memory now, all commands together."""
     return _held
+
+
+def saved_for_undo(live: LiveModel, tensor: torch.Tensor,
+                   address: TensorAddress | None) -> SavedTensor | AsMade:
+    """What undo needs to give ``tensor`` back (raises `UndoRefused`)."""
+    if address is not None and live.untouched(address):
+        return AsMade(live, address)
+    return SavedTensor(tensor)
+
+
+class AsMade:
+    """A tensor as its module was made: nothing is kept, undo makes it again."""
+
+    on_disk = False
+
+    def __init__(self, live: LiveModel, address: TensorAddress) -> None:
+        self.live, self.address = live, address
+
+    def restore(self, tensor: torch.Tensor) -> None:
+        with torch.no_grad():
+            tensor.copy_(self.live.made_tensor(self.address))
 
 
 def _give_back(size: int) -> None:

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from core.runtime import undo_copies
+from core.runtime import spill, undo_copies
 from tests.app.driver import trigger, wait_for_shapes
 
 
@@ -18,9 +18,10 @@ def ready(qtbot, window):
     return window.workspace.live.module
 
 
-def apply_normal(qtbot, window):
+def apply_normal(qtbot, window, seed=0):
     panel = window.initializers
     panel.choose("normal")
+    panel.seed.setValue(seed)
     panel.whole.setChecked(True)
     QTest.mouseClick(panel.apply, Qt.MouseButton.LeftButton)
     QApplication.processEvents()
@@ -35,10 +36,12 @@ def test_an_initializer_past_the_undo_budget_undoes_from_disk(qtbot, make_window
                                                               monkeypatch):
     window = make_window("mlp")
     net = ready(qtbot, window)
+    apply_normal(qtbot, window)  # the weights as made: undo would make them again
     monkeypatch.setenv("TORCHCANVAS_UNDO_BUDGET", str(undo_copies.held_in_memory()))
-    before = weights(net)
-    apply_normal(qtbot, window)
+    before, files = weights(net), set(spill.folder().iterdir())
+    apply_normal(qtbot, window, seed=1)
     assert window.initializers.error.text() == ""
+    assert set(spill.folder().iterdir()) - files  # the copies went to disk
     assert any(not torch.equal(a, b) for a, b in zip(before, weights(net), strict=True))
     assert window.actions["undo"].isEnabled()
     trigger(window, "undo")
@@ -49,9 +52,10 @@ def test_an_initializer_whose_copy_fits_nowhere_says_it_cannot_be_undone(qtbot, 
                                                                         monkeypatch):
     window = make_window("mlp")
     ready(qtbot, window)
+    apply_normal(qtbot, window)
     monkeypatch.setenv("TORCHCANVAS_UNDO_BUDGET", str(undo_copies.held_in_memory()))
     monkeypatch.setenv("TORCHCANVAS_DISK_RESERVE", str(1 << 62))
-    apply_normal(qtbot, window)
+    apply_normal(qtbot, window, seed=1)
     assert "cannot be undone" in window.initializers.error.text()
     assert "cannot be undone" in window.statusBar().currentMessage()
     assert not window.actions["undo"].isEnabled()

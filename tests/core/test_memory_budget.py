@@ -160,14 +160,33 @@ def big():
     return document, live
 
 
+def test_weights_as_made_are_made_again_for_undo_instead_of_copied(big, monkeypatch):
+    document, live = big
+    gc.collect()
+    held, files = undo_copies.held_in_memory(), spilled_files()
+    weight = live.module[0].weight
+    made = bits(weight)
+    history = History(document)
+    history.push(ApplyInitializer(live, document, "normal", {"std": 0.02}, target="all"))
+    assert undo_copies.held_in_memory() == held and spilled_files() == files  # no copy
+    touched = bits(weight)
+    history.push(ApplyInitializer(live, document, "uniform", {"a": -1.0, "b": 1.0}))
+    assert undo_copies.held_in_memory() == held + weight.nbytes  # now it needs one
+    history.undo()
+    assert torch.equal(bits(weight), touched)
+    history.undo()
+    assert torch.equal(bits(weight), made)
+
+
 def test_undo_copies_past_the_budget_go_to_disk_and_come_back_exactly(big, monkeypatch):
     document, live = big
+    history = History(document)
+    history.push(ApplyInitializer(live, document, "ones", target="all"))  # no longer as made
     gc.collect()
     monkeypatch.setenv("TORCHCANVAS_UNDO_BUDGET", str(undo_copies.held_in_memory() + (1 << 20)))
     weight, bias = live.module[0].weight, live.module[0].bias
     before_weight, before_bias = bits(weight), bits(bias)
     files = spilled_files()
-    history = History(document)
     history.push(ApplyInitializer(live, document, "normal", {"std": 0.02}, target="all"))
     written = spilled_files() - files
     assert len(written) == 1  # the weight; the bias (4 kB) stays in memory
@@ -180,16 +199,18 @@ def test_undo_copies_past_the_budget_go_to_disk_and_come_back_exactly(big, monke
     assert spilled_files() == files  # undone: the copy is gone
     history.redo()
     assert len(spilled_files() - files) == 1
+    assert not torch.equal(bits(weight), before_weight)
     history.clear()
     assert spilled_files() == files  # the step was dropped: so was its file
 
 
 def test_an_undo_copy_that_fits_nowhere_is_refused_with_a_warning(big, monkeypatch):
     document, live = big
+    history = History(document)
+    history.push(ApplyInitializer(live, document, "ones"))  # no longer as made
     gc.collect()
     monkeypatch.setenv("TORCHCANVAS_UNDO_BUDGET", str(undo_copies.held_in_memory()))
     monkeypatch.setenv("TORCHCANVAS_DISK_RESERVE", str(1 << 62))  # no disk has that
-    history = History(document)
     history.push(SetArgument("n1", "bias", False))
     history.mark_clean()
     weight = live.module[0].weight
