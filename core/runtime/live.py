@@ -222,16 +222,15 @@ class LiveModel:
 
     def untouched(self, address: TensorAddress) -> bool:
         """Whether the module at ``address`` still has the weights it was made with
-        (then `made_tensor` gives them again without a copy having been kept)."""
+        (then `made_tensors` gives them again without a copy having been kept)."""
         kept = self._cache.get(address.key)
         return kept is not None and kept.untouched()
 
-    def made_tensor(self, address: TensorAddress) -> torch.Tensor:
-        """The tensor at ``address`` as its module was made: made again from its seed
-        (bit for bit; on the device it was first made on)."""
-        kept = self._cache[address.key]
-        return dict(_named_tensors(self._new_module(kept.node, kept.seed, kept.device))
-                    )[address.name]
+    def made_tensors(self, key: Key) -> dict[str, torch.Tensor]:
+        """The tensors of the module kept under ``key`` as it was made: made again from
+        its seed (bit for bit; on the device it was first made on)."""
+        kept = self._cache[key]
+        return dict(_named_tensors(self._new_module(kept.node, kept.seed, kept.device)))
 
     def tensor_at(self, address: TensorAddress) -> torch.Tensor:
         """The tensor at ``address`` now (its module brought back if it was put aside)."""

@@ -18,7 +18,13 @@ from core.errors import EditError, TorchCanvasError
 from core.runtime.limits import check_fits, tensor_bytes
 from core.runtime.live import LiveModel, TensorAddress, TensorRef
 from core.runtime.shapes import DTYPES
-from core.runtime.undo_copies import AsMade, SavedTensor, UndoRefused, saved_for_undo
+from core.runtime.undo_copies import (
+    AsMade,
+    SavedTensor,
+    UndoRefused,
+    restore_all,
+    saved_for_undo,
+)
 
 
 @dataclass
@@ -210,9 +216,7 @@ class TensorCommand(Command):
 
     @staticmethod
     def _restore(live: LiveModel, before: Saved, document: Document) -> None:
-        for target, saved in before.values():
-            saved.restore(live.tensor_at(target) if isinstance(target, TensorAddress)
-                          else target)
+        restore_all(live, before.values())
         if before:
             before.clear()  # undone: the copies are not needed any more
             document.events.weights_changed.emit()

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Iterable
 
 import torch
 
 from core.errors import TorchCanvasError
 from core.runtime.limits import undo_budget
-from core.runtime.live import LiveModel, TensorAddress
+from core.runtime.live import Key, LiveModel, TensorAddress
 from core.runtime.spill import Spilled, SpillError
 
 _lock = threading.Lock()
@@ -49,9 +50,28 @@ class AsMade:
     def __init__(self, live: LiveModel, address: TensorAddress) -> None:
         self.live, self.address = live, address
 
-    def restore(self, tensor: torch.Tensor) -> None:
+    def restore(self, tensor: torch.Tensor,
+                made: dict[Key, dict[str, torch.Tensor]] | None = None) -> None:
+        """Put the made values back; ``made`` holds the module last made again, so
+        its other tensors need not make it once more."""
+        made = {} if made is None else made
+        if self.address.key not in made:
+            made.clear()  # one module made again at a time
+            made[self.address.key] = self.live.made_tensors(self.address.key)
         with torch.no_grad():
-            tensor.copy_(self.live.made_tensor(self.address))
+            tensor.copy_(made[self.address.key][self.address.name])
+
+
+def restore_all(live: LiveModel, saved: Iterable[
+        tuple[TensorAddress | torch.Tensor, SavedTensor | AsMade]]) -> None:
+    """Give every tensor back what it held (found by its address where it has one)."""
+    made: dict[Key, dict[str, torch.Tensor]] = {}
+    for target, copy in saved:
+        tensor = live.tensor_at(target) if isinstance(target, TensorAddress) else target
+        if isinstance(copy, AsMade):
+            copy.restore(tensor, made)
+        else:
+            copy.restore(tensor)
 
 
 def _give_back(size: int) -> None:
