@@ -10,12 +10,15 @@ zipfile or zlib would have raised, is one `RefusedFileError` or `InvalidFormatEr
 from __future__ import annotations
 
 import io
+import mmap
+import os
 import zipfile
 import zlib
 
 import torch
 
 from core.errors import InvalidFormatError
+from core.io.checksum import Checksum
 from core.io.untrusted import RefusedFileError, allocate, read_into_tensor
 
 # A project holds two members and a torch.save file one per storage; the directory is
@@ -28,6 +31,8 @@ _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated",
 _END = b"PK\x05\x06"
 _END64_LOCATOR = b"PK\x06\x07"
 _END64 = b"PK\x06\x06"
+# Where a stored member's bytes must start for its tensors to be used where they lie.
+ALIGNMENT = 64
 
 
 class Archive:
@@ -93,6 +98,33 @@ class Archive:
         if crc != info.CRC:
             raise InvalidFormatError(f"{where} is damaged (its checksum does not match)")
         return buffer
+
+    def map_stored(self, member: str, limit: int) -> tuple[torch.Tensor, Checksum] | None:
+        """A stored member's bytes as a uint8 tensor over a private (copy-on-write)
+        mapping of the file, nothing copied, and the check of its checksum, not yet run;
+        None where the member cannot be used where it lies (deflated, not aligned as
+        `write_project` aligns it, or a system whose mapped files cannot be replaced).
+
+        The mapping stays valid while the tensors live, also when the file is saved
+        over: a save writes a new file and renames it over the old one. Writing to the
+        tensors never reaches the file."""
+        info = self.check(member, limit)
+        if info.compress_type != zipfile.ZIP_STORED or not info.file_size or \
+                os.name != "posix":
+            return None
+        start = self._data_offset(info)
+        if start % ALIGNMENT:
+            return None  # a file saved before members were aligned: read it
+        try:
+            mapping = mmap.mmap(self.stream.fileno(), 0, access=mmap.ACCESS_COPY)
+        except (OSError, ValueError):
+            return None
+        if len(mapping) < start + info.file_size:
+            raise InvalidFormatError(f"{self.name}: {member} runs past the end of the file")
+        data = torch.frombuffer(mapping, dtype=torch.uint8, count=info.file_size,
+                                offset=start)
+        view = memoryview(mapping)[start:start + info.file_size]
+        return data, Checksum(view, info.CRC, f"{self.name}: {member}")
 
     def read_bytes(self, member: str, limit: int) -> bytes:
         buffer = self.read(member, limit)

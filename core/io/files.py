@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,10 @@ from core.document.validate import MAX_DEPTH, check_document, check_position
 from core.errors import DocumentError, InvalidFormatError, UnsupportedVersionError
 from core.io.archive import Archive
 from core.io.atomic import write_atomically
+from core.io.checksum import Checksum
 from core.io.untrusted import expansion_budget, load_json, open_regular
-from core.io.weights import WeightsError, read_safetensors_bytes, write_safetensors
+from core.io.weights import WeightsError, read_safetensors_bytes, safetensors_writer
+from core.io.zip_write import ZipWriter
 
 FORMAT = "torchcanvas"
 VERSION = 1
@@ -47,10 +48,20 @@ RENAMED_TYPES: dict[str, str] = {}
 
 @dataclass
 class Project:
-    """What a project file holds: the document and, if saved, its weights."""
+    """What a project file holds: the document and, if saved, its weights.
+
+    The weights of a ``.tcanvas`` project lie where the file maps them (nothing is
+    copied). ``check`` is the check of their checksum when `read_project` was told not
+    to wait for it: `verify` waits for it and raises `InvalidFormatError` if the file
+    was damaged."""
 
     document: Document
     weights: dict[str, torch.Tensor] | None = None
+    check: Checksum | None = None
+
+    def verify(self) -> None:
+        if self.check is not None:
+            self.check.wait()
 
 
 # Document ↔ plain data -------------------------------------------------------------
@@ -285,14 +296,14 @@ def save_document(document: Document, path: str | os.PathLike[str],
             raise InvalidFormatError("a .json file holds no weights; save a .tcanvas project")
         write_atomically(path, lambda stream: stream.write(text))
         return
+    body = safetensors_writer(weights, cancel) if weights is not None else None
+
     def write(stream) -> None:
-        with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(GRAPH_MEMBER, text)
-            if weights is not None:
-                info = zipfile.ZipInfo(WEIGHTS_MEMBER, date_time=(2024, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_STORED
-                with archive.open(info, "w", force_zip64=True) as member:
-                    write_safetensors(member, weights, cancel)
+        archive = ZipWriter(stream)
+        archive.add_deflated(GRAPH_MEMBER, text)
+        if body is not None:
+            archive.add_stored(WEIGHTS_MEMBER, *body)
+        archive.close()
 
     write_atomically(path, write)
 
@@ -300,9 +311,13 @@ def save_document(document: Document, path: str | os.PathLike[str],
 MAX_PICTURE_BYTES = 256 * 2**20
 
 
-def read_project(path: str | os.PathLike[str]) -> Project:
+def read_project(path: str | os.PathLike[str], *, wait_for_check: bool = True) -> Project:
     """Read a ``.tcanvas`` project or a bare ``graph.json``: a result, or one
-    `InvalidFormatError` (or subclass) whatever the file holds."""
+    `InvalidFormatError` (or subclass) whatever the file holds.
+
+    The weights are mapped from the file, not read. Their checksum is checked before
+    this returns; with ``wait_for_check=False`` it is checked on a thread of its own
+    while the caller goes on, and ``project.verify()`` gives the verdict."""
     name = Path(path).name
     with open_regular(path) as (stream, size):
         try:
@@ -319,10 +334,17 @@ def read_project(path: str | os.PathLike[str]) -> Project:
                     raise InvalidFormatError(f"{name} is too large for a graph.json")
                 stream.seek(0)
                 return Project(document_from_json(stream.read(MAX_GRAPH_BYTES + 1)))
-            return _read_archive(Archive(stream, size, name), size)
+            project = _read_archive(Archive(stream, size, name), size)
         except OSError as error:
             raise InvalidFormatError(f"cannot read {name}: {error.strerror or error}") \
                 from None
+    if project.check is not None:
+        if wait_for_check:
+            project.check.wait()
+            project.check = None
+        else:
+            project.check.start()
+    return project
 
 
 def _read_archive(archive: Archive, size: int) -> Project:
@@ -332,14 +354,18 @@ def _read_archive(archive: Archive, size: int) -> Project:
     room = max(size, expansion_budget(size))
     document = document_from_json(archive.read_bytes(GRAPH_MEMBER,
                                                      min(MAX_GRAPH_BYTES, room)))
-    weights = None
+    weights = check = None
     if WEIGHTS_MEMBER in archive.names():
-        data = archive.read(WEIGHTS_MEMBER, room)
+        mapped = archive.map_stored(WEIGHTS_MEMBER, room)
+        if mapped is None:
+            data = archive.read(WEIGHTS_MEMBER, room)
+        else:
+            data, check = mapped
         try:
             weights = read_safetensors_bytes(data)
         except WeightsError as error:
             raise InvalidFormatError(str(error), WEIGHTS_MEMBER) from None
-    return Project(document, weights)
+    return Project(document, weights, check)
 
 
 def load_document(path: str | os.PathLike[str]) -> Document:

@@ -42,10 +42,9 @@ def _as_bytes(tensor: torch.Tensor) -> memoryview:
     return flat.view(torch.uint8).numpy().data if flat.numel() else memoryview(b"")
 
 
-def write(stream: BinaryIO, tensors: dict[str, torch.Tensor],
-          metadata: dict[str, str] | None = None, cancel=None) -> None:
-    """Write ``tensors`` (already free of shared storage) in the safetensors format;
-    a set ``cancel`` event stops between tensors with `Cancelled`."""
+def encode_header(tensors: dict[str, torch.Tensor],
+                  metadata: dict[str, str] | None = None) -> bytes:
+    """The file's first bytes for ``tensors``: the header's length and the header."""
     header: dict[str, object] = {}
     offset = 0
     for name, tensor in tensors.items():
@@ -59,8 +58,20 @@ def write(stream: BinaryIO, tensors: dict[str, torch.Tensor],
         header["__metadata__"] = metadata
     encoded = json.dumps(header, separators=(",", ":")).encode()
     encoded += b" " * (-len(encoded) % 8)
-    stream.write(len(encoded).to_bytes(8, "little"))
-    stream.write(encoded)
+    return len(encoded).to_bytes(8, "little") + encoded
+
+
+def file_size(header: bytes, tensors: dict[str, torch.Tensor]) -> int:
+    return len(header) + sum(t.numel() * t.element_size() for t in tensors.values())
+
+
+def write(stream: BinaryIO, tensors: dict[str, torch.Tensor],
+          metadata: dict[str, str] | None = None, cancel=None,
+          header: bytes | None = None) -> None:
+    """Write ``tensors`` (already free of shared storage) in the safetensors format,
+    after ``header`` if `encode_header` already made it; a set ``cancel`` event stops
+    between tensors with `Cancelled`."""
+    stream.write(encode_header(tensors, metadata) if header is None else header)
     for tensor in tensors.values():
         if cancel is not None and cancel.is_set():
             raise Cancelled("cancelled")
@@ -109,7 +120,7 @@ def read(buffer: bytearray | torch.Tensor) -> tuple[dict[str, torch.Tensor], dic
                 tensors[name] = torch.empty(shape, dtype=dtype)
                 continue
             piece = raw[base + start:base + end]
-            if (base + start) % dtype.itemsize:
+            if piece.data_ptr() % dtype.itemsize:
                 piece = piece.clone()  # a view needs its dtype's alignment; copy this one
             tensors[name] = piece.view(dtype).reshape(shape)
     except (RuntimeError, ValueError, MemoryError) as error:

@@ -10,8 +10,10 @@ import io
 import json
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import torch
 
@@ -66,14 +68,26 @@ def write_safetensors(stream, state: dict[str, torch.Tensor], cancel=None) -> No
     are stored once and listed as aliases, so loading gives them back under every key;
     the key order is kept too (safetensors sorts its own). ``cancel`` (a
     `threading.Event`) is checked between tensors."""
+    safetensors_writer(state, cancel)[1](stream)
+
+
+def safetensors_writer(state: dict[str, torch.Tensor], cancel=None
+                       ) -> tuple[int, Callable[[BinaryIO], None]]:
+    """How many bytes `write_safetensors` writes for ``state``, and the function that
+    writes them to a stream (for a zip member whose size is written before it)."""
     tensors, aliases = _deduplicated(state)
     metadata = {ORDER_KEY: json.dumps(list(state))}
     if aliases:
         metadata[ALIASES_KEY] = json.dumps(aliases)
     try:
-        safetensors_io.write(stream, tensors, metadata, cancel)
+        header = safetensors_io.encode_header(tensors, metadata)
     except safetensors_io.SafetensorsError as error:
         raise WeightsError(f"cannot write weights: {error}") from None
+
+    def write(stream: BinaryIO) -> None:
+        safetensors_io.write(stream, tensors, cancel=cancel, header=header)
+
+    return safetensors_io.file_size(header, tensors), write
 
 
 def safetensors_bytes(state: dict[str, torch.Tensor]) -> bytes:
