@@ -4,6 +4,7 @@ The scripting face::
 
     from core import load_document, build_module, infer_shapes, to_python
     document = load_document("resources/templates/mlp.json")
+    project = read_project("net.tcanvas")  # project.document, project.weights
     net = build_module(document)
     report = infer_shapes(document, (2, 20))
     print(report.output_shape, report.parameters)
@@ -24,16 +25,17 @@ _FACE = {
     "import_module": "core.io.module_import",
     "infer_shapes": "core.runtime.shapes",
     "load_document": "core.io.files",
+    "read_project": "core.io.files",
     "save_document": "core.io.files",
     "to_python": "core.io.codegen",
 }
 
-__all__ = ["build_module", "import_module", "infer_shapes", "load_document", "save_document",
-           "to_python"]
+__all__ = ["build_module", "import_module", "infer_shapes", "load_document", "read_project",
+           "save_document", "to_python"]
 
 if TYPE_CHECKING:
     from core.io.codegen import to_python
-    from core.io.files import load_document, save_document
+    from core.io.files import load_document, read_project, save_document
     from core.io.module_import import import_module
     from core.runtime.build import build_module
     from core.runtime.shapes import infer_shapes
