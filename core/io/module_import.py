@@ -47,15 +47,26 @@ ROOT_PATH = ""
 _DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}
 
 
-def import_module(module: nn.Module, example_input: torch.Tensor,
+def import_module(module: nn.Module, example_input: torch.Tensor, capture: str = "auto",
                   ) -> tuple[Document, dict[str, torch.Tensor]]:
     """The document for ``module`` and the weights to load into it (its state_dict).
 
-    ``example_input`` gives the input's shape and dtype. Raises `ModuleImportError`."""
+    ``example_input`` gives the input's shape and dtype. ``capture``: ``"fx"``,
+    ``"export"`` (torch.export, which runs the forward on the example), or ``"auto"``:
+    torch.fx, and torch.export where fx cannot follow the forward. Raises
+    `ModuleImportError`."""
     if not isinstance(example_input, torch.Tensor):
         raise ModuleImportError("the example input must be one tensor (a model with "
                                 "several inputs cannot be imported yet)")
-    graph = _trace(module)
+    if capture == "export":
+        graph = _export(module, example_input, None)
+    else:
+        try:
+            graph = _trace(module)
+        except ModuleImportError as traced:
+            if capture == "fx":
+                raise
+            graph = _export(module, example_input, traced)
     document = _Converter(module, graph).document(example_input)
     weights = {key: value.detach() for key, value in module.state_dict().items()}
     _check_keys(document, weights)
@@ -122,6 +133,20 @@ def _trace(module: nn.Module) -> fx.Graph:
                 and not value.users:
             graph.erase_node(value)
     return graph
+
+
+def _export(module: nn.Module, example: torch.Tensor, traced: ModuleImportError | None
+            ) -> fx.Graph:
+    """torch.export's record of the forward (where torch.fx could not follow it: the
+    message then gives both reasons)."""
+    from core.io.import_export import export_program, module_graph
+
+    try:
+        return module_graph(export_program(module, example), module, _is_layer)
+    except ModuleImportError as exported:
+        if traced is None:
+            raise
+        raise ModuleImportError(f"{traced}; {exported}") from None
 
 
 # Converting -----------------------------------------------------------------------------
