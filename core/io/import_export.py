@@ -222,10 +222,10 @@ class _Rebuild:
         for output in outputs:
             shape = tuple(output.meta["val"].shape) if "val" in output.meta else None
             found = [route for route, s in shapes if s == shape]
-            source, index = (output.args + (None, None))[:2]
+            tuple_of, index = (*output.args, None, None)[:2]
             if len(found) > 1 and output.target is operator.getitem and \
-                    isinstance(source, fx.Node) and source in inside and \
-                    isinstance(index, int) and len(_results(source)) == len(shapes):
+                    isinstance(tuple_of, fx.Node) and tuple_of in inside and \
+                    isinstance(index, int) and len(_results(tuple_of)) == len(shapes):
                 found = [shapes[index][0]]  # aten.lstm: (output, h, c) in order
             if len(found) != 1:
                 raise ModuleImportError(f"{path} ({type(module).__name__}): which of its "
