@@ -15,8 +15,12 @@ DEFAULT_TEMPLATE = "mlp"
 
 
 def _load_torch() -> None:
+    """Everything the first network needs after the window, imported off the GUI thread:
+    torch, the dry run, and the model panels (pyqtgraph) made once torch is in."""
     import torch  # noqa: F401
 
+    import app.inspection  # noqa: F401
+    import core.catalog.templates
     import core.io.files
     import core.runtime.shapes  # noqa: F401
 
