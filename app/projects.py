@@ -48,7 +48,8 @@ class Projects:
         from core.io.files import read_project
         from widgets.jobs import Job
 
-        return Job(self.window, f"Opening {path.name}…", lambda cancel: read_project(path),
+        return Job(self.window, f"Opening {path.name}…",
+                   lambda cancel: read_project(path, wait_for_check=False),
                    lambda project: self._show_project(path, project),
                    lambda error: self._open_failed(path, error))
 
@@ -65,6 +66,14 @@ class Projects:
         self.update_recent_menu()
         if self._show(project, path, path):
             self.window.statusBar().showMessage(f"Opened {path}", 5000)
+        if project.check is not None:  # the weights' checksum, still being summed
+            from widgets.background import Background
+
+            self.checker = Background(
+                lambda _: None,
+                lambda error: messages.warning(self.window, "Damaged weights", str(error)),
+                self.window)
+            self.checker.submit(project.verify)
 
     def show_recovered(self, project, recovery_file: Path, original: Path | None) -> None:
         """Put a recovered copy in place, unsaved, under the trust rules of opening it:
