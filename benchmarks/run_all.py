@@ -9,6 +9,7 @@ import bench_canvas
 import bench_canvas_scale
 import bench_edit
 import bench_files
+import bench_growth
 import bench_import
 import bench_inspect
 import bench_memory
@@ -40,6 +41,8 @@ if __name__ == "__main__":
     bench_import.main()
     print()
     bench_scale.main()
+    print()
+    bench_growth.main()
     print()
     bench_train.main()
     print()
