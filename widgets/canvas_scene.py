@@ -7,6 +7,8 @@ layer) into commands for the workspace. It never changes the document itself.
 
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
@@ -28,6 +30,8 @@ from widgets.node_item import INPUT_ROLE, OUTPUT_ROLE, BoundaryItem, NodeItem, P
 from widgets.node_look import LookContext
 
 SceneItem = NodeItem | FrameItem
+# At most this many deleted items are kept for an undo to put back.
+MAX_RETIRED = 50_000
 
 
 class CanvasScene(QGraphicsScene):
@@ -35,6 +39,8 @@ class CanvasScene(QGraphicsScene):
     message = Signal(str)
     # A dragged link let go on empty canvas: graph, source, source port, scene point.
     link_dropped = Signal(str, str, int, QPointF)
+    # Nodes came, went or moved (not a mere change of selection or look).
+    layout_changed = Signal()
 
     def __init__(self, workspace: Workspace, parent=None) -> None:
         super().__init__(parent)
@@ -56,8 +62,18 @@ class CanvasScene(QGraphicsScene):
         self._labels: dict[str, str] = {}
         self._owners: set[str | None] = set()
         self._highlighted: set[str] = set()
+        # Items of nodes and edges just deleted, kept so that an undo puts the same items
+        # back instead of building ten thousand new ones (see `_revive`).
+        self._retired: dict[str, NodeItem] = {}
+        self._retired_edges: dict[tuple[str, Edge], EdgeItem] = {}
         self._rebuild_timer = QTimer(self, singleShot=True, interval=0)
         self._rebuild_timer.timeout.connect(self.flush)
+        # Where nodes came, went or moved since the last turn: the links there are routed
+        # again (`_reroute`), not every link of the graph after each dry run.
+        self._dirty: list[QRectF] = []
+        self._revived: set[EdgeItem] = set()
+        self._reroute_timer = QTimer(self, singleShot=True, interval=0)
+        self._reroute_timer.timeout.connect(self._reroute)
         self.setBackgroundBrush(style.BACKGROUND)
         self.selectionChanged.connect(self._highlight_twins)
         self._subscription = workspace.subscribe({
@@ -89,15 +105,47 @@ class CanvasScene(QGraphicsScene):
         self._rebuild_timer.start()
 
     def flush(self) -> None:
-        """Do a rebuild that events asked for, now."""
+        """Do a rebuild that events asked for, now, and route the links again where
+        nodes came, went or moved."""
         if self._needs_rebuild:
             self.rebuild()
+        self._reroute()
+
+    def _mark_dirty(self, rect: QRectF) -> None:
+        self._dirty.append(rect)
+        if not self._reroute_timer.isActive():
+            self._reroute_timer.start()
+            self.layout_changed.emit()
+
+    def _reroute(self) -> None:
+        """Route again the links that pass where nodes came, went or moved, except links
+        an undo just put back (they are as they were, with what was around them)."""
+        dirty, revived = self._dirty, self._revived
+        self._dirty, self._revived = [], set()
+        if not dirty:
+            return
+        if len(dirty) > 64:  # many nodes at once: one test per link, no scene queries
+            area = dirty[0]
+            for rect in dirty[1:]:
+                area = area.united(rect)
+            for item in [e for e in self.edges.values() if e not in revived]:
+                if item.sceneBoundingRect().intersects(area):
+                    item.update_path()
+            return
+        done: set[EdgeItem] = set()
+        for rect in dirty:
+            for item in self.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+                if isinstance(item, EdgeItem) and item not in revived and item not in done:
+                    done.add(item)
+                    item.update_path()
 
     def _on_node_added(self, graph_id: str, node_id: str) -> None:
         self._looks_stale = True
         node = self.document.node(node_id)
         if graph_id == self.graph_id and node.graph is None and not self._needs_rebuild:
-            self._add_node_item(graph_id, node, None)
+            if not self._revive(graph_id, node):
+                self._add_node_item(graph_id, node, None)
+            self._mark_dirty(self.nodes[node_id].sceneBoundingRect())
             self._keep_boundaries_clear(node_id)
         elif graph_id in self._displayed_graphs() or self._needs_rebuild:
             self._schedule_rebuild()
@@ -118,7 +166,24 @@ class CanvasScene(QGraphicsScene):
                 self._remove_edge_item(edge_item)
             else:
                 self._remove_twin_links()
+        self._mark_dirty(item.sceneBoundingRect())
         self.removeItem(item)
+        if isinstance(item, NodeItem) and item.parentItem() is None and \
+                graph_id == self.graph_id and not item.highlighted and not item.probe:
+            if len(self._retired) >= MAX_RETIRED:
+                self._retired.clear()
+            self._retired[node_id] = item
+
+    def _revive(self, graph_id: str, node: Node) -> bool:
+        """Put back the item of ``node`` if it was deleted as it is now (an undo)."""
+        item = self._retired.pop(node.id, None)
+        if item is None or item.node_ref() is not node or item.graph_id != graph_id:
+            return False
+        self.addItem(item)
+        item.setPos(QPointF(*self.document.positions.get(node.id, (0.0, 0.0))))
+        self.offsets[node.id] = QPointF()
+        self.nodes[node.id] = item
+        return True
 
     def _on_edge_added(self, graph_id: str, edge: Edge) -> None:
         self._looks_stale = True
@@ -157,8 +222,10 @@ class CanvasScene(QGraphicsScene):
             return
         target = QPointF(*position) + self.offsets.get(node_id, QPointF())
         if item.pos() != target:
+            self._mark_dirty(item.sceneBoundingRect())
             item.setPos(target)
             self._refit_parents(item)
+        self._mark_dirty(item.sceneBoundingRect())
         self._keep_boundaries_clear(node_id)
 
     def _on_input_changed(self) -> None:
@@ -186,6 +253,8 @@ class CanvasScene(QGraphicsScene):
         self.blockSignals(blocked)
         self.nodes, self.boundaries, self.edges, self.twin_links = {}, {}, {}, []
         self.offsets = {}
+        self._retired, self._retired_edges = {}, {}
+        self._dirty, self._revived = [], set()
         if self.graph_id != ROOT and not self.document.has_node(self.graph_id):
             self.graph_id = ROOT
         self.expanded = {b for b in self.expanded if self.document.has_node(b)}
@@ -203,6 +272,7 @@ class CanvasScene(QGraphicsScene):
         self._build_edges(self.graph_id)
         self._building = False
         self._build_twin_links()
+        self.layout_changed.emit()
         self.graph_shown.emit(self.graph_id)
         self.select_nodes([i for i in selected if i in self.nodes])
 
@@ -261,6 +331,7 @@ class CanvasScene(QGraphicsScene):
     def _add_node_item(self, graph_id, node: Node, parent, context=None) -> NodeItem:
         context = context or LookContext(self.document, light=True)
         item = NodeItem(node.id, graph_id, self._look(context, node.id))
+        item.node_ref = weakref.ref(node)  # which node it drew, for `_revive`
         if parent is None and graph_id != self.graph_id:
             parent = self.nodes.get(graph_id)
         self._place(item, node.id, parent)
@@ -280,7 +351,14 @@ class CanvasScene(QGraphicsScene):
         target, target_inner = self._endpoint(graph_id, edge.dst)
         if source is None or target is None or (graph_id, edge) in self.edges:
             return
-        item = EdgeItem(graph_id, edge, source, target, source_inner, target_inner)
+        item = self._retired_edges.pop((graph_id, edge), None)
+        if item is not None and item.source is source and item.target is target and \
+                (item.source_is_inner, item.target_is_inner) == (source_inner, target_inner):
+            item.attach()
+            item.keep_path = True
+            self._revived.add(item)
+        else:
+            item = EdgeItem(graph_id, edge, source, target, source_inner, target_inner)
         self.addItem(item)
         self.edges[(graph_id, edge)] = item
         item.set_label(self._edge_label(graph_id, edge))
@@ -290,6 +368,10 @@ class CanvasScene(QGraphicsScene):
         item.detach()
         self.edges.pop((item.graph_id, item.edge), None)
         self.removeItem(item)
+        if not self._building:
+            if len(self._retired_edges) >= MAX_RETIRED:
+                self._retired_edges.clear()
+            self._retired_edges[(item.graph_id, item.edge)] = item
         self._refresh_merge(item.target)
 
     def _refresh_merge(self, item: PortedItem) -> None:
@@ -361,14 +443,19 @@ class CanvasScene(QGraphicsScene):
     def _refresh_looks_of(self, context: LookContext, node_ids: set[str] | None) -> None:
         """Redraw ``node_ids`` (None: all), the labels of edges leaving them and the
         input's text when it is theirs to show."""
+        ported = set()  # nodes whose inputs (so their ports) changed
         for node_id, item in self.nodes.items():
             if (node_ids is None or node_id in node_ids) and self.document.has_node(node_id):
+                inputs = item.look.inputs
                 item.set_look(self._look(context, node_id))
+                if item.look.inputs != inputs:
+                    ported.add(node_id)
         for (graph_id, edge), item in self.edges.items():
             source = graph_id if edge.src == INPUT else edge.src
             if node_ids is None or source in node_ids or edge.dst in node_ids:
                 item.set_label(self._edge_label(graph_id, edge))
-                item.update_path()
+                if source in ported or edge.dst in ported:
+                    item.update_path()
         if INPUT_ROLE in self.boundaries and (node_ids is None or self.graph_id in node_ids):
             self.boundaries[INPUT_ROLE].set_text(self._input_text())
 
@@ -581,6 +668,9 @@ class CanvasScene(QGraphicsScene):
             new = (round(place.x(), 1), round(place.y(), 1))
             if old is None or (abs(old[0] - new[0]) > 0.05 or abs(old[1] - new[1]) > 0.05):
                 moved[node_id] = new
+                if old is not None:  # links that went around it may now go straight
+                    self._mark_dirty(item.sceneBoundingRect().translated(
+                        QPointF(*old) - QPointF(*new)))
         if len(moved) == 1 and self._insert_dragged(*next(iter(moved.items()))):
             return
         if moved:

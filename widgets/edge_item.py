@@ -29,12 +29,18 @@ class EdgeItem(QGraphicsPathItem):
         self.source_is_inner = source_is_inner
         self.target_is_inner = target_is_inner
         self.label = ""
+        self.keep_path = False
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(-2)
         self.setPen(QPen(style.EDGE, 1.6))
-        source.edges.append(self)
-        target.edges.append(self)
-        self.update_path()
+        self.attach()
+        # No path yet: it is drawn once the edge is in a scene (see itemChange), where
+        # the nodes in its way can be seen.
+
+    def attach(self) -> None:
+        """Be one of the edges its ends move (again, after `detach`)."""
+        self.source.edges.append(self)
+        self.target.edges.append(self)
 
     def detach(self) -> None:
         for end in (self.source, self.target):
@@ -108,7 +114,9 @@ class EdgeItem(QGraphicsPathItem):
         return found
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemSceneHasChanged:
+        if change == QGraphicsItem.GraphicsItemChange.ItemSceneHasChanged and self.keep_path:
+            self.keep_path = False  # put back by an undo, where it was
+        elif change == QGraphicsItem.GraphicsItemChange.ItemSceneHasChanged:
             self.update_path()  # now the nodes in the way can be seen
         return super().itemChange(change, value)
 

@@ -7,6 +7,8 @@ top edge, the output at the bottom centre.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
@@ -101,6 +103,7 @@ class NodeItem(PortedItem):
         self.look = look
         self.highlighted = False
         self.probe = ""
+        self.node_ref: Callable[[], object] = lambda: None
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setAcceptHoverEvents(True)
