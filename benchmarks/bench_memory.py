@@ -4,12 +4,14 @@
   (a dry run of a snapshot, the live model brought in step with it): resident memory
   before and after, with the live model's cache budget and, side by side, without one
   (every module ever built kept: how it was before).
-- An initializer (normal, on every tensor) on a net of Linear(8192, 8192) layers: time,
-  peak RSS, the undo copy (in memory within the undo budget, else on disk), the time to
-  undo and whether undo gave every bit back (a hash of every weight before and after).
-  Side by side on 0.54 B parameters (8 layers) against the copy kept in memory (the undo
-  budget lifted: how it was before), then ours alone on 1.07 B (16 layers; the memory
-  reference is not run there: it would need 8.5 GB on a machine shared by others).
+- An initializer on every tensor of a net of Linear(8192, 8192) layers: time, peak RSS,
+  the undo copy on disk, the time to undo and whether undo gave every bit back (a hash of
+  every weight before and after). First on weights as their layers made them (undo makes
+  them again from their seeds: no copy), then a second one on top (copies in memory
+  within the undo budget, the rest on disk). Side by side on 0.54 B parameters (8 layers)
+  with what the command did before (a copy of every tensor in memory, then the fill),
+  then ours alone on 1.07 B (16 layers): "before" would need 8.5 GB there, too much on a
+  machine shared by others.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ INITIALIZER = textwrap.dedent("""
             hashed.update(parameter.detach().reshape(-1).view(torch.uint8).numpy().data)
         return hashed.hexdigest()
 
+    def on_disk():
+        return sum(p.stat().st_size for p in spill.folder().iterdir()) / 2**20
+
     c = Composer()
     layers = [c.layer("Linear", in_features=8192, out_features=8192)
               for _ in range(int(sys.argv[1]))]
@@ -73,34 +78,46 @@ INITIALIZER = textwrap.dedent("""
     workspace = Workspace(document)
     start = time.perf_counter()
     live = workspace.live
-    built = time.perf_counter() - start
-    after_build = peak()
-    before = digest(live.module)
-    start = time.perf_counter()
-    workspace.execute(ApplyInitializer(live, document, "normal", {"std": 0.02},
-                                       target="all", seed=1))
-    applied = time.perf_counter() - start
-    after_init = peak()
-    on_disk = sum(p.stat().st_size for p in spill.folder().iterdir()) / 2**20
-    changed = digest(live.module) != before
-    start = time.perf_counter()
-    workspace.undo()
-    undone = time.perf_counter() - start
-    print(json.dumps({
-        "parameters": sum(p.numel() for p in live.module.parameters()), "build_s": built,
-        "init_s": applied, "undo_s": undone, "rss_after_build_mb": after_build,
-        "peak_after_init_mb": after_init, "peak_mb": peak(), "on_disk_mb": on_disk,
-        "undo_budget_mb": undo_budget() / 2**20, "changed": changed,
-        "exact": changed and digest(live.module) == before}))
+    figures = {"parameters": sum(p.numel() for p in live.module.parameters()),
+               "build_s": time.perf_counter() - start, "built_mb": peak(),
+               "undo_budget_mb": undo_budget() / 2**20}
+    if sys.argv[2] == "before":  # what the command did before: a copy of every tensor
+        start = time.perf_counter()
+        with torch.no_grad():
+            copies = [p.detach().clone() for p in live.module.parameters()]
+            for index, p in enumerate(live.module.parameters()):
+                p.normal_(0, 0.02, generator=torch.Generator().manual_seed(index))
+        figures.update(first_s=time.perf_counter() - start, first_peak_mb=peak())
+        print(json.dumps(figures))
+        sys.exit()
+
+    def initialize(name, args, seed, label):
+        before = digest(live.module)
+        start = time.perf_counter()
+        workspace.execute(ApplyInitializer(live, document, name, args, target="all",
+                                           seed=seed))
+        figures[label + "_s"] = time.perf_counter() - start
+        figures[label + "_peak_mb"] = peak()
+        figures[label + "_disk_mb"] = on_disk()
+        changed = digest(live.module) != before
+        start = time.perf_counter()
+        workspace.undo()
+        figures[label + "_undo_s"] = time.perf_counter() - start
+        figures[label + "_exact"] = changed and digest(live.module) == before
+        workspace.redo()
+
+    initialize("normal", {"std": 0.02}, 1, "first")  # the weights as made: no copy
+    initialize("uniform", {"a": -0.01, "b": 0.01}, 2, "second")  # copies: memory, disk
+    print(json.dumps(figures))
 """)
 
 NO_LIMIT = str(1 << 60)
 
 
-def run(script: str, argument: int, **environment: str) -> dict:
+def run(script: str, *arguments: object, **environment: str) -> dict:
     env = {**os.environ, **environment}
-    done = subprocess.run([sys.executable, "-c", script, str(argument)], capture_output=True,
-                          text=True, check=True, env=env)
+    done = subprocess.run([sys.executable, "-c", script, *map(str, arguments)],
+                          capture_output=True, text=True, check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -119,44 +136,50 @@ def edits(count: int = 200) -> dict[str, float]:
     return {"growth_mb": grown, "growth_unbounded_mb": grown_before}
 
 
-def initializer_line(label: str, figures: dict) -> None:
-    print(f"  {label:<32} init {figures['init_s']:6.2f} s · peak RSS "
-          f"{figures['peak_after_init_mb']:6.0f} MB (model built: "
-          f"{figures['rss_after_build_mb']:.0f}) · copy on disk {figures['on_disk_mb']:5.0f} "
-          f"MiB · undo {figures['undo_s']:5.2f} s, "
-          f"{'bit for bit' if figures['exact'] else 'NOT EXACT'}")
+def initializer_line(label: str, figures: dict, which: str) -> None:
+    line = (f"  {label:<46} {figures[which + '_s']:6.2f} s · peak RSS "
+            f"{figures[which + '_peak_mb']:6.0f} MB (model built: {figures['built_mb']:.0f})")
+    if which + "_undo_s" in figures:
+        line += (f" · copy on disk {figures[which + '_disk_mb']:5.0f} MiB · undo "
+                 f"{figures[which + '_undo_s']:5.2f} s, "
+                 f"{'bit for bit' if figures[which + '_exact'] else 'NOT EXACT'}")
+    print(line)
 
 
 def median_run(runs: list[dict]) -> dict:
-    """The run of median initializer time (of two: the faster; the machine is shared)."""
-    return sorted(runs, key=lambda figures: figures["init_s"])[(len(runs) - 1) // 2]
+    """The run of median first-initializer time (of two: the faster; the machine is
+    shared)."""
+    return sorted(runs, key=lambda figures: figures["first_s"])[(len(runs) - 1) // 2]
 
 
 def initializer(repeats: int = 2) -> dict[str, float]:
     halves, halves_before = [], []
     for _ in range(repeats):  # interleaved
-        halves.append(run(INITIALIZER, 8))
-        halves_before.append(run(INITIALIZER, 8, TORCHCANVAS_UNDO_BUDGET=NO_LIMIT))
-    half, half_before = median_run(halves), median_run(halves_before)
-    full = run(INITIALIZER, 16)
-    print(f"Initializer normal(0, 0.02) on every tensor, then undo (undo budget "
-          f"{half['undo_budget_mb']:.0f} MiB), each in a fresh process, median of "
+        halves.append(run(INITIALIZER, 8, "ours"))
+        halves_before.append(run(INITIALIZER, 8, "before"))
+    half, before = median_run(halves), median_run(halves_before)
+    full = run(INITIALIZER, 16, "ours")
+    print(f"Initializer on every tensor, then undo (undo budget "
+          f"{half['undo_budget_mb']:.0f} MiB in memory), each in a fresh process:")
+    print(f"  {half['parameters'] / 1e9:.2f} B parameters (8 × Linear(8192, 8192)), median of "
           f"{repeats} interleaved:")
-    print(f"  {half['parameters'] / 1e9:.2f} B parameters (8 × Linear(8192, 8192)):")
-    initializer_line("copies within the budget", half)
-    initializer_line("copy kept in memory (before)", half_before)
-    print(f"    ratios: time {half['init_s'] / half_before['init_s']:.2f} · peak RSS "
-          f"{half['peak_after_init_mb'] / half_before['peak_after_init_mb']:.2f}")
+    initializer_line("normal on weights as made (no copy needed)", half, "first")
+    initializer_line("before: a copy of every tensor, then normal", before, "first")
+    print(f"    ratios: time {half['first_s'] / before['first_s']:.2f} · peak RSS "
+          f"{half['first_peak_mb'] / before['first_peak_mb']:.2f}")
+    initializer_line("uniform after it (copies: memory, then disk)", half, "second")
     print(f"  {full['parameters'] / 1e9:.2f} B parameters (16 × Linear(8192, 8192)):")
-    initializer_line("copies within the budget", full)
-    print(f"    (the copy in memory would add {full['rss_after_build_mb']:.0f} MB: "
-          "the model's size; not run here)")
-    return {"init_half_s": half["init_s"], "init_half_before_s": half_before["init_s"],
-            "peak_half_mb": half["peak_after_init_mb"],
-            "peak_half_before_mb": half_before["peak_after_init_mb"],
-            "init_full_s": full["init_s"], "peak_full_mb": full["peak_after_init_mb"],
-            "build_full_mb": full["rss_after_build_mb"], "undo_full_s": full["undo_s"],
-            "exact": float(all(r["exact"] for r in [*halves, *halves_before, full]))}
+    initializer_line("normal on weights as made (no copy needed)", full, "first")
+    initializer_line("uniform after it (copies: memory, then disk)", full, "second")
+    print(f"    (before, a copy in memory would add the model's size, "
+          f"{full['built_mb']:.0f} MB; not run at this size on a shared machine)")
+    runs = [*halves, full]
+    return {"init_half_s": half["first_s"], "init_half_before_s": before["first_s"],
+            "peak_half_mb": half["first_peak_mb"], "peak_half_before_mb": before["first_peak_mb"],
+            "init_full_s": full["first_s"], "peak_full_mb": full["first_peak_mb"],
+            "second_full_s": full["second_s"], "second_peak_full_mb": full["second_peak_mb"],
+            "built_full_mb": full["built_mb"], "undo_full_s": full["first_undo_s"],
+            "exact": float(all(r["first_exact"] and r["second_exact"] for r in runs))}
 
 
 def main() -> dict[str, float]:

@@ -232,6 +232,13 @@ class LiveModel:
         kept = self._cache[key]
         return dict(_named_tensors(self._new_module(kept.node, kept.seed, kept.device)))
 
+    def mark_as_made(self, key: Key) -> None:
+        """The module under ``key`` was given back every value it was made with (undo
+        of a change to weights as made): it may again be made anew instead of copied."""
+        kept = self._cache.get(key)
+        if kept is not None and kept.module is not None:
+            kept.made_as = _made_as(kept.module)
+
     def tensor_at(self, address: TensorAddress) -> torch.Tensor:
         """The tensor at ``address`` now (its module brought back if it was put aside)."""
         kept = self._cache[address.key]

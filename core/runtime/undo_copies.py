@@ -66,12 +66,16 @@ def restore_all(live: LiveModel, saved: Iterable[
         tuple[TensorAddress | torch.Tensor, SavedTensor | AsMade]]) -> None:
     """Give every tensor back what it held (found by its address where it has one)."""
     made: dict[Key, dict[str, torch.Tensor]] = {}
+    as_made: set[Key] = set()
     for target, copy in saved:
         tensor = live.tensor_at(target) if isinstance(target, TensorAddress) else target
         if isinstance(copy, AsMade):
             copy.restore(tensor, made)
+            as_made.add(copy.address.key)
         else:
             copy.restore(tensor)
+    for key in as_made:  # every tensor the command changed is back: all as made again
+        live.mark_as_made(key)
 
 
 def _give_back(size: int) -> None:

@@ -176,6 +176,9 @@ def test_weights_as_made_are_made_again_for_undo_instead_of_copied(big, monkeypa
     assert torch.equal(bits(weight), touched)
     history.undo()
     assert torch.equal(bits(weight), made)
+    history.redo()  # as made again after the undo: still no copy
+    assert undo_copies.held_in_memory() == held and spilled_files() == files
+    assert torch.equal(bits(weight), touched)
 
 
 def test_undo_copies_past_the_budget_go_to_disk_and_come_back_exactly(big, monkeypatch):
