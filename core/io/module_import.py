@@ -135,6 +135,16 @@ def _trace(module: nn.Module) -> fx.Graph:
     return graph
 
 
+def convert_graph(module: nn.Module, program: Any, example: torch.Tensor) -> Document:
+    """The document for an exported program's graph (``program.graph`` and its
+    ``graph_signature``) of ``module``'s forward."""
+    from core.io.import_export import module_graph
+
+    document = _Converter(module, module_graph(program, module, _is_layer)).document(example)
+    _check_keys(document, {key: value.detach() for key, value in module.state_dict().items()})
+    return document
+
+
 def _export(module: nn.Module, example: torch.Tensor, traced: ModuleImportError | None
             ) -> fx.Graph:
     """torch.export's record of the forward (where torch.fx could not follow it: the

@@ -1,0 +1,227 @@
+"""The modules of a ``.pt2`` file, rebuilt without its code.
+
+Each operation records the path and class of every module it ran in. Containers of
+``torch.nn`` are made as they are; a palette layer is made from the settings its recorded
+operation was called with and the shapes of its weights (``aten.conv2d(x, w, b, stride,
+padding, dilation, groups)`` is ``nn.Conv2d(w.shape[1] * groups, w.shape[0], ...)``);
+any other class becomes an empty module of the same class name, holding its children and
+its own tensors. Nothing from the file is imported or run: class names are only names.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import re
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import torch
+from torch import fx, nn
+
+from core.catalog.registry import CATALOG
+from core.io.import_calls import ModuleImportError
+
+_CONTAINERS = {"torch.nn.modules.container.Sequential": nn.Sequential,
+               "torch.nn.modules.container.ModuleList": nn.ModuleList,
+               "torch.nn.modules.container.ModuleDict": nn.ModuleDict}
+
+
+@functools.lru_cache(maxsize=1)
+def _layer_classes() -> dict[str, type]:
+    classes: dict[str, type] = {}
+    for spec in CATALOG.values():
+        factory = spec.factory
+        if spec.factory_path.startswith("nn.") and isinstance(factory, type):
+            classes.setdefault(f"{factory.__module__}.{factory.__qualname__}", factory)
+    return classes
+
+
+def skeleton_module(graph: fx.Graph, signature: SimpleNamespace,
+                    weights: dict[str, torch.Tensor], name: str) -> nn.Module:
+    """A module tree with the file's paths, classes (by name) and weights."""
+    kinds: dict[str, str] = {}
+    calls: dict[str, list[fx.Node]] = {}
+    for node in graph.nodes:
+        stack = list(node.meta.get("nn_module_stack", {}).values())
+        for path, kind in stack:
+            kinds.setdefault(path, kind)
+        if stack:
+            calls.setdefault(stack[-1][0], []).append(node)
+    for key in weights:
+        parent = key.rpartition(".")[0]
+        while parent not in kinds:
+            kinds[parent] = ""
+            parent = parent.rpartition(".")[0]
+    buffers = set(signature.inputs_to_buffers.values())
+    modules: dict[str, nn.Module] = {}
+    root = _make(kinds.get("", ""), "", calls, weights, name)
+    modules[""] = root
+    for path in kinds:
+        if path:
+            _ensure(path, kinds, modules, calls, weights, name)
+    for key, tensor in weights.items():
+        owner, _, leaf = key.rpartition(".")
+        module = modules[owner]
+        if _is_layer(module):
+            continue
+        if key in buffers:
+            module.register_buffer(leaf, tensor.clone())
+        else:
+            module.register_parameter(leaf, nn.Parameter(tensor.clone()))
+    for path, module in modules.items():
+        if _is_layer(module):
+            own = {k.removeprefix(f"{path}."): v for k, v in weights.items()
+                   if k.startswith(f"{path}.")}
+            try:
+                module.load_state_dict(own, strict=True)
+            except RuntimeError as error:
+                first = str(error).splitlines()[0]
+                raise ModuleImportError(f"{name}: {path} ({type(module).__name__}): its "
+                                        f"weights do not fit the layer read back: {first}") \
+                    from None
+    return root.eval()
+
+
+def _ensure(path: str, kinds: dict[str, str], modules: dict[str, nn.Module],
+            calls: dict[str, list[fx.Node]], weights: dict[str, torch.Tensor],
+            name: str) -> nn.Module:
+    if path in modules:
+        return modules[path]
+    parent_path, _, leaf = path.rpartition(".")
+    parent = _ensure(parent_path, kinds, modules, calls, weights, name)
+    module = _make(kinds.get(path, ""), path, calls, weights, name)
+    if _is_layer(parent):
+        raise ModuleImportError(f"{name}: {path} lies inside the layer {parent_path}")
+    parent.add_module(leaf, module)
+    modules[path] = module
+    return module
+
+
+def _is_layer(module: nn.Module) -> bool:
+    return type(module) in set(_layer_classes().values())
+
+
+def _make(kind: str, path: str, calls: dict[str, list[fx.Node]],
+          weights: dict[str, torch.Tensor], name: str) -> nn.Module:
+    if kind in _CONTAINERS:
+        return _CONTAINERS[kind]()
+    layer = _layer_classes().get(kind)
+    if layer is None:
+        short = re.sub(r"\W", "_", kind.rpartition(".")[2]) or "Module"
+        short = short if short[0].isalpha() else f"M{short}"
+        return type(short, (nn.Module,), {"__module__": "pt2"})()
+    recipe = _RECIPES.get(layer.__name__)
+    nodes = calls.get(path, [])
+    if recipe is None:
+        raise ModuleImportError(f"{name}: {path} ({layer.__name__}): its settings cannot be "
+                                "read back from a .pt2 file yet")
+    own = {k.removeprefix(f"{path}."): v for k, v in weights.items()
+           if k.startswith(f"{path}.") and "." not in k.removeprefix(f"{path}.")}
+    try:
+        return layer(**recipe(_first(nodes), own))
+    except (ModuleImportError, IndexError, KeyError, TypeError, ValueError) as error:
+        raise ModuleImportError(f"{name}: {path} ({layer.__name__}): its settings cannot be "
+                                f"read back ({type(error).__name__}: {error})") from None
+
+
+def _first(nodes: list[fx.Node]) -> SimpleNamespace:
+    """The layer's main operation: its first call (its arguments, with defaults)."""
+    for node in nodes:
+        if node.target is not operator.getitem:
+            packet = getattr(node.target, "__name__", "").split(".")[0]
+            return SimpleNamespace(op=packet, args=list(node.args), kwargs=dict(node.kwargs))
+    return SimpleNamespace(op="", args=[], kwargs={})
+
+
+def _arg(call: SimpleNamespace, index: int, name: str, default: Any) -> Any:
+    """An argument of the recorded call; sizes the same along every dimension as one
+    number (``[3, 3]`` → 3), as a layer made with ``kernel_size=3`` holds them."""
+    value = call.kwargs[name] if name in call.kwargs else \
+        call.args[index] if index < len(call.args) else default
+    if isinstance(value, (list, tuple)) and value and all(v == value[0] for v in value) and \
+            all(isinstance(v, int) for v in value):
+        return value[0]
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _conv(dims: int) -> Callable[[SimpleNamespace, dict[str, torch.Tensor]], dict[str, Any]]:
+    def recipe(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+        weight = own["weight"]
+        groups = _arg(call, 6, "groups", 1)
+        padding = _arg(call, 4, "padding", 0)
+        return {"in_channels": weight.shape[1] * groups, "out_channels": weight.shape[0],
+                "kernel_size": tuple(weight.shape[2:]), "stride": _arg(call, 3, "stride", 1),
+                "padding": padding, "dilation": _arg(call, 5, "dilation", 1),
+                "groups": groups, "bias": "bias" in own}
+    return recipe
+
+
+def _conv_transpose(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+    weight = own["weight"]
+    groups = _arg(call, 6, "groups", 1)
+    return {"in_channels": weight.shape[0], "out_channels": weight.shape[1] * groups,
+            "kernel_size": tuple(weight.shape[2:]), "stride": _arg(call, 3, "stride", 1),
+            "padding": _arg(call, 4, "padding", 0),
+            "output_padding": _arg(call, 5, "output_padding", 0), "groups": groups,
+            "dilation": _arg(call, 7, "dilation", 1), "bias": "bias" in own}
+
+
+def _batch_norm(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+    features = next(t.shape[0] for k, t in own.items() if k != "num_batches_tracked")
+    return {"num_features": features, "eps": _arg(call, 7, "eps", 1e-5),
+            "momentum": _arg(call, 6, "momentum", 0.1), "affine": "weight" in own,
+            "track_running_stats": "running_mean" in own}
+
+
+def _layer_norm(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+    shape = call.args[1] if len(call.args) > 1 else call.kwargs.get("normalized_shape", ())
+    return {"normalized_shape": tuple(shape),
+            "eps": _arg(call, 4, "eps", 1e-5), "elementwise_affine": "weight" in own,
+            "bias": "bias" in own}
+
+
+def _pool(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+    kernel = _arg(call, 1, "kernel_size", None)
+    stride = _arg(call, 2, "stride", ()) or kernel
+    settings = {"kernel_size": kernel, "stride": stride, "padding": _arg(call, 3, "padding", 0)}
+    if call.op == "max_pool2d":
+        settings |= {"dilation": _arg(call, 4, "dilation", 1),
+                     "ceil_mode": _arg(call, 5, "ceil_mode", False)}
+    else:
+        settings |= {"ceil_mode": _arg(call, 4, "ceil_mode", False),
+                     "count_include_pad": _arg(call, 5, "count_include_pad", True)}
+    return settings
+
+
+def _nothing(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+    return {}
+
+
+def _inplace(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+    return {"inplace": call.op.endswith("_")}
+
+
+_RECIPES: dict[str, Callable[[SimpleNamespace, dict[str, torch.Tensor]], dict[str, Any]]] = {
+    "Conv1d": _conv(1), "Conv2d": _conv(2), "Conv3d": _conv(3),
+    "ConvTranspose2d": _conv_transpose,
+    "Linear": lambda call, own: {"in_features": own["weight"].shape[1],
+                                 "out_features": own["weight"].shape[0],
+                                 "bias": "bias" in own},
+    "BatchNorm1d": _batch_norm, "BatchNorm2d": _batch_norm, "BatchNorm3d": _batch_norm,
+    "LayerNorm": _layer_norm,
+    "ReLU": _inplace, "ReLU6": _nothing, "SiLU": _nothing, "Sigmoid": _nothing,
+    "Tanh": _nothing, "Hardswish": _nothing, "Hardsigmoid": _nothing, "Identity": _nothing,
+    "GELU": lambda call, own: {"approximate": _arg(call, 1, "approximate", "none")},
+    "Dropout": lambda call, own: {"p": _arg(call, 1, "p", 0.5)},
+    "Flatten": lambda call, own: {"start_dim": _arg(call, 1, "start_dim", 1),
+                                  "end_dim": _arg(call, 2, "end_dim", -1)},
+    "Softmax": lambda call, own: {"dim": _arg(call, 1, "dim", None)},
+    "LeakyReLU": lambda call, own: {"negative_slope": _arg(call, 1, "negative_slope", 0.01)},
+    "MaxPool2d": _pool, "AvgPool2d": _pool,
+    "AdaptiveAvgPool2d": lambda call, own: {"output_size": _arg(call, 1, "output_size", 1)},
+    "AdaptiveAvgPool1d": lambda call, own: {"output_size": _arg(call, 1, "output_size", 1)},
+    "Embedding": lambda call, own: {"num_embeddings": own["weight"].shape[0],
+                                    "embedding_dim": own["weight"].shape[1]},
+}

@@ -1,0 +1,110 @@
+"""``.pt2`` files written by torch.export.save open as editable networks without running
+any code from them: the weights are read as raw storage (pickle never), the graph with
+aten operations only, and the modules rebuilt from the classes' names."""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+
+import pytest
+import torch
+
+from core import build_module
+from core.errors import InvalidFormatError
+from core.io.import_calls import ModuleImportError
+from core.io.import_pt2 import import_pt2
+from tests.core.model_zoo import ZOO
+from tests.core.test_import import example_for
+
+
+def saved(name: str, tmp_path):
+    make, _ = ZOO[name]
+    torch.manual_seed(0)
+    original = make().eval()
+    example = example_for(name)
+    path = tmp_path / f"{name}.pt2"
+    torch.export.save(torch.export.export(original, (example,)), path)
+    return original, example, path
+
+
+@pytest.mark.parametrize("name", ["resnet-basic", "unet-interpolate", "mobilenet-v2",
+                                  "googlenet", "glu-chunk-split", "convnext", "wavenet"])
+def test_a_pt2_file_opens_as_the_network_it_records(name, tmp_path):
+    original, example, path = saved(name, tmp_path)
+    document, weights = import_pt2(path)
+    built = build_module(document)
+    built.load_state_dict(weights, strict=True)
+    assert sorted(built.state_dict()) == sorted(original.state_dict())
+    again = ZOO[name][0]()
+    again.load_state_dict(built.state_dict(), strict=True)  # back into the author's class
+    with torch.no_grad():
+        assert torch.allclose(built.eval()(example), original(example), atol=1e-5)
+    assert document.input.shape == tuple(example.shape)
+
+
+def rewrite(path, change):
+    """The archive at ``path`` with ``change(name, data) -> data`` applied to each member."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in members:
+            archive.writestr(info, change(info.filename, data))
+
+
+def edit_program(path, edit):
+    def change(name, data):
+        if "/models/" in name and name.endswith(".json"):
+            program = json.loads(data)
+            edit(program)
+            return json.dumps(program).encode()
+        return data
+    rewrite(path, change)
+
+
+def test_class_names_in_the_file_are_only_names(tmp_path):
+    _, _, path = saved("resnet-basic", tmp_path)
+    edit_program(path, lambda program: [
+        node["metadata"].update(nn_module_stack=node["metadata"]["nn_module_stack"].replace(
+            "tests.core.model_zoo.BasicBlock", "evil_package_never_imported.Block"))
+        for node in program["graph_module"]["graph"]["nodes"]])
+    document, _ = import_pt2(path)
+    assert "evil_package_never_imported" not in sys.modules
+    assert document.root.nodes[4].graph.nodes[0].graph.class_name == "Block"
+
+
+def test_a_weight_stored_with_pickle_is_refused_unread(tmp_path):
+    _, _, path = saved("mlp", tmp_path)
+
+    def change(name, data):
+        if name.endswith("_weights_config.json"):
+            config = json.loads(data)
+            next(iter(config["config"].values()))["use_pickle"] = True
+            return json.dumps(config).encode()
+        return data
+    rewrite(path, change)
+    with pytest.raises(ModuleImportError, match="stored with pickle, which is never read"):
+        import_pt2(path)
+
+
+def test_operations_other_than_aten_are_refused(tmp_path):
+    _, _, path = saved("mlp", tmp_path)
+    edit_program(path, lambda program: program["graph_module"]["graph"]["nodes"][0].update(
+        target="builtins.exec"))
+    with pytest.raises(ModuleImportError, match=r"calls builtins\.exec; only aten operations"):
+        import_pt2(path)
+
+
+def test_dynamic_shapes_are_refused_with_the_reason(tmp_path):
+    _, _, path = saved("mlp", tmp_path)
+    edit_program(path, lambda program: program.update(range_constraints={"s0": {}}))
+    with pytest.raises(ModuleImportError, match="dynamic shapes"):
+        import_pt2(path)
+
+
+def test_what_is_not_a_pt2_file_is_refused(tmp_path):
+    path = tmp_path / "broken.pt2"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InvalidFormatError):
+        import_pt2(path)
