@@ -23,6 +23,7 @@ USAGE = """torchcanvas                       open the main window
   torchcanvas export FILE [--python OUT.py] [--weights OUT.safetensors] [--onnx OUT.onnx]
                           [--png OUT.png] [--train-script train.py]
   torchcanvas import SOURCE --input 1,3,224,224 -o OUT.tcanvas --trust
+  torchcanvas import program.pt2 -o OUT.tcanvas
                           SOURCE: package.module:Name or path/to/file.py:Name
 """ + TRAIN_USAGE
 
@@ -143,22 +144,31 @@ def import_model(args: argparse.Namespace) -> int:
     from core.io.model_source import make_model
     from core.io.module_import import import_module
 
-    if not args.trust:
+    program = args.source.lower().endswith(".pt2")  # torch.export.save's: no code runs
+    if not args.trust and not program:
         raise CommandLineError(f"import runs the code of {args.source}: add --trust if you "
                                "trust it", 2)
-    shape = parse_shape(args.input)
+    if not program and not args.input:
+        raise CommandLineError("import needs --input, the example input's shape", 2)
+    shape = parse_shape(args.input) if not program else ()
     if Path(args.output).suffix.lower() != ".tcanvas":
         raise CommandLineError(f"{args.output}: the output is a .tcanvas project", 2)
     from core.io.atomic import check_target
 
     check_target(args.output)
-    model = make_model(args.source)
-    document, weights = import_module(model, torch.randn(shape))
+    if program:
+        from core.io.import_pt2 import import_pt2
+
+        check_input(args.source)
+        document, weights = import_pt2(args.source)
+    else:
+        model = make_model(args.source)
+        document, weights = import_module(model, torch.randn(shape))
     save_document(document, args.output, weights=weights)
     layers = sum(1 for _, node in document.walk() if node.graph is None)
     blocks = sum(1 for _, node in document.walk() if node.graph is not None)
     count = sum(value.numel() for value in weights.values())
-    print(f"wrote {args.output}: {type(model).__name__}, {layers:,} layers in {blocks:,} "
+    print(f"wrote {args.output}: {document.title}, {layers:,} layers in {blocks:,} "
           f"blocks, {count:,} values")
     return 0
 
@@ -225,9 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     train_cli.add_script_arguments(export_parser)
     import_parser = commands.add_parser("import", help="turn an nn.Module into a project")
     import_parser.add_argument("source", help="package.module:Name or path/to/file.py:Name "
-                                              "(a class or function making the model)")
-    import_parser.add_argument("--input", required=True, help="example input shape, e.g. "
-                                                              "1,3,224,224")
+                                              "(a class or function making the model), or a "
+                                              "program.pt2 from torch.export.save")
+    import_parser.add_argument("--input", help="example input shape, e.g. 1,3,224,224 "
+                                               "(a .pt2 file records its own)")
     import_parser.add_argument("-o", "--output", required=True, metavar="OUT.tcanvas",
                                help="the project to write")
     import_parser.add_argument("--trust", action="store_true",

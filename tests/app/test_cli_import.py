@@ -68,3 +68,22 @@ def test_what_cannot_be_imported_is_one_line(tmp_path, capsys, source, words):
     error = capsys.readouterr().err
     assert words in error and error.count("\n") == 1
     assert not out.exists()
+
+
+def test_a_pt2_file_needs_no_trust_and_no_input(tmp_path, capsys):
+    torch.manual_seed(0)
+    model = model_zoo.ResNet(model_zoo.BasicBlock).eval()
+    program = tmp_path / "resnet.pt2"
+    torch.export.save(torch.export.export(model, (torch.randn(2, 3, 32, 32),)), program)
+    out = tmp_path / "resnet.tcanvas"
+    assert main(["import", str(program), "-o", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    model.load_state_dict(read_project(out).weights, strict=True)
+    assert outputs_equal(out, model, (2, 3, 32, 32))
+
+
+def test_a_python_source_still_needs_its_input_shape(tmp_path, capsys):
+    out = tmp_path / "mlp.tcanvas"
+    assert main(["import", "tests.core.model_zoo:MLP", "-o", str(out), "--trust"]) == 2
+    assert "needs --input" in capsys.readouterr().err
+    assert not out.exists()
