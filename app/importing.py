@@ -1,8 +1,11 @@
 """Importing a model from Python code into the window: the dialog, the person's consent
 to run the code, the work on a worker with progress and Cancel, and the result put in
-place of the open network (after asking to save it)."""
+place of the open network (after asking to save it). A ``.pt2`` file from
+torch.export.save runs no code and needs no consent (`open_program`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import QObject
 
@@ -22,9 +25,21 @@ class ModelImporter(QObject):
         """Show the dialog (for ``path`` when a file was dropped); importing starts when
         the person trusts the code."""
         dialog = ImportDialog(self.window, path)
-        dialog.accepted.connect(lambda: self.start(dialog.spec, dialog.input_shape()))
+        dialog.accepted.connect(lambda: self.open_program(Path(dialog.source.text().strip()))
+                                if dialog.is_program else
+                                self.start(dialog.spec, dialog.input_shape()))
         dialog.open()
         return dialog
+
+    def open_program(self, path: Path) -> Job | None:
+        """Read the program a ``.pt2`` file holds (as data) and open it."""
+        if not self.window.maybe_save():
+            return None
+        self.job = Job(self.window, f"Importing {path.name}…",
+                       lambda control: _import_program(path),
+                       lambda result: self._done(path.name, result),
+                       lambda error: self._failed(path.name, error))
+        return self.job
 
     def start(self, spec: str, shape: tuple[int, ...]) -> Job | None:
         """Run ``spec``'s code, import the model it makes, and open it."""
@@ -56,6 +71,13 @@ class ModelImporter(QObject):
             error = TorchCanvasError(f"{type(error).__name__}: {error}")
         messages.warning(self.window, "Import Model",
                          f"{spec} could not be imported: {error}")
+
+
+def _import_program(path: Path):
+    from core.io.import_pt2 import import_pt2
+
+    document, weights = import_pt2(path)
+    return document, weights, document.title or path.stem
 
 
 def _import(spec: str, shape: tuple[int, ...]):

@@ -582,6 +582,8 @@ class MainWindow(QMainWindow):
                 self.files.import_weights(path)
             elif path.suffix.lower() == ".py":
                 self.importer.ask(path)
+            elif path.suffix.lower() == ".pt2":  # torch.export.save's: read as data
+                self.importer.open_program(path)
         event.acceptProposedAction()
 
     def do_show_log(self):

@@ -1,6 +1,7 @@
 """File ▸ Import Model…: which model (a Python file and a class or function in it, or a
 module path), the example input's shape, and the code that will run, shown before the
-person agrees to run it."""
+person agrees to run it. A ``.pt2`` file from torch.export.save runs no code: it records
+its operations and its input's shape, so it is imported without either question."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from widgets import style
 
 WARNING = ("Importing runs this code on your computer, with your permissions. Import only "
            "code you trust.")
+PROGRAM = ("A program saved by torch.export.save. No code from it runs: its operations and "
+           "its weights are read as data, and its input's shape is the one it records.")
 
 
 class ImportDialog(QDialog):
@@ -64,7 +67,7 @@ class ImportDialog(QDialog):
         self.code.setReadOnly(True)
         self.code.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.code.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        warning = QLabel(WARNING, self)
+        self.warning = warning = QLabel(WARNING, self)
         warning.setTextFormat(Qt.TextFormat.PlainText)
         warning.setWordWrap(True)
         warning.setStyleSheet(f"color: {style.ERROR.name()}; font-weight: bold;")
@@ -92,6 +95,11 @@ class ImportDialog(QDialog):
     # What is chosen
 
     @property
+    def is_program(self) -> bool:
+        """A ``.pt2`` file is chosen: nothing runs, nothing more is asked."""
+        return self.source.text().strip().lower().endswith(".pt2")
+
+    @property
     def spec(self) -> str:
         """``where:Name`` as the command line writes it."""
         return f"{self.source.text().strip()}:{self.name.currentText().strip()}"
@@ -108,8 +116,9 @@ class ImportDialog(QDialog):
         self._source_changed()
 
     def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import Model", "",
-                                              "Python files (*.py);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import Model", "", "Models (*.py *.pt2);;Python files (*.py);;"
+            "Programs from torch.export (*.pt2);;All files (*)")
         if name:
             self.choose_file(Path(name))
 
@@ -118,6 +127,16 @@ class ImportDialog(QDialog):
         self.error.setText("")
         self.code.clear()
         self.path_label.setText("")
+        program = self.is_program
+        self.name.setEnabled(not program)
+        self.shape.setEnabled(not program)
+        self.warning.setVisible(not program)
+        self.run.setText("Import" if program else "Trust and Import")
+        if program:
+            path = Path(text).expanduser().resolve()
+            self.path_label.setText(f"File: {printable(str(path))}")
+            self.code.setPlainText(PROGRAM)
+            return
         if not text.endswith(".py"):
             self.path_label.setText(f"Module: {printable(text)}" if text else
                                     "Choose a Python file, or type a module path.")
@@ -138,6 +157,9 @@ class ImportDialog(QDialog):
             self.name.setCurrentText(chosen)
 
     def _accept(self) -> None:
+        if self.is_program:
+            self.accept()
+            return
         if not self.source.text().strip() or not self.name.currentText().strip():
             self.error.setText("Say which model: a file or module, and a class or function.")
             return

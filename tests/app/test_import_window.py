@@ -95,3 +95,62 @@ def test_a_model_that_cannot_be_imported_says_why_and_changes_nothing(
     assert window.workspace.document is before
     kind, text = dialogs[-1]
     assert kind == "warning" and "called more than once" in text
+
+
+def saved_program(folder: Path) -> tuple[torch.nn.Module, Path]:
+    torch.manual_seed(0)
+    model = model_zoo.ResNet(model_zoo.BasicBlock).eval()
+    path = folder / "resnet.pt2"
+    torch.export.save(torch.export.export(model, (torch.randn(2, 3, 32, 32),)), path)
+    return model, path
+
+
+def imported_equals(window, model, shape) -> bool:
+    module = window.workspace.live.module
+    model.load_state_dict(module.state_dict(), strict=True)
+    x = torch.randn(shape)
+    with torch.no_grad():
+        return torch.equal(module.eval()(x), model(x))
+
+
+def test_a_pt2_file_chosen_in_the_dialog_imports_without_trust(qtbot, make_window, tmp_path):
+    window = make_window("mlp")
+    model, path = saved_program(tmp_path)
+    trigger(window, "import_model")
+    dialog = window.findChildren(ImportDialog)[-1]
+    fill(dialog, path, "", "")
+    assert dialog.run.text() == "Import" and not dialog.warning.isVisible()
+    assert not dialog.name.isEnabled() and "No code from it runs" in dialog.code.toPlainText()
+    QTest.mouseClick(dialog.run, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.importer.job is None, timeout=20_000)
+    wait_for_shapes(qtbot, window)
+    assert window.workspace.document.root.class_name == "ResNet"
+    assert window.workspace.document.input.shape == (2, 3, 32, 32)
+    assert imported_equals(window, model, (2, 3, 32, 32))
+
+
+def test_a_dropped_pt2_file_opens_at_once(qtbot, make_window, tmp_path):
+    window = make_window("mlp")
+    model, path = saved_program(tmp_path)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data,
+                                Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: window.importer.job is None, timeout=20_000)
+    wait_for_shapes(qtbot, window)
+    assert not window.findChildren(ImportDialog)
+    assert "Imported ResNet" in window.statusBar().currentMessage()
+    assert imported_equals(window, model, (2, 3, 32, 32))
+
+
+def test_a_damaged_pt2_file_says_why_and_changes_nothing(qtbot, make_window, tmp_path,
+                                                         dialogs):
+    window = make_window("mlp")
+    before = window.workspace.document
+    path = tmp_path / "broken.pt2"
+    path.write_bytes(b"not a zip at all")
+    window.importer.open_program(path)
+    qtbot.waitUntil(lambda: window.importer.job is None, timeout=20_000)
+    assert window.workspace.document is before
+    kind, text = dialogs[-1]
+    assert kind == "warning" and "broken.pt2 could not be imported" in text
