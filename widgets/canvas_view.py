@@ -135,7 +135,7 @@ class CanvasView(QGraphicsView):
             all(isinstance(d, int) for d in shape) else None
 
         def accepts(spec: LayerSpec) -> bool:
-            if spec.inputs[1] == 0 or spec.inputs[0] > 1:
+            if spec.inputs[1] == 0:  # a parameter: nothing flows in
                 return False
             return rank is None or takes_rank(spec, rank)
 

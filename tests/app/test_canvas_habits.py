@@ -162,7 +162,8 @@ def test_a_link_let_go_on_empty_canvas_opens_a_filtered_search(qtbot, make_windo
     assert "Conv2d" in listed and "MaxPool2d" in listed
     assert "Conv1d" not in listed and "Conv3d" not in listed  # they take 3-D and 5-D input
     assert "Linear" in listed  # (*, in_features): any rank
-    assert "Add" not in listed  # takes two inputs
+    assert "Add" in listed  # a merge: the link feeds its first input
+    assert "Parameter" not in listed  # nothing flows into a parameter
     QTest.keyClicks(search.text, "conv2d")
     QTest.keyClick(search.text, Qt.Key.Key_Return)
     (added,) = [n.id for n in window.workspace.document.root.nodes
