@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import fx, nn
 
-from core.catalog.registry import CATALOG, LayerSpec
+from core.catalog.registry import CATALOG, CUSTOM_SOURCES, LayerSpec
 from core.document.graph import (
     BLOCK,
     INPUT,
@@ -41,7 +41,7 @@ from core.errors import TorchCanvasError
 from core.io.import_calls import Alias, Converted, ModuleImportError, Symbolic, convert_call
 from core.io.import_layers import layer_args, module_inputs
 
-__all__ = ["ModuleImportError", "import_module"]
+__all__ = ["ModuleImportError", "import_module", "import_module_noting"]
 
 ROOT_PATH = ""
 _DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}
@@ -53,11 +53,22 @@ def import_module(module: nn.Module, example_input: torch.Tensor, capture: str =
 
     ``example_input`` gives the input's shape and dtype. ``capture``: ``"fx"``,
     ``"export"`` (torch.export, which runs the forward on the example), or ``"auto"``:
-    torch.fx, and torch.export where fx cannot follow the forward. Raises
-    `ModuleImportError`."""
+    torch.fx, torch.export where fx cannot follow the forward, and where neither can,
+    the parts they cannot follow kept whole as layers of their own code
+    (`import_module_noting` says which and why). Raises `ModuleImportError`."""
+    document, weights, _ = import_module_noting(module, example_input, capture)
+    return document, weights
+
+
+def import_module_noting(module: nn.Module, example_input: torch.Tensor,
+                         capture: str = "auto",
+                         ) -> tuple[Document, dict[str, torch.Tensor], list[str]]:
+    """`import_module`, and notes for the person: the parts kept whole, and why."""
     if not isinstance(example_input, torch.Tensor):
         raise ModuleImportError("the example input must be one tensor (a model with "
                                 "several inputs cannot be imported yet)")
+    notes: list[str] = []
+    opaque: dict[str, LayerSpec] = {}
     if capture == "export":
         graph = _export(module, example_input, None)
     else:
@@ -66,11 +77,61 @@ def import_module(module: nn.Module, example_input: torch.Tensor, capture: str =
         except ModuleImportError as traced:
             if capture == "fx":
                 raise
-            graph = _export(module, example_input, traced)
-    document = _Converter(module, graph).document(example_input)
+            try:
+                graph = _export(module, example_input, traced)
+            except ModuleImportError as neither:
+                graph, opaque, notes = _trace_around(module, neither)
+    document = _Converter(module, graph, opaque).document(example_input)
+    if opaque:
+        document.custom_layers.update({spec.type: CUSTOM_SOURCES[spec.type]
+                                       for spec in opaque.values()})
     weights = {key: value.detach() for key, value in module.state_dict().items()}
     _check_keys(document, weights)
-    return document, weights
+    if opaque:
+        _check_outputs(document, weights, module, example_input)
+    return document, weights, notes
+
+
+def _trace_around(module: nn.Module, failure: ModuleImportError
+                  ) -> tuple[fx.Graph, dict[str, LayerSpec], list[str]]:
+    """The trace with the parts neither fx nor export can follow kept whole."""
+    from core.io.import_opaque import opaque_layer, opaque_parts
+
+    parts = opaque_parts(module, _Tracer, failure)
+    opaque: dict[str, LayerSpec] = {}
+    notes: list[str] = []
+    for path, why in parts.items():
+        spec, note = opaque_layer(module.get_submodule(path), path, why)
+        opaque[path] = spec
+        notes.append(note)
+    kept = set(parts)
+
+    class Around(_Tracer):
+        def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+            return module_qualified_name in kept or \
+                super().is_leaf_module(m, module_qualified_name)
+
+    try:
+        graph = Around().trace(module)
+    except Exception:  # parts found, yet the trace still fails: the first reason stands
+        raise failure from None
+    return _drop_unused(graph), opaque, notes
+
+
+def _check_outputs(document: Document, weights: dict[str, torch.Tensor], module: nn.Module,
+                   example: torch.Tensor) -> None:
+    from core.runtime.build import build_module
+
+    built = build_module(document)
+    built.load_state_dict(weights, strict=True)
+    with torch.no_grad():
+        got, expected = built.eval()(example), module(example)
+    same = isinstance(got, torch.Tensor) and isinstance(expected, torch.Tensor) and \
+        got.shape == expected.shape and torch.allclose(got, expected, atol=1e-5)
+    if not same:
+        raise ModuleImportError("with the parts torch.fx and torch.export cannot follow "
+                                "kept whole, the imported network does not compute what "
+                                f"{type(module).__name__} does")
 
 
 # Tracing ------------------------------------------------------------------------------
@@ -128,6 +189,10 @@ def _trace(module: nn.Module) -> fx.Graph:
         raise ModuleImportError(
             f"torch.fx could not follow the forward of {type(module).__name__}: "
             f"{type(error).__name__}: {first}") from None
+    return _drop_unused(graph)
+
+
+def _drop_unused(graph: fx.Graph) -> fx.Graph:
     for value in reversed(list(graph.nodes)):  # `out, (h, c) = lstm(x)` leaves out, c unused
         if value.op == "call_function" and value.target in (operator.getitem, getattr) \
                 and not value.users:
@@ -180,9 +245,11 @@ class _Scope:
 
 
 class _Converter:
-    def __init__(self, module: nn.Module, graph: fx.Graph) -> None:
+    def __init__(self, module: nn.Module, graph: fx.Graph,
+                 opaque: dict[str, LayerSpec] | None = None) -> None:
         self.module = module
         self.fx_graph = graph
+        self.opaque = opaque or {}  # module path → the layer of its own code
         self.specs = _spec_by_class()
         self.count = 0
         self.scopes: dict[str, _Scope] = {}
@@ -244,8 +311,8 @@ class _Converter:
             for key, item in child.named_children():
                 self._add_child(scope, f"{name}.{key}", f"{name}.{key}", item)
             return
-        if _is_layer(child):
-            spec = self.specs[type(child)]
+        if path in self.opaque or _is_layer(child):
+            spec = self.opaque.get(path) or self.specs[type(child)]
             node = Node(self._id(), spec.type, layer_args(spec, child, path), shown)
             self.layers[path] = node
         else:

@@ -301,3 +301,49 @@ def test_torch_export_alone_gives_the_same_network(name):
     assert list(built.state_dict()) == list(original.state_dict())
     with torch.no_grad():
         assert torch.allclose(built.eval()(example), original(example), atol=1e-6)
+
+
+class ValueGate(nn.Module):
+    """Branches on its input's values: neither torch.fx nor torch.export can follow it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = nn.Linear(4, 4)
+
+    def forward(self, x):
+        if x.sum() > 0:
+            return self.scale(x)
+        return -x
+
+
+class AroundAGate(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.gate = ValueGate()
+        self.b = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.b(torch.relu(self.gate(self.a(x))))
+
+
+def test_a_part_nothing_can_follow_is_one_node_with_its_own_code(tmp_path):
+    from core.io.module_import import import_module_noting
+
+    module = AroundAGate().eval()
+    example = torch.randn(3, 4)
+    document, weights, notes = import_module_noting(module, example)
+    assert notes == [notes[0]] and notes[0].startswith("gate (ValueGate) is kept as one layer "
+                                                       "with its own code: neither torch.fx "
+                                                       "nor torch.export can follow")
+    gate = next(node for node in document.root.nodes if node.name == "gate")
+    assert gate.type == "ValueGate" and gate.graph is None
+    assert "if x.sum() > 0:" in document.custom_layers["ValueGate"]
+    built = build_module(document)
+    built.load_state_dict(weights, strict=True)
+    assert list(built.state_dict()) == list(module.state_dict())
+    with torch.no_grad():
+        for x in (example, -example.abs(), example.abs()):  # both ways through the gate
+            assert torch.equal(built.eval()(x), module(x))
+    save_document(document, tmp_path / "gate.tcanvas", weights=weights)
+    assert "ValueGate" in read_project(tmp_path / "gate.tcanvas").document.custom_layers
