@@ -33,7 +33,7 @@ test-x: $(STAMP)
 	needs Xvfb and xdotool: apt-get install -y xvfb xdotool libxcb-cursor0"; exit 1; }
 	Xvfb $(XDISPLAY) -screen 0 1600x1000x24 & xvfb=$$!; sleep 1; \
 	DISPLAY=$(XDISPLAY) QT_QPA_PLATFORM=xcb $(BIN)/python -m pytest -q -p no:cacheprovider \
-		tests/app/test_real_display.py; status=$$?; kill $$xvfb; exit $$status
+		tests/app/test_real_display.py tests/app/test_real_display_canvas.py; status=$$?; kill $$xvfb; exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -48,7 +48,9 @@ class CanvasView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setMinimumSize(240, 200)
         self._panning: QPointF | None = None
-        self.search = LayerSearch(self.viewport())
+        # A child of the view, not of its viewport: above the minimap, and not moved
+        # when the viewport scrolls.
+        self.search = LayerSearch(self)
         self.search.chosen.connect(self._add_searched)
         self._search_point = QPointF()
         self._search_link: tuple[str, str, int] | None = None
@@ -124,7 +126,7 @@ class CanvasView(QGraphicsView):
         """The search box at ``view_point``; the layer chosen is added there."""
         self._search_point = self.mapToScene(view_point)
         self._search_link = None
-        self.search.open_at(view_point)
+        self.search.open_at(self.viewport().mapTo(self, view_point))
 
     def _link_dropped(self, graph_id: str, source: str, source_port: int,
                       scene_point: QPointF) -> None:
@@ -141,7 +143,7 @@ class CanvasView(QGraphicsView):
 
         self._search_point = scene_point
         self._search_link = (graph_id, source, source_port)
-        self.search.open_at(self.mapFromScene(scene_point), accepts,
+        self.search.open_at(self.viewport().mapTo(self, self.mapFromScene(scene_point)), accepts,
                             "Add a layer fed by this link…")
 
     def _add_searched(self, layer_type: str) -> None:
