@@ -144,17 +144,29 @@ RULES: dict[str, Rule] = {
     "layers.Concat": _concat,
 }
 
-# Layers whose parameters and buffers follow from their arguments alone, so a rule's
-# answer needs no module at all: (parameters, buffers) from the arguments and the input.
-SIZES: dict[str, Callable[[Mapping[str, Any], Shape], tuple[int, int]]] = {
-    "nn.Linear": lambda args, shape: _linear_parameters(args, shape),
-    "nn.LazyLinear": lambda args, shape: _linear_parameters(args, shape),
-}
+PARAMETERLESS = frozenset((
+    "nn.Identity", "nn.ReLU", "nn.ReLU6", "nn.LeakyReLU", "nn.ELU", "nn.SELU", "nn.CELU",
+    "nn.SiLU", "nn.Mish", "nn.Sigmoid", "nn.Tanh", "nn.Hardswish", "nn.Hardsigmoid",
+    "nn.Softplus", "nn.Softsign", "nn.Tanhshrink", "nn.LogSigmoid", "nn.GELU", "nn.Hardtanh",
+    "nn.Dropout", "nn.AlphaDropout", "nn.Softmax", "nn.LogSoftmax", "nn.Softmin",
+    "layers.Add", "layers.Multiply", "layers.Concat"))
 
 
-def _linear_parameters(args: Mapping[str, Any], shape: Shape) -> tuple[int, int]:
-    out = args["out_features"]
-    return shape[-1] * out + (out if args.get("bias", True) else 0), 0
+def rule_sizes(factory_path: str, args: Mapping[str, Any],
+               shape: Shape | None) -> tuple[int, int] | None:
+    """(parameters, buffer elements) of a layer, from its arguments (and, for a lazy
+    layer, the input ``shape`` that sizes it) where they alone decide them; None where
+    the layer must be built to count them. Every parameter counted here is trainable."""
+    if factory_path in PARAMETERLESS:
+        return 0, 0
+    if factory_path in ("nn.Linear", "nn.LazyLinear"):
+        out = args.get("out_features")
+        inputs = args.get("in_features") if factory_path == "nn.Linear" else \
+            shape[-1] if shape else None
+        bias = args.get("bias", True)
+        if _count(out) and _count(inputs) and isinstance(bias, bool):
+            return inputs * out + (out if bias else 0), 0
+    return None
 
 
 def rule_output(factory_path: str, args: Mapping[str, Any], shapes: list[Shape],

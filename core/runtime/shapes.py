@@ -28,7 +28,7 @@ from core.document.validate import describe_node
 from core.errors import TorchCanvasError
 from core.runtime.plan import ModulePlan, input_key, plan_document
 from core.runtime.report import NodeShape, Shape, ShapeReport, ShapeTree, format_shape
-from core.runtime.shape_rules import SIZES, rule_output
+from core.runtime.shape_rules import rule_output, rule_sizes
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 
@@ -202,6 +202,9 @@ class _DryRun:
 def layer_sizes(layer_type: str, args: dict[str, Any]) -> tuple[int, int]:
     """Parameters and buffer elements of one layer, known without any input (lazy
     parameters count as 0 until a dry run sizes them)."""
+    counted = rule_sizes(spec_for(layer_type).factory_path, args, None)
+    if counted is not None:
+        return counted
     sizes = _evaluate(layer_type, _frozen(args), None)
     return sizes.parameters, sizes.buffers
 
@@ -238,9 +241,9 @@ def _by_rule(layer_type: str, args: tuple[tuple[str, Any], ...],
     if output is None:
         return None
     value = _Value(output, torch.float32)
-    counted = SIZES.get(factory)
+    counted = rule_sizes(factory, arguments, tensors[0].shape)
     if counted is not None:
-        parameters, buffers = counted(arguments, tensors[0].shape)
+        parameters, buffers = counted
         return _Outcome(value, parameters, parameters, buffers, False, None)
     with torch.device("meta"):
         module = spec_for(layer_type).create(arguments)

@@ -111,6 +111,19 @@ def test_a_rule_gives_what_the_dry_run_gives(layer_type):
     assert answered >= 3, f"the rule for {layer_type} never answered"
 
 
+@pytest.mark.parametrize("layer_type", _ruled_types())
+def test_sizes_known_from_the_arguments_are_those_of_the_built_layer(layer_type):
+    """`layer_sizes` (what the canvas and the live model's budget ask before any dry
+    run) answers from the arguments where it can: the same counts as the layer built."""
+    spec = spec_for(layer_type)
+    for args in [spec.defaults(), *({**spec.defaults(), **v} for v in VARIANTS.get(layer_type,
+                                                                                    []))]:
+        with torch.device("meta"):
+            module = spec.create(dict(args))
+        built = shapes._sizes(module)
+        assert shapes.layer_sizes(layer_type, args) == (built.parameters, built.buffers)
+
+
 @pytest.mark.parametrize("input_shape", [(0, 4), (2, 0), ()])
 def test_empty_and_scalar_inputs_are_left_to_the_dry_run(input_shape):
     value = shapes._Value(input_shape, torch.float32)
