@@ -142,7 +142,7 @@ def import_model(args: argparse.Namespace) -> int:
 
     from core.io.files import save_document
     from core.io.model_source import make_model
-    from core.io.module_import import import_module
+    from core.io.module_import import import_module_noting
 
     program = args.source.lower().endswith(".pt2")  # torch.export.save's: no code runs
     if not args.trust and not program:
@@ -163,7 +163,9 @@ def import_model(args: argparse.Namespace) -> int:
         document, weights = import_pt2(args.source)
     else:
         model = make_model(args.source)
-        document, weights = import_module(model, torch.randn(shape))
+        document, weights, notes = import_module_noting(model, torch.randn(shape))
+        for note in notes:
+            print(f"note: {printable(note)}")
     save_document(document, args.output, weights=weights)
     layers = sum(1 for _, node in document.walk() if node.graph is None)
     blocks = sum(1 for _, node in document.walk() if node.graph is not None)

@@ -53,8 +53,8 @@ class ModelImporter(QObject):
 
     def _done(self, spec: str, result) -> None:
         self.job = None
-        document, weights, class_name = result
-        notes = self.window.workspace.replace(document, weights=weights)
+        document, weights, class_name, kept = result
+        notes = kept + self.window.workspace.replace(document, weights=weights)
         layers = sum(1 for _, node in document.walk() if node.graph is None)
         self.window.statusBar().showMessage(
             f"Imported {class_name}: {layers:,} layers; its weights are loaded", 10000)
@@ -77,15 +77,15 @@ def _import_program(path: Path):
     from core.io.import_pt2 import import_pt2
 
     document, weights = import_pt2(path)
-    return document, weights, document.title or path.stem
+    return document, weights, document.title or path.stem, []
 
 
 def _import(spec: str, shape: tuple[int, ...]):
     import torch
 
     from core.io.model_source import make_model
-    from core.io.module_import import import_module
+    from core.io.module_import import import_module_noting
 
     model = make_model(spec)
-    document, weights = import_module(model, torch.randn(shape))
-    return document, weights, type(model).__name__
+    document, weights, notes = import_module_noting(model, torch.randn(shape))
+    return document, weights, type(model).__name__, notes

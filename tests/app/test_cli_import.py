@@ -87,3 +87,11 @@ def test_a_python_source_still_needs_its_input_shape(tmp_path, capsys):
     assert main(["import", "tests.core.model_zoo:MLP", "-o", str(out), "--trust"]) == 2
     assert "needs --input" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_part_kept_whole_is_named_with_the_reason(tmp_path, capsys):
+    out = tmp_path / "gate.tcanvas"
+    assert main(["import", "tests.core.test_import:AroundAGate", "--input", "3,4", "-o",
+                 str(out), "--trust"]) == 0
+    assert "note: gate (ValueGate) is kept as one layer" in capsys.readouterr().out
+    assert "ValueGate" in read_project(out).document.custom_layers

@@ -154,3 +154,20 @@ def test_a_damaged_pt2_file_says_why_and_changes_nothing(qtbot, make_window, tmp
     assert window.workspace.document is before
     kind, text = dialogs[-1]
     assert kind == "warning" and "broken.pt2 could not be imported" in text
+
+
+def test_a_part_nothing_can_follow_is_kept_whole_and_the_window_says_so(
+        qtbot, make_window, dialogs):
+    window = make_window("mlp")
+    window.importer.start("tests.core.test_import:AroundAGate", (3, 4))
+    qtbot.waitUntil(lambda: window.importer.job is None, timeout=20_000)
+    wait_for_shapes(qtbot, window)
+    document = window.workspace.document
+    assert document.root.class_name == "AroundAGate"
+    assert next(n for n in document.root.nodes if n.name == "gate").type == "ValueGate"
+    kind, text = dialogs[-1]
+    assert kind == "warning" and "gate (ValueGate) is kept as one layer" in text
+    module = window.workspace.live.module
+    x = torch.randn(3, 4)
+    with torch.no_grad():
+        assert module.eval()(x).shape == (3, 2)
