@@ -169,6 +169,18 @@ def rule_sizes(factory_path: str, args: Mapping[str, Any],
     return None
 
 
+def linear_macs(factory_path: str, args: Mapping[str, Any], shape: Shape) -> int:
+    """Multiply-accumulates of one call on an input of ``shape`` of a layer `rule_sizes`
+    counts, as torch.utils.flop_counter counts them (half its flops): a Linear's matrix
+    product, and nothing for the layers without parameters."""
+    if factory_path not in ("nn.Linear", "nn.LazyLinear") or not shape:
+        return 0
+    macs = shape[-1] * args["out_features"]
+    for size in shape[:-1]:
+        macs *= size
+    return macs
+
+
 def rule_output(factory_path: str, args: Mapping[str, Any], shapes: list[Shape],
                 float32: bool) -> Shape | None:
     """The output shape ``factory_path``'s layer gives ``shapes`` when a rule is sure of

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from core.catalog.registry import spec_for
 from core.document.graph import Document
 from core.errors import TorchCanvasError
 from core.runtime.build import build
 from core.runtime.inspect import layer_rows
-from core.runtime.report import format_shape
+from core.runtime.report import ShapeReport, format_shape
+from core.runtime.shape_rules import linear_macs, rule_sizes
 from core.runtime.shapes import DTYPES, infer_shapes
 
 
@@ -81,6 +83,8 @@ def model_summary(document: Document) -> ModelSummary:
     summary = ModelSummary(output_shape=report.output_shape, error=report.first_error())
     if report.error is not None:
         return summary
+    if _by_rules(document, report, summary):
+        return summary
     try:
         built = build(document, device="meta", require_output_path=False)
     except TorchCanvasError as error:
@@ -121,3 +125,43 @@ def model_summary(document: Document) -> ModelSummary:
     summary.parameters, summary.trainable = report.parameters, report.trainable
     summary.buffers = report.buffers
     return summary
+
+
+def _by_rules(document: Document, report: ShapeReport, summary: ModelSummary) -> bool:
+    """Fill ``summary`` from the dry run alone when every node is a layer of its own
+    whose sizes and multiply-accumulates follow from its arguments and input shape
+    (Linear and the layers without parameters, float32 weights): what building the
+    network on meta and counting a forward pass would give, without either — a
+    10,000-layer summary in well under a second. False, untouched, otherwise."""
+    if not report.ok:
+        return False
+    for _, node in document.walk():
+        spec = spec_for(node.type) if node.graph is None and node.shares is None else None
+        if spec is None or spec.form != "module" or \
+                rule_sizes(spec.factory_path, node.args, _first_input(report, node.id)) is None:
+            return False
+    total = 0
+    for row in layer_rows(document, report):
+        shape = report.nodes[row.node_id]
+        inputs = _first_input(report, row.node_id)
+        node = document.node(row.node_id)
+        macs = linear_macs(spec_for(node.type).factory_path, node.args, inputs) \
+            if inputs else 0
+        total += macs
+        memory = 4 * (shape.parameters + shape.buffers)  # float32
+        summary.rows.append(SummaryRow(
+            row.node_id, row.name, row.type, row.depth, row.output_shape, row.parameters,
+            shape.trainable, shape.buffers, memory, macs, row.shared))
+        summary.memory += memory
+    summary.macs = total
+    summary.parameters, summary.trainable = report.parameters, report.trainable
+    summary.buffers = report.buffers
+    return True
+
+
+def _first_input(report: ShapeReport, node_id: str) -> tuple[int, ...] | None:
+    found = report.nodes.get(node_id)
+    if found is None or not found.input_shapes or not isinstance(found.input_shapes[0], tuple):
+        return None
+    first = found.input_shapes[0]
+    return first if all(isinstance(size, int) for size in first) else None
