@@ -62,12 +62,14 @@ class Spilled:
         self._remove = weakref.finalize(self, _remove, self.path)
 
     def read_into(self, name: str, tensor: torch.Tensor) -> None:
-        """Copy the stored ``name`` into ``tensor`` (same shape and dtype) in place."""
+        """Copy the stored ``name`` into ``tensor`` (of its shape) in place."""
+        dtype, shape = self.shapes[name]
         with torch.no_grad():
-            if tensor.device.type == "cpu" and tensor.is_contiguous():
+            if tensor.device.type == "cpu" and tensor.is_contiguous() and \
+                    tensor.dtype == dtype:
                 self._read(name, tensor)
             else:
-                staged = torch.empty(tensor.shape, dtype=tensor.dtype)
+                staged = torch.empty(shape, dtype=dtype)
                 self._read(name, staged)
                 tensor.copy_(staged)
 

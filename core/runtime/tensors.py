@@ -22,6 +22,7 @@ from core.runtime.undo_copies import (
     AsMade,
     SavedTensor,
     UndoRefused,
+    kept_for_redo,
     restore_all,
     saved_for_undo,
 )
@@ -296,7 +297,8 @@ class LoadWeights(TensorCommand):
     def __init__(self, live: LiveModel, state: dict[str, torch.Tensor], keys: list[str],
                  text: str = "Load weights") -> None:
         super().__init__(live, text)
-        self.state, self.keys = state, list(keys)
+        self.state: dict[str, torch.Tensor | SavedTensor] = dict(state)
+        self.keys = list(keys)
 
     def change(self) -> None:
         module = self.live.module
@@ -310,5 +312,10 @@ class LoadWeights(TensorCommand):
             self.remember(tensor)
         with torch.no_grad():
             for key in self.keys:
-                current[key].copy_(self.state[key].to(current[key].device,
-                                                      current[key].dtype))
+                incoming = self.state[key]
+                if isinstance(incoming, SavedTensor):  # a redo
+                    incoming.restore(current[key])
+                else:
+                    current[key].copy_(incoming.to(current[key].device, current[key].dtype))
+        # What redo applies again is kept within the undo budget too (none without undo).
+        self.state = kept_for_redo(self.state, self.keys) if self.undoable else {}

@@ -10,6 +10,7 @@ undone, dropped from the history or the history is cleared."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from collections.abc import Iterable
@@ -76,6 +77,20 @@ def restore_all(live: LiveModel, saved: Iterable[
             copy.restore(tensor)
     for key in as_made:  # every tensor the command changed is back: all as made again
         live.mark_as_made(key)
+
+
+def kept_for_redo(state: dict[str, torch.Tensor | SavedTensor],
+                  keys: list[str]) -> dict[str, torch.Tensor | SavedTensor]:
+    """The incoming tensors of ``keys`` that a command applies again on redo, as copies
+    within the undo budget (one that fits neither memory nor disk stays as it is)."""
+    kept: dict[str, torch.Tensor | SavedTensor] = {}
+    for key in keys:
+        value = state[key]
+        if isinstance(value, torch.Tensor):
+            with contextlib.suppress(UndoRefused):
+                value = SavedTensor(value)
+        kept[key] = value
+    return kept
 
 
 def _give_back(size: int) -> None:

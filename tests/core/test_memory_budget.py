@@ -20,7 +20,7 @@ from core.runtime.init import ApplyInitializer
 from core.runtime.limits import cache_budget
 from core.runtime.live import LiveModel
 from core.runtime.shapes import infer_shapes
-from core.runtime.tensors import backward_once
+from core.runtime.tensors import LoadWeights, backward_once
 from core.workspace import Workspace
 
 EDITS = 40
@@ -225,3 +225,26 @@ def test_an_undo_copy_that_fits_nowhere_is_refused_with_a_warning(big, monkeypat
     assert not history.can_undo and not history.can_redo  # nothing before it either
     assert not history.is_clean
     assert not torch.equal(bits(weight), before)
+
+
+def test_loaded_weights_are_kept_for_redo_within_the_budget(big, monkeypatch):
+    """Weights loaded (or trained) are applied again by redo: that copy too stays within
+    the budget; past it on disk, in the file's own dtype, and redo gives it back."""
+    document, live = big
+    history = History(document)
+    history.push(ApplyInitializer(live, document, "ones", target="all"))  # no longer as made
+    gc.collect()
+    monkeypatch.setenv("TORCHCANVAS_UNDO_BUDGET", str(undo_copies.held_in_memory()))
+    weight = live.module[0].weight
+    before = bits(weight)
+    incoming = {"0.weight": torch.randn(1000, 600, dtype=torch.float64)}
+    expected = incoming["0.weight"].float().view(torch.int32)
+    files = spilled_files()
+    history.push(LoadWeights(live, incoming, ["0.weight"]))
+    del incoming
+    assert torch.equal(bits(weight), expected)
+    assert len(spilled_files() - files) == 2  # what undo needs, what redo needs
+    history.undo()
+    assert torch.equal(bits(weight), before)
+    history.redo()
+    assert torch.equal(bits(weight), expected)
