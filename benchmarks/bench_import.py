@@ -1,14 +1,18 @@
 """Importing real models: time from an `nn.Module` to a document (`import_module`), to a
-built module with its weights loaded, and to the shapes of a dry run; and how many lines
-the exported Python takes (torchvision's resnet.py, the whole ResNet family with its
-helpers, is 269 lines in the version this was compared with). Outputs are compared with
-a tolerance of 1e-5: attention's fused kernels may order sums differently.
+built module with its weights loaded, and to the shapes of a dry run; the same through
+torch.export (the fallback where torch.fx cannot follow a forward); a `.pt2` file read
+without running code (`import_pt2`) next to `torch.export.load` (which unpickles); and
+how many lines and classes the exported Python takes (torchvision's resnet.py, the whole
+ResNet family with its helpers, is 269 lines in the version this was compared with).
+Outputs are compared with a tolerance of 1e-5: attention's fused kernels may order sums
+differently.
 
 The ResNets are defined here the way torchvision defines them (BasicBlock / Bottleneck,
 stages of (2, 2, 2, 2) and (3, 4, 6, 3)), so the benchmark needs no torchvision."""
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 
@@ -166,19 +170,58 @@ def main() -> dict[str, float]:
         with torch.no_grad():
             equal = torch.allclose(built.eval()(example), model(example), atol=1e-5)
         layers = sum(1 for _, node in document.walk() if node.graph is None)
-        lines = len(to_python(document).splitlines())
+        source = to_python(document)
+        lines = len(source.splitlines())
+        classes = re.findall(r"^class (\w+)\(nn\.Module\)", source, re.MULTILINE)
         print(f"{name}: {layers} layers, {report.parameters:,} parameters; outputs equal: "
               f"{equal}")
         print(f"  import_module                  {imported_ms:8.0f} ms")
         print(f"  build and load its weights     {built_ms:8.0f} ms")
         print(f"  dry run (shapes on meta)       {shapes_ms:8.0f} ms")
         print(f"  together                       {imported_ms + built_ms + shapes_ms:8.0f} ms")
-        print(f"  exported Python                {lines:8d} lines" + (
-            " (torchvision's resnet.py: 269 for the whole family)" if "ResNet" in name else ""))
+        print(f"  exported Python                {lines:8d} lines, classes "
+              f"{', '.join(classes)}" + (
+                  " (torchvision's resnet.py: 269 lines for the whole family)"
+                  if "ResNet" in name else ""))
         key = name.lower().replace("-", "").replace("/", "")
         figures |= {f"{key}_import_ms": imported_ms, f"{key}_build_ms": built_ms,
-                    f"{key}_shapes_ms": shapes_ms, f"{key}_lines": lines}
+                    f"{key}_shapes_ms": shapes_ms, f"{key}_lines": lines,
+                    f"{key}_classes": len(classes)}
+        if name == "ResNet-50":
+            figures |= _through_export(model, example, document)
     return figures
+
+
+def _through_export(model, example, document) -> dict[str, float]:
+    """ResNet-50 through torch.export: captured in-process, and read from a .pt2 file
+    without running code, next to torch.export.load (interleaved, medians)."""
+    import tempfile
+    from pathlib import Path
+
+    from core import import_module
+    from core.io.import_pt2 import import_pt2
+
+    exported_ms, (through, _) = _median_ms(
+        lambda: import_module(model, example, capture="export"))
+    same = [n.type for _, n in through.walk()] == [n.type for _, n in document.walk()]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "resnet50.pt2"
+        torch.export.save(torch.export.export(model, (example,)), path)
+        ours, theirs = [], []
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            import_pt2(path)
+            ours.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            torch.export.load(path)
+            theirs.append((time.perf_counter() - start) * 1000)
+    pt2_ms, load_ms = statistics.median(ours), statistics.median(theirs)
+    print(f"  import_module through torch.export {exported_ms:5.0f} ms (same nodes as fx: "
+          f"{same})")
+    print(f"  .pt2 file: import_pt2 (no code runs) {pt2_ms:5.0f} ms; torch.export.load "
+          f"(unpickles) {load_ms:5.0f} ms (ratio {pt2_ms / load_ms:.2f})")
+    return {"resnet50_export_import_ms": exported_ms, "resnet50_pt2_ms": pt2_ms,
+            "resnet50_export_load_ms": load_ms}
 
 
 if __name__ == "__main__":

@@ -277,6 +277,9 @@ def _output_shapes(module: nn.Module, inputs: list[fx.Node]
     """None when the layer gives one tensor; else (route, shape) for each tensor of what
     it gives (``(1, 0)`` for ``h`` of an LSTM's ``out, (h, c)``), found by calling it on
     ``meta``."""
+    spec = _spec_of(module)
+    if spec is not None and not spec.returns_tuple:
+        return None
     try:
         fakes = [torch.empty(tuple(node.meta["val"].shape), dtype=node.meta["val"].dtype,
                              device="meta") for node in inputs]
@@ -298,6 +301,13 @@ def _output_shapes(module: nn.Module, inputs: list[fx.Node]
 
     walk(result, ())
     return routes
+
+
+def _spec_of(module: nn.Module) -> Any:
+    from core.catalog.registry import CATALOG
+
+    return next((spec for spec in CATALOG.values() if spec.factory_path.startswith("nn.")
+                 and spec.factory is type(module)), None)
 
 
 def _meta_twin(module: nn.Module) -> nn.Module:

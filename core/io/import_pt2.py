@@ -126,7 +126,9 @@ def _weight(archive: Archive, folder: str, key: str, entry: Any, name: str) -> t
         if all(sizes) else 0
     if any(s < 0 for s in sizes + strides) or offset < 0 or span > storage.numel():
         raise InvalidFormatError(f"{where}: its sizes and strides run past its storage")
-    return torch.as_strided(storage, sizes, strides, offset).clone()
+    tensor = torch.as_strided(storage, sizes, strides, offset)
+    whole = offset == 0 and tensor.is_contiguous() and tensor.numel() == storage.numel()
+    return tensor if whole else tensor.clone()  # the buffer was read for this weight alone
 
 
 def _int(value: Any) -> int:
@@ -289,8 +291,10 @@ def _check_same(graph: fx.Graph, signature: SimpleNamespace, weights: dict[str, 
     feed = [weights[tensors[node.name]] if node.name in tensors else example
             for node in graph.nodes if node.op == "placeholder"]
     recorded = fx.GraphModule(torch.nn.Module(), graph)
-    built = build_module(document)
-    built.load_state_dict({key: weights[key] for key in built.state_dict()}, strict=True)
+    with torch.device("meta"):  # no initialization: the file's weights are put in place
+        built = build_module(document)
+    built.load_state_dict({key: weights[key] for key in built.state_dict()}, strict=True,
+                          assign=True)
     with torch.no_grad():
         expected = recorded(*feed)[0]
         got = built.eval()(example)

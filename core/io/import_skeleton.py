@@ -67,15 +67,16 @@ def skeleton_module(graph: fx.Graph, signature: SimpleNamespace,
         if _is_layer(module):
             continue
         if key in buffers:
-            module.register_buffer(leaf, tensor.clone())
+            module.register_buffer(leaf, tensor)
         else:
-            module.register_parameter(leaf, nn.Parameter(tensor.clone()))
+            module.register_parameter(
+                leaf, nn.Parameter(tensor, requires_grad=tensor.is_floating_point()))
     for path, module in modules.items():
         if _is_layer(module):
             own = {k.removeprefix(f"{path}."): v for k, v in weights.items()
                    if k.startswith(f"{path}.")}
             try:
-                module.load_state_dict(own, strict=True)
+                module.load_state_dict(own, strict=True, assign=True)
             except RuntimeError as error:
                 first = str(error).splitlines()[0]
                 raise ModuleImportError(f"{name}: {path} ({type(module).__name__}): its "
@@ -120,7 +121,8 @@ def _make(kind: str, path: str, calls: dict[str, list[fx.Node]],
     own = {k.removeprefix(f"{path}."): v for k, v in weights.items()
            if k.startswith(f"{path}.") and "." not in k.removeprefix(f"{path}.")}
     try:
-        return layer(**recipe(_first(nodes), own))
+        with torch.device("meta"):  # initialized by the file's weights, not at random
+            return layer(**recipe(_first(nodes), own))
     except (ModuleImportError, IndexError, KeyError, TypeError, ValueError) as error:
         raise ModuleImportError(f"{name}: {path} ({layer.__name__}): its settings cannot be "
                                 f"read back ({type(error).__name__}: {error})") from None
