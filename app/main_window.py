@@ -474,7 +474,7 @@ class MainWindow(QMainWindow):
 
     def do_arrange(self) -> None:
         graph = self.workspace.document.graph(self.scene.graph_id)
-        layout = layered_positions(graph)
+        layout = layered_positions(graph, right=self.scene.horizontal)
         self.scene.execute(Move({node.id: layout[node.id] for node in graph.nodes}))
         self.scene.rebuild()
         self.view.fit()

@@ -18,7 +18,7 @@ from core.catalog.sizing import sized_arguments
 from core.document import navigation, placement
 from core.document.edit import Command, Move
 from core.document.graph import INPUT, OUTPUT, ROOT, Edge, Node, graph_inputs, graph_outputs
-from core.document.layout import ROW_HEIGHT, boundary_positions
+from core.document.layout import along, boundary_positions, flow_step
 from core.errors import EditError
 from core.runtime.report import ShapeReport, format_shape
 from core.workspace import Workspace
@@ -53,6 +53,8 @@ class CanvasScene(QGraphicsScene):
         self.edges: dict[tuple[str, Edge], EdgeItem] = {}
         self.twin_links: list[TwinLinkItem] = []
         self.offsets: dict[str, QPointF] = {}
+        # The graph flows left to right (ports on the cards' sides) instead of down.
+        self.horizontal = False
         self.connecting = ConnectDrag(self)
         self._needs_rebuild = False
         self._building = False
@@ -205,15 +207,26 @@ class CanvasScene(QGraphicsScene):
             self.refresh_nodes(self.document.twins(node_id))
 
     def _keep_boundaries_clear(self, node_id: str) -> None:
-        """The input stays above every node of the graph on show, the output below."""
+        """The input stays before every node of the graph on show (above it, or left of
+        it when the graph flows right), the output after."""
         if node_id not in self.nodes or self.nodes[node_id].graph_id != self.graph_id:
             return
-        y = self.nodes[node_id].pos().y()
+        right, step = self.horizontal, flow_step(self.horizontal)
+        spot = self.nodes[node_id].pos()
+        flow = along((spot.x(), spot.y()), right)
         start, end = self.boundaries.get(INPUT_ROLE), self.boundaries.get(OUTPUT_ROLE)
-        if start is not None and y - ROW_HEIGHT < start.pos().y():
-            start.setY(y - ROW_HEIGHT)
-        if end is not None and y + ROW_HEIGHT > end.pos().y():
-            end.setY(y + ROW_HEIGHT)
+        if start is not None and flow - step < along((start.x(), start.y()), right):
+            start.setX(flow - step) if right else start.setY(flow - step)
+        if end is not None and flow + step > along((end.x(), end.y()), right):
+            end.setX(flow + step) if right else end.setY(flow + step)
+
+    def set_horizontal(self, horizontal: bool) -> None:
+        """Let the graph flow left to right (or top to bottom again): ports move to the
+        cards' sides and links are drawn across; positions stay as they are (Arrange
+        lays the graph out for the direction)."""
+        if horizontal != self.horizontal:
+            self.horizontal = horizontal
+            self.rebuild()
 
     def _on_node_moved(self, node_id: str) -> None:
         item = self.nodes.get(node_id)
@@ -260,7 +273,7 @@ class CanvasScene(QGraphicsScene):
         self.expanded = {b for b in self.expanded if self.document.has_node(b)}
         context = LookContext(self.document)
         graph = self.document.graph(self.graph_id)
-        spots = boundary_positions(self.document, self.graph_id)
+        spots = boundary_positions(self.document, self.graph_id, self.horizontal)
         self._building = True
         ports = {INPUT_ROLE: graph_inputs(graph), OUTPUT_ROLE: graph_outputs(graph)}
         for role, text in ((INPUT_ROLE, self._input_text()), (OUTPUT_ROLE, "output")):
@@ -539,7 +552,8 @@ class CanvasScene(QGraphicsScene):
                     self._sized_after(layer_type, graph_id, source))
         position = (round(local.x(), 1), round(local.y(), 1))
         command = placement.drop(self.document, graph_id, node, position,
-                                 edge_item.edge if edge_item is not None else None)
+                                 edge_item.edge if edge_item is not None else None,
+                                 self.horizontal)
         return self._add(command, node.id)
 
     def add_after_selection(self, layer_type: str) -> str | None:
@@ -551,7 +565,7 @@ class CanvasScene(QGraphicsScene):
         node = Node(self.document.new_id(), layer_type,
                     self._sized_after(layer_type, graph_id, anchor))
         command = placement.add_after(self.document, graph_id,
-                                      selected[0] if selected else None, node)
+                                      selected[0] if selected else None, node, self.horizontal)
         return self._add(command, node.id)
 
     def add_fed_by(self, layer_type: str, graph_id: str, source: str, source_port: int,
@@ -560,7 +574,9 @@ class CanvasScene(QGraphicsScene):
         node = Node(self.document.new_id(), layer_type,
                     self._sized_after(layer_type, graph_id, source))
         local = self.graph_at(scene_point)[1]
-        position = (round(local.x(), 1), round(local.y() + style.NODE_HEIGHT / 2, 1))
+        shift = QPointF(style.NODE_WIDTH / 2, 0) if self.horizontal else \
+            QPointF(0, style.NODE_HEIGHT / 2)
+        position = (round(local.x() + shift.x(), 1), round(local.y() + shift.y(), 1))
         return self._add(placement.add_fed_by(graph_id, source, source_port, node, position),
                          node.id)
 

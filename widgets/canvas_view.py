@@ -108,6 +108,13 @@ class CanvasView(QGraphicsView):
             return around.center()
         seen = self.mapToScene(self.viewport().rect()).boundingRect()
         start = self.canvas.boundaries.get("input")
+        if self.canvas.horizontal:  # the graph starts at its left
+            y = start.sceneBoundingRect().center().y() if start is not None else \
+                bounds.center().y()
+            y = min(max(y, bounds.top() + seen.height() / 2),
+                    bounds.bottom() - seen.height() / 2) \
+                if bounds.height() > seen.height() else bounds.center().y()
+            return QPointF(bounds.left() + seen.width() / 2, y)
         x = start.sceneBoundingRect().center().x() if start is not None else bounds.center().x()
         x = min(max(x, bounds.left() + seen.width() / 2), bounds.right() - seen.width() / 2) \
             if bounds.width() > seen.width() else bounds.center().x()
@@ -193,6 +200,20 @@ class CanvasView(QGraphicsView):
             self.minimap.set_enabled(on)
 
         minimap.toggled.connect(show_minimap)
+        sideways = menu.addAction("Lay Out &Left to Right")
+        sideways.setObjectName("action_left_to_right")
+        sideways.setCheckable(True)
+        sideways.setStatusTip("Let the graph flow from left to right instead of top to bottom")
+        sideways.setChecked(_flag(store.value("canvas/left_to_right", False)))
+        self.canvas.set_horizontal(sideways.isChecked())
+
+        def lay_out_sideways(on: bool) -> None:
+            store.setValue("canvas/left_to_right", on)
+            self.canvas.set_horizontal(on)
+            if "arrange" in self.window_actions:  # one undo step, like Arrange itself
+                self.window_actions["arrange"].trigger()
+
+        sideways.toggled.connect(lay_out_sideways)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

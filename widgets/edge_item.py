@@ -5,17 +5,18 @@ beside the chain it skips) is routed around them in a lane of its own."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem, QWidget
 
 from core.document.graph import Edge
 from widgets import style
-from widgets.node_item import PortedItem
+from widgets.node_item import PortedItem, flows_right
 
 TURN = 24.0  # how far a routed edge runs before it turns
 LANE_GAP = 28.0  # between a lane and the nodes it passes
 LANE_MARGIN = 10.0
 MAX_LANE_TRIES = 6
+SWAP = QTransform(0, 1, 1, 0, 0, 0)  # (x, y) -> (y, x)
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -30,6 +31,7 @@ class EdgeItem(QGraphicsPathItem):
         self.target_is_inner = target_is_inner
         self.label = ""
         self.keep_path = False
+        self._right = False  # the scene flows left to right (see update_path)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(-2)
         self.setPen(QPen(style.EDGE, 1.6))
@@ -55,7 +57,12 @@ class EdgeItem(QGraphicsPathItem):
         return start, end
 
     def update_path(self) -> None:
+        """The curve from port to port. It is worked out as if the graph flowed down; in
+        a scene that flows right, x and y are swapped on the way in and out."""
+        self._right = flows_right(self)
         start, end = self.endpoints()
+        if self._right:
+            start, end = SWAP.map(start), SWAP.map(end)
         detour = self._detour(start, end)
         path = QPainterPath(start)
         if detour is None:
@@ -70,7 +77,7 @@ class EdgeItem(QGraphicsPathItem):
                          QPointF(lane, top))
             path.lineTo(lane, bottom)
             path.cubicTo(QPointF(lane, middle_bottom), QPointF(end.x(), middle_bottom), end)
-        self.setPath(path)
+        self.setPath(SWAP.map(path) if self._right else path)
 
     def _detour(self, start: QPointF, end: QPointF) -> tuple[float, float, float] | None:
         """A lane that passes the nodes between ``start`` and ``end``: its x and where
@@ -104,6 +111,8 @@ class EdgeItem(QGraphicsPathItem):
         """The bounds of the nodes in ``band`` other than this edge's own ends and the
         blocks that hold them."""
         found: QRectF | None = None
+        if self._right:  # ``band`` is in the flow's frame: swap it to the scene's and back
+            band = SWAP.mapRect(band)
         for item in scene.items(band, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
             if not isinstance(item, PortedItem) or item is self.source or \
                     item is self.target or item.isAncestorOf(self.source) or \
@@ -111,7 +120,7 @@ class EdgeItem(QGraphicsPathItem):
                 continue
             rect = item.sceneBoundingRect()
             found = rect if found is None else found.united(rect)
-        return found
+        return SWAP.mapRect(found) if found is not None and self._right else found
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemSceneHasChanged and self.keep_path:

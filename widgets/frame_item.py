@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from widgets import style
-from widgets.node_item import PortedItem, _paint_port
+from widgets.node_item import PortedItem, _paint_port, flows_right, port_spot
 from widgets.node_look import NodeLook
 
 
@@ -70,10 +70,10 @@ class FrameItem(PortedItem):
         return QRectF(self._rect.left() + 6, self._rect.top() + 6, 18, 18)
 
     def input_port(self, port: int) -> QPointF:
-        return self.mapToScene(QPointF(self._rect.center().x(), self._rect.top()))
+        return self.mapToScene(port_spot(self._rect, "in", 0, 1, flows_right(self)))
 
     def output_port(self, port: int = 0) -> QPointF:
-        return self.mapToScene(QPointF(self._rect.center().x(), self._rect.bottom()))
+        return self.mapToScene(port_spot(self._rect, "out", 0, 1, flows_right(self)))
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -98,6 +98,5 @@ class FrameItem(PortedItem):
         painter.setPen(style.TEXT)
         painter.setFont(style.font(10, bold=True))
         painter.drawText(self.toggle_rect(), Qt.AlignmentFlag.AlignCenter, "▾")
-        centre = self._rect.center().x()
-        _paint_port(painter, QPointF(centre, self._rect.top()), False)
-        _paint_port(painter, QPointF(centre, self._rect.bottom()), True)
+        _paint_port(painter, self.mapFromScene(self.input_port(0)), False)
+        _paint_port(painter, self.mapFromScene(self.output_port()), True)

@@ -27,6 +27,23 @@ INPUT_ROLE = "input"
 OUTPUT_ROLE = "output"
 
 
+def flows_right(item: QGraphicsItem) -> bool:
+    """Whether the scene ``item`` is in lays its graph out left to right (inputs on the
+    left of a card, the output on its right) rather than top to bottom."""
+    scene = item.scene()
+    return bool(getattr(scene, "horizontal", False))
+
+
+def port_spot(rect: QRectF, side: str, index: int, count: int, right: bool) -> QPointF:
+    """Where port ``index`` of ``count`` on ``side`` ("in" or "out") of ``rect`` lies:
+    along the top and bottom edges, or the left and right ones when the flow runs right."""
+    if right:
+        y = rect.top() + rect.height() / (count + 1) * (index + 1)
+        return QPointF(rect.left() if side == "in" else rect.right(), y)
+    x = rect.left() + rect.width() / (count + 1) * (index + 1)
+    return QPointF(x, rect.top() if side == "in" else rect.bottom())
+
+
 class PortedItem(QGraphicsItem):
     """Something edges attach to. ``graph_id`` is the graph the item's node lives in.
 
@@ -146,7 +163,7 @@ class NodeItem(PortedItem):
         grab = style.PORT_RADIUS + 4
         for port in range(self.look.inputs):
             path.addEllipse(self.mapFromScene(self.input_port(port)), grab, grab)
-        path.addEllipse(QPointF(0, self._rect.bottom()), grab, grab)
+        path.addEllipse(self.mapFromScene(self.output_port()), grab, grab)
         return path
 
     def input_count(self) -> int:
@@ -154,12 +171,10 @@ class NodeItem(PortedItem):
 
     def input_port(self, port: int) -> QPointF:
         count = max(1, self.look.inputs)
-        step = style.NODE_WIDTH / (count + 1)
-        x = self._rect.left() + step * (port + 1)
-        return self.mapToScene(QPointF(x, self._rect.top()))
+        return self.mapToScene(port_spot(self._rect, "in", port, count, flows_right(self)))
 
     def output_port(self, port: int = 0) -> QPointF:
-        return self.mapToScene(QPointF(0, self._rect.bottom()))
+        return self.mapToScene(port_spot(self._rect, "out", 0, 1, flows_right(self)))
 
     def _paint_summary(self, painter: QPainter, detail_level: float) -> None:
         """The card zoomed out: its accent and its title, large enough to read."""
@@ -240,7 +255,7 @@ class NodeItem(PortedItem):
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, badge)
         for port in range(self.look.inputs):
             _paint_port(painter, self.mapFromScene(self.input_port(port)), False)
-        _paint_port(painter, QPointF(0, self._rect.bottom()), True)
+        _paint_port(painter, self.mapFromScene(self.output_port()), True)
         if self.probe:
             painter.setFont(style.font(7.5, bold=True))
             width = painter.fontMetrics().horizontalAdvance(self.probe) + 12
@@ -280,17 +295,17 @@ class BoundaryItem(PortedItem):
     def output_count(self) -> int:
         return self.ports if self.role == INPUT_ROLE else 0
 
-    def _spot(self, port: int) -> float:
-        step = self._rect.width() / (self.ports + 1)
-        return 0.0 if self.ports == 1 else self._rect.left() + step * (port + 1)
+    def _spot(self, port: int) -> QPointF:
+        side = "out" if self.role == INPUT_ROLE else "in"
+        return port_spot(self._rect, side, port, self.ports, flows_right(self))
 
     def input_port(self, port: int) -> QPointF:
-        return self.mapToScene(QPointF(self._spot(port), self._rect.top()))
+        return self.mapToScene(self._spot(port))
 
     def output_port(self, port: int = 0) -> QPointF:
         if self.role == OUTPUT_ROLE:
             return QPointF(1e9, 1e9)  # the output has no outgoing port
-        return self.mapToScene(QPointF(self._spot(port), self._rect.bottom()))
+        return self.mapToScene(self._spot(port))
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -301,7 +316,4 @@ class BoundaryItem(PortedItem):
         painter.setFont(style.font(9, bold=True))
         painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)
         for port in range(self.ports):
-            if self.role == INPUT_ROLE:
-                _paint_port(painter, QPointF(self._spot(port), self._rect.bottom()), True)
-            else:
-                _paint_port(painter, QPointF(self._spot(port), self._rect.top()), False)
+            _paint_port(painter, self._spot(port), self.role == INPUT_ROLE)

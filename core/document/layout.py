@@ -15,10 +15,39 @@ from core.errors import DocumentError
 
 ROW_HEIGHT = 110.0
 COLUMN_WIDTH = 230.0
+# Flowing right, a layer is a column this wide and nodes in it are this far apart.
+LAYER_WIDTH = 270.0
+ROW_SPACING = 100.0
+
+Point = tuple[float, float]
 
 
-def layered_positions(graph: Graph) -> dict[str, tuple[float, float]]:
-    """A position for every node of ``graph``, and for ``INPUT`` and ``OUTPUT``.
+def flow_step(right: bool) -> float:
+    """From one layer to the next along the flow: down a row, or right a column."""
+    return LAYER_WIDTH if right else ROW_HEIGHT
+
+
+def side_step(right: bool) -> float:
+    """From one node to the next across the flow."""
+    return ROW_SPACING if right else COLUMN_WIDTH
+
+
+def along(point: Point, right: bool) -> float:
+    """How far along the flow ``point`` lies (its y, or its x when the flow runs right)."""
+    return point[0] if right else point[1]
+
+
+def across(point: Point, right: bool) -> float:
+    return point[1] if right else point[0]
+
+
+def flow_point(along_flow: float, across_flow: float, right: bool) -> Point:
+    return (along_flow, across_flow) if right else (across_flow, along_flow)
+
+
+def layered_positions(graph: Graph, right: bool = False) -> dict[str, tuple[float, float]]:
+    """A position for every node of ``graph``, and for ``INPUT`` and ``OUTPUT``; with
+    ``right`` the layers are columns from left to right instead of rows top to bottom.
 
     Sugiyama-style: rows by longest path; an edge that spans rows gets a waypoint in
     each row it passes, so that it claims a lane of its own (a skip connection runs
@@ -43,13 +72,14 @@ def layered_positions(graph: Graph) -> dict[str, tuple[float, float]]:
         rows.setdefault(row[node_id], []).append(node_id)
     up, down = _waypoints(graph, row, rows)
     _order_rows(rows, up, down)
-    x = _place_rows(rows, up)
+    x = _place_rows(rows, up, side_step(right) / COLUMN_WIDTH)
+    step = flow_step(right)
     positions: dict[str, tuple[float, float]] = {INPUT: (0.0, 0.0)}
     for number, members in rows.items():
         for member in members:
             if not member.startswith(WAYPOINT):
-                positions[member] = (x[member], number * ROW_HEIGHT)
-    positions[OUTPUT] = (0.0, (max(rows, default=0) + 1) * ROW_HEIGHT)
+                positions[member] = flow_point(number * step, x[member], right)
+    positions[OUTPUT] = flow_point((max(rows, default=0) + 1) * step, 0.0, right)
     return positions
 
 
@@ -105,9 +135,11 @@ def _order_rows(rows: dict[int, list[str]], up: dict[str, list[str]],
             index.update((m, float(i)) for i, m in enumerate(members))
 
 
-def _place_rows(rows: dict[int, list[str]], up: dict[str, list[str]]) -> dict[str, float]:
+def _place_rows(rows: dict[int, list[str]], up: dict[str, list[str]],
+                scale: float = 1.0) -> dict[str, float]:
     """x for every member: under the nodes that feed it (its waypoints under theirs),
-    pushed apart in its row's order; a row is shifted so its nodes move least."""
+    pushed apart in its row's order (gaps times ``scale``); a row is shifted so its
+    nodes move least."""
     x: dict[str, float] = {INPUT: 0.0}
     for number in sorted(rows):
         members = rows[number]
@@ -122,7 +154,7 @@ def _place_rows(rows: dict[int, list[str]], up: dict[str, list[str]]) -> dict[st
             if i == 0:
                 placed.append(wanted[0])
                 continue
-            gap = (_width(members[i - 1]) + _width(member)) / 2
+            gap = (_width(members[i - 1]) + _width(member)) / 2 * scale
             placed.append(max(wanted[i], placed[-1] + gap))
         real = [i for i, m in enumerate(members) if not m.startswith(WAYPOINT)] or \
             list(range(len(members)))
@@ -149,13 +181,17 @@ def fill_missing_positions(document: Document) -> None:
             document.positions.setdefault(node.id, layout[node.id])
 
 
-def boundary_positions(document: Document, graph_id: str) -> dict[str, tuple[float, float]]:
-    """Where the input and output of a graph go: above and below its nodes."""
+def boundary_positions(document: Document, graph_id: str,
+                       right: bool = False) -> dict[str, tuple[float, float]]:
+    """Where the input and output of a graph go: above and below its nodes (left and
+    right of them when the flow runs right)."""
     graph = document.graph(graph_id)
     spots = [document.positions[n.id] for n in graph.nodes if n.id in document.positions]
+    step = flow_step(right)
     if not spots:
-        return {INPUT: (0.0, 0.0), OUTPUT: (0.0, 2 * ROW_HEIGHT)}
-    xs = [x for x, _ in spots]
-    ys = [y for _, y in spots]
-    middle = (min(xs) + max(xs)) / 2
-    return {INPUT: (middle, min(ys) - ROW_HEIGHT), OUTPUT: (middle, max(ys) + ROW_HEIGHT)}
+        return {INPUT: (0.0, 0.0), OUTPUT: flow_point(2 * step, 0.0, right)}
+    sides = [across(p, right) for p in spots]
+    flows = [along(p, right) for p in spots]
+    middle = (min(sides) + max(sides)) / 2
+    return {INPUT: flow_point(min(flows) - step, middle, right),
+            OUTPUT: flow_point(max(flows) + step, middle, right)}

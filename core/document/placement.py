@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from core.document.edit import AddNode, Command, Compound, Connect, Disconnect, Move
 from core.document.graph import INPUT, OUTPUT, Document, Edge, Node
-from core.document.layout import COLUMN_WIDTH, ROW_HEIGHT, boundary_positions
+from core.document.layout import (
+    across,
+    along,
+    boundary_positions,
+    flow_point,
+    flow_step,
+    side_step,
+)
 from core.document.validate import input_range
 from core.errors import EditError
 
@@ -13,7 +20,7 @@ Point = tuple[float, float]
 
 
 def drop(document: Document, graph_id: str, node: Node, position: Point,
-         edge: Edge | None = None) -> Command:
+         edge: Edge | None = None, right: bool = False) -> Command:
     """A node dropped at ``position``: onto ``edge`` it is inserted there; into an empty
     graph it is wired between the input and the output; elsewhere it stands alone."""
     graph = document.graph(graph_id)
@@ -23,7 +30,7 @@ def drop(document: Document, graph_id: str, node: Node, position: Point,
             steps.append(Connect(graph_id, Edge(node.id, OUTPUT)))
         return Compound(f"Add {node.type}", steps)
     if edge is not None:
-        return insert_on_edge(document, graph_id, node, edge, position)
+        return insert_on_edge(document, graph_id, node, edge, position, right)
     if not graph.nodes and not graph.edges:
         return Compound(f"Add {node.type}", [
             AddNode(graph_id, node, position=position),
@@ -39,19 +46,24 @@ def takes_input(node: Node) -> bool:
 
 
 def insert_on_edge(document: Document, graph_id: str, node: Node, edge: Edge,
-                   position: Point) -> Command:
+                   position: Point, right: bool = False) -> Command:
     """Put ``node`` on ``edge`` in the gap between its ends, making the gap wider
-    (everything from the edge's end down moves one row) when it is too narrow."""
-    spots = {**boundary_positions(document, graph_id), **document.positions}
+    (everything from the edge's end on moves one row, or one column when the flow runs
+    ``right``) when it is too narrow."""
+    spots = {**boundary_positions(document, graph_id, right), **document.positions}
+    step = flow_step(right)
     top = spots.get(edge.src, position)
-    bottom = spots.get(edge.dst, (top[0], top[1] + 2 * ROW_HEIGHT))
+    bottom = spots.get(edge.dst, flow_point(along(top, right) + 2 * step,
+                                            across(top, right), right))
     steps: list[Command] = []
-    if bottom[1] - top[1] < 2 * ROW_HEIGHT - 1:
+    if along(bottom, right) - along(top, right) < 2 * step - 1:
         below = {n.id: spots[n.id] for n in document.graph(graph_id).nodes
-                 if n.id in document.positions and spots[n.id][1] >= bottom[1] - 1}
+                 if n.id in document.positions
+                 and along(spots[n.id], right) >= along(bottom, right) - 1}
         if below:
-            steps.append(Move({i: (x, y + ROW_HEIGHT) for i, (x, y) in below.items()}))
-        place = (top[0], top[1] + ROW_HEIGHT)
+            steps.append(Move({i: flow_point(along(p, right) + step, across(p, right), right)
+                               for i, p in below.items()}))
+        place = flow_point(along(top, right) + step, across(top, right), right)
     else:
         place = ((top[0] + bottom[0]) / 2, (top[1] + bottom[1]) / 2)
     return Compound(f"Insert {node.type}", [
@@ -63,20 +75,25 @@ def insert_on_edge(document: Document, graph_id: str, node: Node, edge: Edge,
     ])
 
 
-def add_after(document: Document, graph_id: str, anchor: str | None, node: Node) -> Command:
+def add_after(document: Document, graph_id: str, anchor: str | None, node: Node,
+              right: bool = False) -> Command:
     """``node`` right after ``anchor`` (a node id, or ``None`` for the end of the chain):
-    it takes over the anchor's outgoing edges, and the nodes below move down a row."""
+    it takes over the anchor's outgoing edges, and the nodes below (or, flowing
+    ``right``, to the right) move one row (column) on."""
     graph = document.graph(graph_id)
     if anchor is None:
         feeding = [e.src for e in graph.edges if e.dst == OUTPUT]
         anchor = feeding[0] if feeding else INPUT
     if anchor == INPUT:
-        x, y = boundary_positions(document, graph_id)[INPUT]
+        spot = boundary_positions(document, graph_id, right)[INPUT]
     else:
-        x, y = document.positions.get(anchor, (0.0, 0.0))
+        spot = document.positions.get(anchor, (0.0, 0.0))
+    flow, side, step = along(spot, right), across(spot, right), flow_step(right)
     if not takes_input(node):
-        return drop(document, graph_id, node, (x + COLUMN_WIDTH, y))
-    steps: list[Command] = [AddNode(graph_id, node, position=(x, y + ROW_HEIGHT))]
+        return drop(document, graph_id, node, flow_point(flow, side + side_step(right), right),
+                    right=right)
+    steps: list[Command] = [AddNode(graph_id, node, position=flow_point(flow + step, side,
+                                                                        right))]
     outgoing = [e for e in graph.edges if e.src == anchor]
     for edge in outgoing:
         steps += [Disconnect(graph_id, edge), Connect(graph_id, Edge(node.id, edge.dst, edge.port))]
@@ -84,10 +101,11 @@ def add_after(document: Document, graph_id: str, anchor: str | None, node: Node)
     if not graph.nodes and not outgoing:
         steps.append(Connect(graph_id, Edge(node.id, OUTPUT)))
     below = {n.id: document.positions[n.id] for n in graph.nodes
-             if n.id in document.positions and document.positions[n.id][1] > y
-             and abs(document.positions[n.id][0] - x) < COLUMN_WIDTH}
+             if n.id in document.positions and along(document.positions[n.id], right) > flow
+             and abs(across(document.positions[n.id], right) - side) < side_step(right)}
     if below:
-        steps.append(Move({i: (p[0], p[1] + ROW_HEIGHT) for i, p in below.items()}))
+        steps.append(Move({i: flow_point(along(p, right) + step, across(p, right), right)
+                           for i, p in below.items()}))
     return Compound(f"Add {node.type}", steps)
 
 
