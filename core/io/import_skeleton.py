@@ -49,23 +49,28 @@ def skeleton_module(graph: fx.Graph, signature: SimpleNamespace,
             kinds.setdefault(path, kind)
         if stack:
             calls.setdefault(stack[-1][0], []).append(node)
-    for key in weights:
+    for key in list(weights) + list(kinds):
         parent = key.rpartition(".")[0]
         while parent not in kinds:
             kinds[parent] = ""
             parent = parent.rpartition(".")[0]
+    for path, kind in kinds.items():
+        if not kind and path:  # never called itself: a list or dict its owner calls into
+            children = [p.rpartition(".")[2] for p in kinds if p.rpartition(".")[0] == path]
+            kinds[path] = "torch.nn.modules.container.ModuleList" if children and all(
+                c.isdigit() for c in children) else "torch.nn.modules.container.ModuleDict"
     buffers = set(signature.inputs_to_buffers.values())
     modules: dict[str, nn.Module] = {}
     root = _make(kinds.get("", ""), "", calls, weights, name)
     modules[""] = root
     for path in kinds:
-        if path:
+        if path and not _inside_layer(path, modules):
             _ensure(path, kinds, modules, calls, weights, name)
     for key, tensor in weights.items():
         owner, _, leaf = key.rpartition(".")
+        if owner not in modules or _is_layer(modules[owner]):
+            continue  # a layer's own (out_proj of an attention): loaded with the layer
         module = modules[owner]
-        if _is_layer(module):
-            continue
         if key in buffers:
             module.register_buffer(leaf, tensor)
         else:
@@ -100,6 +105,16 @@ def _ensure(path: str, kinds: dict[str, str], modules: dict[str, nn.Module],
     return module
 
 
+def _inside_layer(path: str, modules: dict[str, nn.Module]) -> bool:
+    parent = path.rpartition(".")[0]
+    while True:
+        if parent in modules and _is_layer(modules[parent]):
+            return True
+        if not parent:
+            return False
+        parent = parent.rpartition(".")[0]
+
+
 def _is_layer(module: nn.Module) -> bool:
     return type(module) in set(_layer_classes().values())
 
@@ -119,21 +134,26 @@ def _make(kind: str, path: str, calls: dict[str, list[fx.Node]],
         raise ModuleImportError(f"{name}: {path} ({layer.__name__}): its settings cannot be "
                                 "read back from a .pt2 file yet")
     own = {k.removeprefix(f"{path}."): v for k, v in weights.items()
-           if k.startswith(f"{path}.") and "." not in k.removeprefix(f"{path}.")}
+           if k.startswith(f"{path}.")}
     try:
         with torch.device("meta"):  # initialized by the file's weights, not at random
-            return layer(**recipe(_first(nodes), own))
+            return layer(**recipe(_first(nodes), own, [_call(n) for n in nodes]))
     except (ModuleImportError, IndexError, KeyError, TypeError, ValueError) as error:
         raise ModuleImportError(f"{name}: {path} ({layer.__name__}): its settings cannot be "
                                 f"read back ({type(error).__name__}: {error})") from None
 
 
+def _call(node: fx.Node) -> SimpleNamespace:
+    packet = getattr(node.target, "__name__", "").split(".")[0]
+    return SimpleNamespace(op=packet, args=list(node.args), kwargs=dict(node.kwargs))
+
+
 def _first(nodes: list[fx.Node]) -> SimpleNamespace:
     """The layer's main operation: its first call (its arguments, with defaults)."""
     for node in nodes:
-        if node.target is not operator.getitem:
-            packet = getattr(node.target, "__name__", "").split(".")[0]
-            return SimpleNamespace(op=packet, args=list(node.args), kwargs=dict(node.kwargs))
+        if node.target is not operator.getitem and \
+                _call(node).op not in ("zeros", "transpose", "new_zeros"):
+            return _call(node)
     return SimpleNamespace(op="", args=[], kwargs={})
 
 
@@ -149,7 +169,8 @@ def _arg(call: SimpleNamespace, index: int, name: str, default: Any) -> Any:
 
 
 def _conv(dims: int) -> Callable[[SimpleNamespace, dict[str, torch.Tensor]], dict[str, Any]]:
-    def recipe(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+    def recipe(call: SimpleNamespace, own: dict[str, torch.Tensor],
+               calls: Any = ()) -> dict[str, Any]:
         weight = own["weight"]
         groups = _arg(call, 6, "groups", 1)
         padding = _arg(call, 4, "padding", 0)
@@ -160,7 +181,8 @@ def _conv(dims: int) -> Callable[[SimpleNamespace, dict[str, torch.Tensor]], dic
     return recipe
 
 
-def _conv_transpose(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+def _conv_transpose(call: SimpleNamespace, own: dict[str, torch.Tensor],
+                    calls: Any = ()) -> dict[str, Any]:
     weight = own["weight"]
     groups = _arg(call, 6, "groups", 1)
     return {"in_channels": weight.shape[0], "out_channels": weight.shape[1] * groups,
@@ -170,21 +192,24 @@ def _conv_transpose(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict
             "dilation": _arg(call, 7, "dilation", 1), "bias": "bias" in own}
 
 
-def _batch_norm(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+def _batch_norm(call: SimpleNamespace, own: dict[str, torch.Tensor],
+                calls: Any = ()) -> dict[str, Any]:
     features = next(t.shape[0] for k, t in own.items() if k != "num_batches_tracked")
     return {"num_features": features, "eps": _arg(call, 7, "eps", 1e-5),
             "momentum": _arg(call, 6, "momentum", 0.1), "affine": "weight" in own,
             "track_running_stats": "running_mean" in own}
 
 
-def _layer_norm(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+def _layer_norm(call: SimpleNamespace, own: dict[str, torch.Tensor],
+                calls: Any = ()) -> dict[str, Any]:
     shape = call.args[1] if len(call.args) > 1 else call.kwargs.get("normalized_shape", ())
     return {"normalized_shape": tuple(shape),
             "eps": _arg(call, 4, "eps", 1e-5), "elementwise_affine": "weight" in own,
             "bias": "bias" in own}
 
 
-def _pool(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+def _pool(call: SimpleNamespace, own: dict[str, torch.Tensor],
+          calls: Any = ()) -> dict[str, Any]:
     kernel = _arg(call, 1, "kernel_size", None)
     stride = _arg(call, 2, "stride", ()) or kernel
     settings = {"kernel_size": kernel, "stride": stride, "padding": _arg(call, 3, "padding", 0)}
@@ -197,33 +222,61 @@ def _pool(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]
     return settings
 
 
-def _nothing(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+def _nothing(call: SimpleNamespace, own: dict[str, torch.Tensor],
+             calls: Any = ()) -> dict[str, Any]:
     return {}
 
 
-def _inplace(call: SimpleNamespace, own: dict[str, torch.Tensor]) -> dict[str, Any]:
+def _inplace(call: SimpleNamespace, own: dict[str, torch.Tensor],
+             calls: Any = ()) -> dict[str, Any]:
     return {"inplace": call.op.endswith("_")}
 
 
-_RECIPES: dict[str, Callable[[SimpleNamespace, dict[str, torch.Tensor]], dict[str, Any]]] = {
+def _recurrent(call: SimpleNamespace, own: dict[str, torch.Tensor],
+               calls: Any = ()) -> dict[str, Any]:
+    """aten.lstm / aten.gru (input, hx, params, has_biases, num_layers, dropout, train,
+    bidirectional, batch_first)."""
+    return {"input_size": own["weight_ih_l0"].shape[1],
+            "hidden_size": own["weight_hh_l0"].shape[1], "num_layers": call.args[4],
+            "bias": bool(call.args[3]), "dropout": float(call.args[5]),
+            "bidirectional": bool(call.args[7]), "batch_first": bool(call.args[8])}
+
+
+def _attention(call: SimpleNamespace, own: dict[str, torch.Tensor],
+               calls: Any = ()) -> dict[str, Any]:
+    """Heads from the first view of the projected input: [length, batch · heads, head
+    size]; batch_first when the recorded call starts by transposing its input."""
+    if "in_proj_weight" not in own:
+        raise ModuleImportError("separate key and value projections are not read yet")
+    width = own["in_proj_weight"].shape[1]
+    size = next(c.args[1][-1] for c in calls if c.op in ("view", "reshape")
+                and isinstance(c.args[1], (list, tuple)) and len(c.args[1]) == 3)
+    dropout = next((c.args[1] for c in calls if c.op == "dropout"), 0.0)
+    return {"embed_dim": width, "num_heads": width // size, "dropout": float(dropout),
+            "bias": "in_proj_bias" in own, "batch_first": bool(calls) and
+            calls[0].op == "transpose"}
+
+
+_RECIPES: dict[str, Callable[..., dict[str, Any]]] = {
+    "LSTM": _recurrent, "GRU": _recurrent, "MultiheadAttention": _attention,
     "Conv1d": _conv(1), "Conv2d": _conv(2), "Conv3d": _conv(3),
     "ConvTranspose2d": _conv_transpose,
-    "Linear": lambda call, own: {"in_features": own["weight"].shape[1],
+    "Linear": lambda call, own, *_: {"in_features": own["weight"].shape[1],
                                  "out_features": own["weight"].shape[0],
                                  "bias": "bias" in own},
     "BatchNorm1d": _batch_norm, "BatchNorm2d": _batch_norm, "BatchNorm3d": _batch_norm,
     "LayerNorm": _layer_norm,
     "ReLU": _inplace, "ReLU6": _nothing, "SiLU": _nothing, "Sigmoid": _nothing,
     "Tanh": _nothing, "Hardswish": _nothing, "Hardsigmoid": _nothing, "Identity": _nothing,
-    "GELU": lambda call, own: {"approximate": _arg(call, 1, "approximate", "none")},
-    "Dropout": lambda call, own: {"p": _arg(call, 1, "p", 0.5)},
-    "Flatten": lambda call, own: {"start_dim": _arg(call, 1, "start_dim", 1),
+    "GELU": lambda call, own, *_: {"approximate": _arg(call, 1, "approximate", "none")},
+    "Dropout": lambda call, own, *_: {"p": _arg(call, 1, "p", 0.5)},
+    "Flatten": lambda call, own, *_: {"start_dim": _arg(call, 1, "start_dim", 1),
                                   "end_dim": _arg(call, 2, "end_dim", -1)},
-    "Softmax": lambda call, own: {"dim": _arg(call, 1, "dim", None)},
-    "LeakyReLU": lambda call, own: {"negative_slope": _arg(call, 1, "negative_slope", 0.01)},
+    "Softmax": lambda call, own, *_: {"dim": _arg(call, 1, "dim", None)},
+    "LeakyReLU": lambda call, own, *_: {"negative_slope": _arg(call, 1, "negative_slope", 0.01)},
     "MaxPool2d": _pool, "AvgPool2d": _pool,
-    "AdaptiveAvgPool2d": lambda call, own: {"output_size": _arg(call, 1, "output_size", 1)},
-    "AdaptiveAvgPool1d": lambda call, own: {"output_size": _arg(call, 1, "output_size", 1)},
-    "Embedding": lambda call, own: {"num_embeddings": own["weight"].shape[0],
+    "AdaptiveAvgPool2d": lambda call, own, *_: {"output_size": _arg(call, 1, "output_size", 1)},
+    "AdaptiveAvgPool1d": lambda call, own, *_: {"output_size": _arg(call, 1, "output_size", 1)},
+    "Embedding": lambda call, own, *_: {"num_embeddings": own["weight"].shape[0],
                                     "embedding_dim": own["weight"].shape[1]},
 }

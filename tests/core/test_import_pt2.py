@@ -30,7 +30,8 @@ def saved(name: str, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["resnet-basic", "unet-interpolate", "mobilenet-v2",
-                                  "googlenet", "glu-chunk-split", "convnext", "wavenet"])
+                                  "googlenet", "glu-chunk-split", "convnext", "wavenet",
+                                  "lstm-classifier", "gru-classifier", "vit", "densenet-loop"])
 def test_a_pt2_file_opens_as_the_network_it_records(name, tmp_path):
     original, example, path = saved(name, tmp_path)
     document, weights = import_pt2(path)
@@ -100,6 +101,13 @@ def test_dynamic_shapes_are_refused_with_the_reason(tmp_path):
     _, _, path = saved("mlp", tmp_path)
     edit_program(path, lambda program: program.update(range_constraints={"s0": {}}))
     with pytest.raises(ModuleImportError, match="dynamic shapes"):
+        import_pt2(path)
+
+
+def test_a_layer_whose_settings_cannot_be_read_back_is_named(tmp_path):
+    _, _, path = saved("transformer-stacked", tmp_path)
+    with pytest.raises(ModuleImportError, match=r"layers\.0 \(TransformerEncoderLayer\): its "
+                                                r"settings cannot be read back"):
         import_pt2(path)
 
 
