@@ -13,7 +13,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from core.catalog.sizing import describe_fix
-from core.document.clipboard import copy_nodes, paste_command
 from core.document.edit import Rename, SetArguments
 from core.errors import EditError
 from widgets.edge_item import EdgeItem
@@ -108,6 +107,10 @@ class CanvasMenus:
 
     def duplicate(self) -> None:
         """A copy of the selected nodes (and the links among them) beside them."""
+        # Imported here: the clipboard reads files through torch, which the window
+        # must not wait for at start-up.
+        from core.document.clipboard import copy_nodes, paste_command
+
         selected = self.scene.selected_node_ids()
         if not selected:
             return
