@@ -597,9 +597,13 @@ class CanvasScene(QGraphicsScene):
         selected = self.selected_node_ids()
         if len(selected) != 1 or not self.document.has_node(selected[0]):
             return None
-        found = navigation.neighbour(
-            self.document, selected[0], direction,
-            lambda n: self.nodes[n].scenePos().x() if n in self.nodes else 0.0)
+        def across(node_id: str) -> float:  # siblings lie side by side across the flow
+            if node_id not in self.nodes:
+                return 0.0
+            spot = self.nodes[node_id].scenePos()
+            return spot.y() if self.horizontal else spot.x()
+
+        found = navigation.neighbour(self.document, selected[0], direction, across)
         if found is None or found not in self.nodes:
             return None
         self.select_nodes([found])

@@ -24,6 +24,9 @@ from widgets.palette import LAYER_MIME_TYPE
 
 ARROWS = {Qt.Key.Key_Down: DOWN, Qt.Key.Key_Up: UP, Qt.Key.Key_Left: LEFT,
           Qt.Key.Key_Right: RIGHT}
+# When the graph flows right, Right and Left go along the links, Down and Up to siblings.
+ARROWS_RIGHT = {Qt.Key.Key_Right: DOWN, Qt.Key.Key_Left: UP, Qt.Key.Key_Down: RIGHT,
+                Qt.Key.Key_Up: LEFT}
 ZOOM_STEP = 1.15
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
 # Fit stops here: the zoomed-out cards (see node_item.FULL_FROM) still read well.
@@ -250,7 +253,8 @@ class CanvasView(QGraphicsView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in ARROWS and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier \
                 and self.canvas.selected_node_ids():
-            found = self.canvas.step_selection(ARROWS[event.key()])
+            arrows = ARROWS_RIGHT if self.canvas.horizontal else ARROWS
+            found = self.canvas.step_selection(arrows[event.key()])
             if found is not None:
                 self.follow(found)
             event.accept()

@@ -2,7 +2,9 @@
 ports to the cards' sides and arranges the graph in columns, as one undo step; the
 choice is remembered; Arrange, new layers and the skip lanes follow it."""
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
 
 from app.main_window import MainWindow
 from core.catalog.templates import load_template
@@ -76,4 +78,22 @@ def test_a_layer_added_after_the_selection_goes_to_its_right(qtbot, make_window)
     path = edge.mapToScene(edge.path())
     assert path.pointAtPercent(0).x() < path.pointAtPercent(1).x()
     assert abs(path.pointAtPercent(0).y() - path.pointAtPercent(1).y()) < 1
+    window.workspace.history.mark_clean()
+
+
+def test_arrow_keys_follow_the_flow_to_the_right(qtbot, make_window):
+    window = make_window("residual-block")
+    sideways(window).trigger()
+    window.scene.select_nodes(["n1"])
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_Right)  # along the links
+    fed = sorted((e.dst for e in window.workspace.document.root.edges if e.src == "n1"),
+                 key=lambda n: window.scene.nodes[n].scenePos().y())
+    assert window.scene.selected_node_ids() == [fed[0]]
+    QTest.keyClick(window.view, Qt.Key.Key_Down)  # to the branch below
+    assert window.scene.selected_node_ids() == [fed[1]]
+    QTest.keyClick(window.view, Qt.Key.Key_Up)
+    assert window.scene.selected_node_ids() == [fed[0]]
+    QTest.keyClick(window.view, Qt.Key.Key_Left)
+    assert window.scene.selected_node_ids() == ["n1"]
     window.workspace.history.mark_clean()
