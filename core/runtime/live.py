@@ -182,7 +182,7 @@ class LiveModel:
         """Free ``kept``'s module: dropped when its seed makes it again, else written to
         a temporary file; False when neither can be done (it stays held)."""
         assert kept.module is not None
-        if not kept.untouched():
+        if not kept.untouched() and not _is_lazy(kept.module):  # a lazy one holds nothing
             from core.runtime.spill import Spilled, SpillError
 
             try:

@@ -44,8 +44,11 @@ class Spilled:
     """Tensors in one file: `load` gives copies back, `read_into` fills a tensor."""
 
     def __init__(self, tensors: dict[str, torch.Tensor]) -> None:
-        self.shapes = {name: (tensor.dtype, tuple(tensor.shape))
-                       for name, tensor in tensors.items()}
+        try:
+            self.shapes = {name: (tensor.dtype, tuple(tensor.shape))
+                           for name, tensor in tensors.items()}
+        except (RuntimeError, ValueError) as error:  # a lazy parameter has no shape yet
+            raise SpillError(f"cannot be written yet: {error}") from None
         self.size = sum(t.numel() * t.element_size() for t in tensors.values())
         where = folder()
         free = shutil.disk_usage(where).free

@@ -248,3 +248,19 @@ def test_loaded_weights_are_kept_for_redo_within_the_budget(big, monkeypatch):
     assert torch.equal(bits(weight), before)
     history.redo()
     assert torch.equal(bits(weight), expected)
+
+
+def test_lazy_layers_put_aside_come_back_with_their_sizes_and_weights(monkeypatch):
+    monkeypatch.setenv("TORCHCANVAS_CACHE_BUDGET", "0")  # keep nothing that is not in use
+    workspace = Workspace(load_template("mlp"))
+    live = workspace.live
+    workspace.execute(ApplyInitializer(live, workspace.document, "normal", {"std": 1.0},
+                                       target="all", seed=5))
+    out = bits(live.module.out.weight)  # a lazy layer, sized by the dry run
+    for width in range(30, 40):
+        workspace.execute(SetArgument("n1", "out_features", width))
+        assert workspace.live.module.out.weight.shape == (10, width)
+        assert live.kept_bytes() == 0
+    for _ in range(10):
+        workspace.undo()
+    assert torch.equal(bits(workspace.live.module.out.weight), out)
