@@ -197,8 +197,8 @@ class TensorCommand(Command):
         before: Saved = {}
         self._before = before
         self.undoable, self.warning = True, ""
-        document, live = r.document, self.live
-        r.record(lambda: self._restore(live, before, document))
+        document, live, restore = r.document, self.live, self._restore
+        r.record(lambda: restore(live, before, document))  # not self: no cycle to wait for
         self.change()
         document.events.weights_changed.emit()
 
