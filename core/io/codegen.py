@@ -26,6 +26,7 @@ from core.io.codegen_classes import (
     MARK_OPEN,
     Classes,
     Draft,
+    Flag,
     Instance,
     Layer,
     Literal,
@@ -57,6 +58,7 @@ _LAYER_SOURCES = {
     if isinstance(value, type) and value.__module__ == layers.__name__
 }
 _SIZES = "\x02"  # where a tensor's sizes go in its expression
+FLAG = "flag:"  # a candidate that is a residual sum some uses of a class leave out
 # Builtins the module level of the generated source calls.
 _MODULE_BUILTINS = frozenset({"print", "len", "str"})
 
@@ -413,9 +415,14 @@ class _Writer:
             if call.kind not in (EXPRESSION_CALL, TENSOR_CALL):
                 counts[call.target] = counts.get(call.target, 0) + (len(call.inputs) or 9)
         hoisted_ids = set(self.hoisted)
-        return tuple(name for name, node_id in plan.attributes
-                     if name.isidentifier() and counts.get(name) == 1
-                     and (self.document.node(node_id).shares or node_id) not in hoisted_ids)
+        modules = tuple(name for name, node_id in plan.attributes
+                        if name.isidentifier() and counts.get(name) == 1
+                        and (self.document.node(node_id).shares or node_id) not in hoisted_ids)
+        residuals = tuple(f"{FLAG}{call.node_id}" for call in plan.calls
+                          if call.kind == EXPRESSION_CALL and len(call.inputs) == 2
+                          and input_key(0) in call.inputs and call.inputs[0] != call.inputs[1]
+                          and self.document.node(call.node_id).type == "Add")
+        return modules + residuals
 
     def class_parts(self, plan: ModulePlan, optional: str | None = None,
                     skip: str | None = None) -> list[Any]:
@@ -423,6 +430,9 @@ class _Writer:
         takes as a parameter that may be None, ``skip`` one that is left out."""
         parts: list[Any] = [Signature(tuple(self.needs(plan))),
                             f"\n{INDENT * 2}super().__init__()\n"]
+        flag = _flag_name(plan) if optional and optional.startswith(FLAG) else ""
+        if flag:
+            parts += [f"{INDENT * 2}self.{flag} = ", Flag(True, flag), "\n"]
         for name, node_id in plan.tensors:
             parts += [Mark(node_id), *self.tensor_line(name, node_id), "\n"]
         holders: dict[str, Held] = {}
@@ -442,8 +452,14 @@ class _Writer:
                 parts += [Mark(node_id), f"{INDENT * 2}self.add_module({name!r}, ",
                           *expression, ")\n"]
         parts.append("\n")
-        parts += _Forward(self.document, plan, holders, optional, skip).lines()
+        parts += _Forward(self.document, plan, holders, optional, skip, flag).lines()
         return parts
+
+
+def _flag_name(plan: ModulePlan) -> str:
+    taken = set(plan.names.values()) | {name.split(".")[0] for name, _ in plan.attributes}
+    return next(name for name in ("residual", "use_residual", "residual_flag")
+                if name not in taken)
 
 
 class _Forward:
@@ -452,12 +468,14 @@ class _Forward:
     tensor operations are expressions."""
 
     def __init__(self, document: Document, plan: ModulePlan, holders: dict[str, Held],
-                 optional: str | None, skip: str | None) -> None:
+                 optional: str | None, skip: str | None, flag: str = "") -> None:
         self.document = document
         self.plan = plan
         self.holders = holders
         self.optional = optional
         self.skip = skip
+        self.flag = flag  # the attribute that says whether the residual sum is taken
+        self.flagged = optional[len(FLAG):] if optional and optional.startswith(FLAG) else ""
 
     def _tuples(self) -> set[str]:
         """Module calls that give a tuple (their value is taken apart with ``v[0]``):
@@ -476,8 +494,11 @@ class _Forward:
         return found
 
     def _reads_sizes(self, call: Call) -> bool:
-        """Whether an expression reads its input twice (``x.reshape(x.size(0), -1)``):
-        what feeds it keeps a variable, computed once."""
+        """Whether an expression reads its input twice (``x.reshape(x.size(0), -1)``,
+        ``x + out if self.residual else out``): what feeds it keeps a variable, computed
+        once."""
+        if call.node_id == self.flagged:
+            return True
         if call.kind != EXPRESSION_CALL:
             return False
         node = self.document.node(call.node_id)
@@ -501,9 +522,14 @@ class _Forward:
         for call in plan.calls:
             if call.kind not in (EXPRESSION_CALL, TENSOR_CALL) and call.target == self.skip:
                 alias[call.node_id] = alias.get(call.inputs[0], call.inputs[0])
+            elif self.skip and self.skip == f"{FLAG}{call.node_id}":  # x + out without x
+                kept = next(source for source in call.inputs if source != input_key(0))
+                alias[call.node_id] = alias.get(kept, kept)
         last_use: dict[str, int] = {}
         uses: dict[str, int] = {}
         for index, call in enumerate(plan.calls):
+            if call.node_id in alias and call.kind == EXPRESSION_CALL:
+                continue  # a sum left out reads nothing
             for source in call.inputs:
                 value = alias.get(source, source)
                 last_use[value] = index
@@ -547,6 +573,9 @@ class _Forward:
                 kind = expression.kind
                 value = render(expression, arguments, frozenset(
                     port for port, source in enumerate(sources) if source in compound))
+                if call.node_id == self.flagged:
+                    kept = arguments[1] if sources[0] == input_key(0) else arguments[0]
+                    value = f"{value} if self.{self.flag} else {kept}"
             else:
                 access = _access(call.target, self.holders)
                 value = f"{access}({', '.join(arguments)})"

@@ -8,6 +8,8 @@ the values that differ between its uses become its constructor's parameters
 literals. A draft with one more module than another of the same class name (ResNet's
 ``downsample``) joins it when the two forwards are otherwise alike: the module becomes a
 parameter that is ``None`` where it is absent, and the forward calls it only when set.
+One whose forward adds its input to its result where the other does not (MobileNetV2's
+residual) joins it with a flag: ``x + out if self.residual else out``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ class Literal:
 
 
 @dataclass(eq=False)
+class Flag(Literal):
+    """Whether the class takes a step some of its uses leave out (``x + out``)."""
+
+
+@dataclass(eq=False)
 class Instance:
     """A generated class constructed: ``BasicBlock(64, 128, stride=2)``, on a line
     indented ``depth`` times."""
@@ -84,7 +91,7 @@ class Draft:
     base: str
     parts: list[Any]
     order: int
-    none_at: int | None = None
+    inserted: tuple[int, Any] | None = None  # (slot, value) of what it lacks
     candidates: tuple[str, ...] = ()
 
 
@@ -218,8 +225,8 @@ class Classes:
 
     def values(self, draft: Draft) -> list[Any]:
         values = self.part_values(draft.parts)
-        if draft.none_at is not None:
-            values.insert(draft.none_at, None)
+        if draft.inserted is not None:
+            values.insert(*draft.inserted)
         return values
 
     def part_values(self, parts: list[Any]) -> list[Any]:
@@ -294,8 +301,9 @@ class Classes:
     def _try_join(self, richer: ClassGroup, poorer: ClassGroup, level: list[ClassGroup],
                   memo: dict[int, Any]) -> bool:
         first = richer.members[0]
-        if any(d.none_at is not None for d in richer.members + poorer.members) or \
-                any(isinstance(p, Optional) for p in richer.template + poorer.template):
+        if any(d.inserted is not None for d in richer.members + poorer.members) or \
+                any(isinstance(p, (Optional, Flag))
+                    for p in richer.template + poorer.template):
             return False
         wanted = self.key(poorer.template, poorer.members[0].base, memo)
         for attribute in first.candidates:
@@ -306,10 +314,11 @@ class Classes:
                 draft.parts = self.render_variant(draft, optional=attribute)
             template = richer.members[0].parts
             position = next(i for i, p in enumerate(template)
-                            if isinstance(p, Optional))
+                            if isinstance(p, (Optional, Flag)))
             slot = len(self.part_values(template[:position]))
+            lacking = False if isinstance(template[position], Flag) else None
             for draft in poorer.members:
-                draft.none_at = slot
+                draft.inserted = (slot, lacking)
             richer.template = template
             richer.members += poorer.members
             level.remove(poorer)
@@ -366,6 +375,8 @@ class Classes:
                 labels += slots
             elif isinstance(part, Optional):
                 labels.append((part.attribute, "", None, 0))
+            elif isinstance(part, Flag):
+                labels.append((part.label, "", False, 0))
             elif isinstance(part, Literal):
                 labels.append((part.label, "", empty, 1))
         return labels

@@ -238,6 +238,10 @@ def test_the_exported_forward_reads_like_code_a_person_writes():
     source = to_python(document)
     assert "out = self.norm(out.permute(0, 2, 3, 1))" in source  # an operation in its call
     assert "((x - out) ** 2.0).mean(dim=1, keepdim=True)" in source
+    _, _, document, _, _ = imported("mobilenet-v2")
+    source = to_python(document)
+    assert "return x + out if self.residual else out" in source
+    assert "InvertedResidual(12, 72, 12, residual=True)," in source
 
 
 @pytest.mark.parametrize("name, classes", [
@@ -245,6 +249,8 @@ def test_the_exported_forward_reads_like_code_a_person_writes():
     ("unet", ["DoubleConv", "Down", "Up", "UNet"]),
     ("vit", ["ViTBlock", "ViT"]),
     ("googlenet", ["Inception", "GoogLeNetSmall"]),
+    ("mobilenet-v2", ["InvertedResidual", "MobileNetV2Small"]),  # residual or not: a flag
+    ("efficientnet", ["SqueezeExcitation", "StochasticDepth", "MBConv", "EfficientNetSmall"]),
 ])
 def test_each_block_type_is_written_once(name, classes):
     _, _, document, _, _ = imported(name)
