@@ -30,6 +30,7 @@ class SaveError(TorchCanvasError):
 
 
 NAME_MAX = 255
+LARGE = 64 << 20  # a replaced file this large has its cached pages released first
 STALE_AFTER_SECONDS = 120
 _RANDOM = re.compile(r"[a-z0-9_]{8}")
 
@@ -90,6 +91,8 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     existing = check_target(target)
+    if existing is not None and existing.st_size >= LARGE:
+        _release_cache(target)
     try:
         handle, temporary = _create_temporary(folder, target.name)
     except OSError as error:
@@ -117,6 +120,22 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def _release_cache(path: Path) -> None:
+    """Let the system drop the cached pages of the file about to be replaced: writing a
+    gigabyte beside a gigabyte of cache took three to five times the processor time of
+    writing over it (measured for issue 14). Pages something has mapped stay."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    with contextlib.suppress(OSError):
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                         | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            if stat.S_ISREG(os.fstat(handle).st_mode):
+                os.posix_fadvise(handle, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(handle)
 
 
 def _remove_stale_temporaries(folder: Path, name: str) -> None:
