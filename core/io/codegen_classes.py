@@ -284,46 +284,42 @@ class Classes:
             self.groups.append(group)
 
     def _join_optional(self, level: list[ClassGroup], memo: dict[int, Any]) -> None:
-        """Join a class into another of its class name that has one module more."""
-        joined = True
-        while joined:
-            joined = False
-            for richer in level:
-                for poorer in level:
-                    if poorer is richer or poorer.members[0].base != richer.members[0].base:
-                        continue
-                    if self._try_join(richer, poorer, level, memo):
-                        joined = True
-                        break
-                if joined:
-                    break
-
-    def _try_join(self, richer: ClassGroup, poorer: ClassGroup, level: list[ClassGroup],
-                  memo: dict[int, Any]) -> bool:
-        first = richer.members[0]
-        if any(d.inserted is not None for d in richer.members + poorer.members) or \
-                any(isinstance(p, (Optional, Flag))
-                    for p in richer.template + poorer.template):
-            return False
-        wanted = self.key(poorer.template, poorer.members[0].base, memo)
-        for attribute in first.candidates:
-            without = self.render_variant(first, skip=attribute)
-            if self.key(without, first.base, memo) != wanted:
+        """Join a class into another of its class name that has one module (or one
+        residual sum) more. Each class's variants are worked out once, and found by key:
+        linear in the number of classes."""
+        bases: dict[str, int] = {}
+        for group in level:
+            bases[group.members[0].base] = bases.get(group.members[0].base, 0) + 1
+        plain = {self.key(group.template, group.members[0].base, memo): group
+                 for group in level if bases[group.members[0].base] > 1}
+        for richer in list(level):
+            if richer not in level or bases[richer.members[0].base] < 2 or \
+                    not _plain(richer):
                 continue
-            for draft in richer.members:
-                draft.parts = self.render_variant(draft, optional=attribute)
-            template = richer.members[0].parts
-            position = next(i for i, p in enumerate(template)
-                            if isinstance(p, (Optional, Flag)))
-            slot = len(self.part_values(template[:position]))
-            lacking = False if isinstance(template[position], Flag) else None
-            for draft in poorer.members:
-                draft.inserted = (slot, lacking)
-            richer.template = template
-            richer.members += poorer.members
-            level.remove(poorer)
-            return True
-        return False
+            first = richer.members[0]
+            for candidate in first.candidates:
+                without = self.key(self.render_variant(first, skip=candidate), first.base,
+                                   memo)
+                poorer = plain.get(without)
+                if poorer is None or poorer is richer or poorer not in level or \
+                        not _plain(poorer):
+                    continue
+                self._join(richer, poorer, candidate, level)
+                break
+
+    def _join(self, richer: ClassGroup, poorer: ClassGroup, candidate: str,
+              level: list[ClassGroup]) -> None:
+        for draft in richer.members:
+            draft.parts = self.render_variant(draft, optional=candidate)
+        template = richer.members[0].parts
+        position = next(i for i, p in enumerate(template) if isinstance(p, (Optional, Flag)))
+        slot = len(self.part_values(template[:position]))
+        lacking = False if isinstance(template[position], Flag) else None
+        for draft in poorer.members:
+            draft.inserted = (slot, lacking)
+        richer.template = template
+        richer.members += poorer.members
+        level.remove(poorer)
 
     # -- parameters and names --------------------------------------------------------
 
@@ -451,6 +447,12 @@ class Classes:
                 positional = False
                 arguments.append(f"{parameter.name}={text}")
         return f"{group.name}({', '.join(arguments)})"
+
+
+def _plain(group: ClassGroup) -> bool:
+    """Not joined yet: one optional part per class."""
+    return all(d.inserted is None for d in group.members) and \
+        not any(isinstance(p, (Optional, Flag)) for p in group.template)
 
 
 def _same_value(value: Any, default: Any) -> bool:
