@@ -3,7 +3,7 @@ rubber-band selection, and drops from the layer palette."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCursor,
     QDragEnterEvent,
@@ -63,7 +63,10 @@ class CanvasView(QGraphicsView):
         self.context_menu: QMenu | None = None
         scene.link_dropped.connect(self._link_dropped)
         self.minimap = Minimap(self)
-        self.zoom_changed.connect(lambda _zoom: self.minimap.refresh())
+        self.zoom_changed.connect(self._zoomed)
+        self._room_timer = QTimer(self, singleShot=True)
+        self._room_timer.timeout.connect(self.fit_scene_rect)
+        scene.layout_changed.connect(self._layout_changed)
 
     @property
     def canvas(self) -> CanvasScene:
@@ -84,12 +87,34 @@ class CanvasView(QGraphicsView):
     def zoom_out(self) -> None:
         self.zoom_by(1 / ZOOM_STEP)
 
+    def fit_scene_rect(self) -> None:
+        """Let the scroll bars reach the graph as it is now and a view's size around it.
+        The scene's own rectangle only ever grows, so a graph arranged smaller (or turned
+        from rows into columns) would otherwise stay off-centre after Fit."""
+        bounds = self.canvas.itemsBoundingRect()
+        if bounds.isEmpty():
+            return
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        room = bounds.adjusted(-seen.width(), -seen.height(), seen.width(), seen.height())
+        if room != self.sceneRect():
+            self.setSceneRect(room)
+            self.centerOn(seen.center())  # the part on screen stays on screen
+
+    def _layout_changed(self) -> None:
+        large = len(self.canvas.nodes) > 2000
+        self._room_timer.start(600 if large else 0)
+
+    def _zoomed(self, _zoom: float) -> None:
+        self.fit_scene_rect()
+        self.minimap.refresh()
+
     def fit(self) -> None:
         """Show every item, no larger than actual size and no smaller than legible: a
         graph too large for that is framed at its selection, or else at its top."""
         bounds = self.canvas.itemsBoundingRect().adjusted(-40, -40, 40, 40)
         if bounds.isEmpty():
             return
+        self.fit_scene_rect()
         self.fitInView(bounds, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 1.0:
             self.resetTransform()
@@ -130,6 +155,8 @@ class CanvasView(QGraphicsView):
         self.canvas.flush()
         item = self.canvas.nodes.get(node_id)
         if item is not None:
+            if not self.sceneRect().contains(item.sceneBoundingRect()):
+                self.fit_scene_rect()
             self.ensureVisible(item.sceneBoundingRect(), 60, 60)
 
     def open_search(self, view_point: QPoint) -> None:
@@ -220,6 +247,7 @@ class CanvasView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self.fit_scene_rect()
         self.minimap.refresh()
 
     def wheelEvent(self, event) -> None:

@@ -33,6 +33,7 @@ def test_double_click_on_the_canvas_adds_the_layer_there(qtbot, make_window):
                       Qt.KeyboardModifier.NoModifier, spot)
     search = window.view.search
     assert search.isVisible()
+    scene_spot = window.view.mapToScene(spot)  # the view then follows the new layer
     QTest.keyClicks(search.text, "sigmoid")
     assert search.matches.item(0).text() == "Sigmoid"
     QTest.keyClick(search.text, Qt.Key.Key_Return)
@@ -40,7 +41,6 @@ def test_double_click_on_the_canvas_adds_the_layer_there(qtbot, make_window):
     nodes = window.workspace.document.root.nodes
     assert len(nodes) == before + 1 and nodes[-1].type == "Sigmoid"
     x, y = window.workspace.document.positions[nodes[-1].id]
-    scene_spot = window.view.mapToScene(spot)
     assert abs(x - scene_spot.x()) < 2 and abs(y - scene_spot.y()) < 2
     window.workspace.history.mark_clean()
 

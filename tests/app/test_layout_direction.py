@@ -97,3 +97,14 @@ def test_arrow_keys_follow_the_flow_to_the_right(qtbot, make_window):
     QTest.keyClick(window.view, Qt.Key.Key_Left)
     assert window.scene.selected_node_ids() == ["n1"]
     window.workspace.history.mark_clean()
+
+
+def test_fit_centres_the_graph_after_it_turned_into_a_row(qtbot, make_window):
+    window = make_window("mlp")
+    sideways(window).trigger()  # the graph was a tall column, now it is a flat row
+    window.view.fit()
+    bounds = window.scene.itemsBoundingRect()
+    centre = window.view.mapFromScene(bounds.center())
+    middle = window.view.viewport().rect().center()
+    assert abs(centre.x() - middle.x()) <= 2 and abs(centre.y() - middle.y()) <= 2
+    window.workspace.history.mark_clean()
