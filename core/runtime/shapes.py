@@ -167,7 +167,7 @@ class _DryRun:
             with torch.device("meta"):
                 module = self.shared[owner] = spec_for(node.type).create(dict(args))
             module.eval()
-        return _call(module, inputs)
+        return _shared_by_rule(module, node.type, args, inputs) or _call(module, inputs)
 
     def count(self) -> None:
         """Per-node sizes, and totals with every shared module counted once."""
@@ -251,6 +251,29 @@ def _by_rule(layer_type: str, args: tuple[tuple[str, Any], ...],
         module.initialize_parameters(*(v.tensor() for v in tensors))  # as its first call would
     sizes = _sizes(module)
     return _Outcome(value, sizes.parameters, sizes.trainable, sizes.buffers, sizes.lazy, None)
+
+
+def _shared_by_rule(module: nn.Module, layer_type: str, args: tuple[tuple[str, Any], ...],
+                    inputs: list[Value]) -> _Outcome | None:
+    """A rule's outcome for a module several nodes share: a lazy one is sized by its first
+    call, as torch sizes it, and later calls must fit the size that call fixed."""
+    tensors = [value for value in inputs if isinstance(value, _Value)]
+    float32 = len(tensors) == len(inputs) and all(v.dtype == torch.float32 for v in tensors)
+    arguments = dict(args)
+    sized = not isinstance(module, LazyModuleMixin) or not module.has_uninitialized_params()
+    if sized:  # a lazy module's first call may have fixed them (and made it a Linear)
+        for fixed in ("in_features", "num_features"):
+            if isinstance(getattr(module, fixed, None), int):
+                arguments[fixed] = getattr(module, fixed)
+    output = rule_output(spec_for(layer_type).factory_path, arguments,
+                         [v.shape for v in tensors], float32)
+    if output is None:
+        return None
+    if isinstance(module, LazyModuleMixin) and not sized:
+        module.initialize_parameters(*(v.tensor() for v in tensors))
+    sizes = _sizes(module)
+    return _Outcome(_Value(output, torch.float32), sizes.parameters, sizes.trainable,
+                    sizes.buffers, sizes.lazy, None)
 
 
 def _call(module: nn.Module, inputs: list[Value]) -> _Outcome:

@@ -172,7 +172,8 @@ FIRST_SHAPES = """
 import sys
 from core.catalog.templates import load_template
 from core.runtime.shapes import infer_shapes
-for name in ("mlp", {extra}):
+for name in ("mlp", "shared-parameters", "residual-block", "mlp-dropout-batchnorm",
+             "nest-mlp"):
     report = infer_shapes(load_template(name))
     assert report.ok, report.first_error()
 print(sorted(m for m in ("torch._dynamo", "sympy") if m in sys.modules))
@@ -180,8 +181,7 @@ print(sorted(m for m in ("torch._dynamo", "sympy") if m in sys.modules))
 
 
 def test_the_first_networks_shapes_import_neither_dynamo_nor_sympy():
-    code = FIRST_SHAPES.format(extra="")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-c", FIRST_SHAPES], capture_output=True, text=True,
                          timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]", run.stdout
@@ -212,3 +212,37 @@ def test_a_network_of_ruled_layers_reports_what_the_dry_run_and_a_real_run_give(
         real = module(torch.randn(3, 5, 7))
     assert ruled.output_shape == tuple(real.shape)
     assert ruled.parameters == sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("name", ["shared-parameters", "residual-block", "mlp-dropout-batchnorm",
+                                  "nest-mlp", "chimera", "small-cnn"])
+def test_the_examples_report_the_same_with_and_without_rules(name, monkeypatch):
+    """Shared lazy layers (sized by their first call), blocks, merges and lazy norms."""
+    from core.catalog.templates import load_template
+
+    shapes._evaluate.cache_clear()
+    ruled = shapes.infer_shapes(load_template(name))
+    monkeypatch.setattr(shapes, "_by_rule", lambda *_: None)
+    monkeypatch.setattr(shapes, "_shared_by_rule", lambda *_: None)
+    shapes._evaluate.cache_clear()
+    dry = shapes.infer_shapes(load_template(name))
+    shapes._evaluate.cache_clear()
+    assert ruled == dry
+
+
+def test_a_shared_lazy_layer_refuses_a_second_input_of_another_size():
+    from core.document.compose import Composer
+    from core.document.graph import INPUT, OUTPUT, Edge
+
+    c = Composer()
+    first = c.layer("LazyLinear", out_features=4)
+    widen = c.layer("Linear", in_features=4, out_features=6)
+    twin = c.twin(first)
+    document = c.document(first, widen, twin)
+    document.root.edges = [Edge(INPUT, first.id), Edge(first.id, widen.id),
+                           Edge(widen.id, twin.id), Edge(twin.id, OUTPUT)]
+    report = shapes.infer_shapes(document)
+    assert report.nodes[twin.id].error and report.nodes[twin.id].output_shape is None
+    assert "(2, 6)" in report.nodes[twin.id].error
+    assert report.nodes[first.id].parameters == 20 * 4 + 4
+
