@@ -7,6 +7,7 @@ copies too and change nothing."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import math
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
@@ -35,6 +36,7 @@ from core.training import (
     copy_for_training,
     health_check,
     load_data,
+    make_optimizer,
     predict_grid,
     split,
 )
@@ -42,6 +44,7 @@ from core.training.data import image_settings
 from widgets.train_panel import TrainPanel
 
 GRID_STEPS = 50
+AGEING_MS = 50
 # Histogram rows recorded per epoch (at most: a short epoch records every step).
 HISTOGRAM_ROWS_PER_EPOCH = 4
 
@@ -100,6 +103,10 @@ class Training(QObject):
         self.panel.health_requested.connect(self.health)
         window.destroyed.connect(lambda *_: self._window_closed())
         self._add_export_entry(window)
+        # While the data loads, the first run of a process also imports what torch's
+        # optimizers need; see _age_young_objects.
+        self._ager = QTimer(self, interval=AGEING_MS)
+        self._ager.timeout.connect(_age_young_objects)
 
     def _add_export_entry(self, window) -> None:
         """File ▸ Export Training Script…, next to Export Python (the Train dock's
@@ -117,13 +124,6 @@ class Training(QObject):
     def _say(self, text: str) -> None:
         self.panel.say(text)
         self.window.statusBar().showMessage(text, 8000)
-
-    def _data(self, config) -> Split:
-        size, channels = image_settings(tuple(self.workspace.document.input.shape))
-        data = load_data(self.panel.data_source(), target=self.panel.target.text().strip(),
-                         size=self.panel.size.value(), noise=self.panel.noise.value(),
-                         seed=config.seed, image_size=size, channels=channels)
-        return split(data, 0.2, config.seed)
 
     def _module_for(self, data: Dataset):
         """The live module, with the network's input set to the data's sample shape
@@ -152,27 +152,48 @@ class Training(QObject):
         self.panel.set_running(True)
         QThreadPool.globalInstance().start(_Work(work, relay))
 
-    def _prepare(self):
-        """(config, split data, live model), or None after saying why not."""
+    def _prepare(self, then: Callable[[Any, Split, Any], None]) -> None:
+        """Load and split the data on a worker, then fit the network's input to it on
+        the GUI thread and go on with ``then(config, data, live)``; or say why not."""
         config = self.panel.config(str(self.workspace.document.device))
         try:
             config.check()
-            data = self._data(config)
-            live = self._module_for(data.train)
         except TorchCanvasError as error:
             self._say(str(error))
-            return None
-        return config, data, live
+            return
+        source, target = self.panel.data_source(), self.panel.target.text().strip()
+        size, noise = self.panel.size.value(), self.panel.noise.value()
+        image_size, channels = image_settings(tuple(self.workspace.document.input.shape))
+        control = self.control = Control()
+
+        def work() -> Split:
+            data = load_data(source, target=target, size=size, noise=noise,
+                             seed=config.seed, image_size=image_size, channels=channels)
+            _warm_optimizers()
+            return split(data, 0.2, config.seed)
+
+        def loaded(data: Split) -> None:
+            if control.stopped:
+                self._say("Stopped before the first epoch; the model is as it was.")
+                return
+            try:
+                live = self._module_for(data.train)
+            except TorchCanvasError as error:
+                self._say(str(error))
+                return
+            then(config, data, live)
+
+        self._say("Loading the data…")
+        self._submit(work, loaded)
+        self._ager.start()
 
     # Actions -------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self.busy:
-            return
-        prepared = self._prepare()
-        if prepared is None:
-            return
-        config, data, live = prepared
+        if not self.busy:
+            self._prepare(self._train)
+
+    def _train(self, config, data: Split, live) -> None:
         clone = copy_for_training(live.module, config.device)
         control = self.control = Control()
         run = self._new_run(f"{config.optimizer} lr {self.panel.lr.value():g} · "
@@ -215,12 +236,10 @@ class Training(QObject):
 
     def demo(self) -> None:
         """The same network after Xavier, zeros and the chapter's piecewise initializer."""
-        if self.busy:
-            return
-        prepared = self._prepare()
-        if prepared is None:
-            return
-        config, data, live = prepared
+        if not self.busy:
+            self._prepare(self._demo)
+
+    def _demo(self, config, data: Split, live) -> None:
         from core.training import initializer_demo
 
         module = copy_for_training(live.module, config.device)
@@ -246,12 +265,10 @@ class Training(QObject):
         self._submit(work, finished)
 
     def health(self) -> None:
-        if self.busy:
-            return
-        prepared = self._prepare()
-        if prepared is None:
-            return
-        config, data, live = prepared
+        if not self.busy:
+            self._prepare(self._health)
+
+    def _health(self, config, data: Split, live) -> None:
         module = copy_for_training(live.module, config.device)
 
         def finished(rows) -> None:
@@ -343,6 +360,7 @@ class Training(QObject):
     def _finished(self, relay: _Relay, finished: Callable[[Any], None], result: Any) -> None:
         if not shiboken6.isValid(self.panel):
             return
+        self._stop_ageing()
         self.busy = False
         self.control = None
         self.panel.set_running(False)
@@ -352,6 +370,7 @@ class Training(QObject):
     def _failed(self, relay: _Relay, error: Exception) -> None:
         if not shiboken6.isValid(self.panel):
             return
+        self._stop_ageing()
         self.busy = False
         self.control = None
         self.panel.set_running(False)
@@ -359,9 +378,38 @@ class Training(QObject):
         self._say(str(error) if isinstance(error, TorchCanvasError)
                   else f"Training failed: {type(error).__name__}: {error}")
 
+    def _stop_ageing(self) -> None:
+        if self._ager.isActive():
+            self._ager.stop()
+            _age_young_objects()
+
     def _window_closed(self) -> None:
         if self.control is not None:
             self.control.stop()
+
+
+def _warm_optimizers() -> None:
+    """The first optimizer a process makes imports torch._dynamo: over a second and about
+    200,000 objects. Done here, on the worker that loads the data, not in training."""
+    import torch
+
+    parameter = torch.zeros(1, requires_grad=True)
+    optimizer = make_optimizer("SGD", [parameter], {"lr": 0.1})
+    parameter.sum().backward()
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+def _age_young_objects() -> None:
+    """Move every object tracked by the cycle collector into its oldest generation.
+
+    The cycle collector runs on the GUI thread (app.collector). The objects an import on
+    a worker makes (torch._dynamo's, above) are long-lived, but a young-generation
+    collection would still walk them all: 100-300 ms of GUI thread at once. Moved
+    along as they come (freeze then unfreeze: constant time), they are only walked by
+    the next full collection, which also frees whatever garbage came with them."""
+    gc.freeze()
+    gc.unfreeze()
 
 
 def _boundary_maker(data: Split):

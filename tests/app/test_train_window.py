@@ -39,10 +39,11 @@ def wait_done(qtbot, window, timeout=30_000):
 def test_a_run_trains_shows_curves_and_undoes_in_one_step(qtbot, make_window, screenshots):
     window = make_window("mlp")
     panel = train_ready(qtbot, window)
-    panel.start.click()
+    panel.start.click()  # the data loads on a worker, then the run trains on another
     assert window.training.busy and not panel.start.isEnabled()
-    assert window.workspace.document.input.shape == (2, 2)  # followed the data (moons)
+    assert panel.status.text() == "Loading the data…"
     wait_done(qtbot, window)
+    assert window.workspace.document.input.shape == (2, 2)  # followed the data (moons)
     window.workspace.undo()  # the weights
     before = weights(window)
     window.workspace.redo()
@@ -68,7 +69,8 @@ def test_stop_keeps_a_whole_model_and_demo_shows_zeros_not_learning(qtbot, make_
     panel = train_ready(qtbot, window)
     panel.epochs.setValue(10_000)
     panel.start.click()
-    qtbot.waitUntil(lambda: len(window.training.runs[1].epochs) >= 1, timeout=20_000)
+    qtbot.waitUntil(lambda: 1 in window.training.runs
+                    and len(window.training.runs[1].epochs) >= 1, timeout=20_000)
     panel.pause.click()
     assert panel.pause.text() == "Resume"
     panel.stop.click()
@@ -98,7 +100,16 @@ def test_health_check_and_refusals(qtbot, make_window):
     assert "Health check" in panel.status.text()
     panel.set_data_file("/nonexistent/data.csv")
     panel.start.click()
-    assert not window.training.busy and "no such file" in panel.status.text()
+    wait_done(qtbot, window)
+    assert "no such file" in panel.status.text() and panel.start.isEnabled()
+    # Stopped while the data loads: no run starts and nothing changes.
+    panel.data.setCurrentText("circles")
+    steps, runs = window.workspace.history.undo_text, len(window.training.runs)
+    panel.start.click()
+    panel.stop.click()
+    wait_done(qtbot, window)
+    assert panel.status.text() == "Stopped before the first epoch; the model is as it was."
+    assert len(window.training.runs) == runs and window.workspace.history.undo_text == steps
 
 
 def test_the_train_dock_fits_a_small_screen(qtbot, make_window):
@@ -251,7 +262,7 @@ def test_an_image_folder_trains_at_the_networks_input_size(qtbot, make_window, t
     (folder / "light" / "broken.png").write_bytes(b"no picture")
     before, steps = weights(window), window.workspace.history.undo_text
     panel.start.click()
-    assert not window.training.busy
+    wait_done(qtbot, window)
     assert "light/broken.png is not a readable image" in panel.status.text()
     assert window.workspace.history.undo_text == steps
     assert all(torch.equal(weights(window)[k], v) for k, v in before.items())
