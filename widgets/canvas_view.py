@@ -64,6 +64,7 @@ class CanvasView(QGraphicsView):
         scene.link_dropped.connect(self._link_dropped)
         self.minimap = Minimap(self)
         self.zoom_changed.connect(self._zoomed)
+        self._graph_bounds = QRectF()  # of every item, as of the last layout change
         self._room_timer = QTimer(self, singleShot=True)
         self._room_timer.timeout.connect(self.fit_scene_rect)
         scene.layout_changed.connect(self._layout_changed)
@@ -91,7 +92,11 @@ class CanvasView(QGraphicsView):
         """Let the scroll bars reach the graph as it is now and a view's size around it.
         The scene's own rectangle only ever grows, so a graph arranged smaller (or turned
         from rows into columns) would otherwise stay off-centre after Fit."""
-        bounds = self.canvas.itemsBoundingRect()
+        self._graph_bounds = self.canvas.itemsBoundingRect()
+        self._set_room()
+
+    def _set_room(self) -> None:
+        bounds = self._graph_bounds
         if bounds.isEmpty():
             return
         seen = self.mapToScene(self.viewport().rect()).boundingRect()
@@ -105,8 +110,9 @@ class CanvasView(QGraphicsView):
         self._room_timer.start(600 if large else 0)
 
     def _zoomed(self, _zoom: float) -> None:
-        self.fit_scene_rect()
-        self.minimap.refresh()
+        # The graph is where it was: only the room around it and the map's frame change.
+        self._set_room()
+        self.minimap.view_moved()
 
     def fit(self) -> None:
         """Show every item, no larger than actual size and no smaller than legible: a
@@ -247,8 +253,8 @@ class CanvasView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self.fit_scene_rect()
-        self.minimap.refresh()
+        self._set_room()
+        self.minimap.view_moved()
 
     def wheelEvent(self, event) -> None:
         if event.angleDelta().y() == 0:

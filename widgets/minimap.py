@@ -44,8 +44,8 @@ class Minimap(QWidget):
         self._redraw = QTimer(self, singleShot=True, interval=150)
         self._redraw.timeout.connect(self.refresh)
         view.scene().layout_changed.connect(self._later)  # type: ignore[attr-defined]
-        view.horizontalScrollBar().valueChanged.connect(self._view_moved)
-        view.verticalScrollBar().valueChanged.connect(self._view_moved)
+        view.horizontalScrollBar().valueChanged.connect(self.view_moved)
+        view.verticalScrollBar().valueChanged.connect(self.view_moved)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("The whole graph: click or drag to look elsewhere")
         self.hide()
@@ -162,7 +162,7 @@ class Minimap(QWidget):
         """Where the part on screen lies in the minimap."""
         return self.to_map(self._visible_part())
 
-    def _view_moved(self) -> None:
+    def view_moved(self) -> None:
         if self.enabled and not self.bounds.isEmpty():
             was = self.isVisible()
             self._place()
