@@ -16,6 +16,10 @@ class _Relay(QObject):
     failed = Signal(object)
 
 
+def _done() -> None:
+    return None
+
+
 class _Job(QRunnable):
     def __init__(self, function: Callable[[], Any], relay: _Relay) -> None:
         super().__init__()
@@ -23,8 +27,11 @@ class _Job(QRunnable):
         self.relay = relay
 
     def run(self) -> None:
+        # PySide keeps the runnable itself alive after it ran: drop what the job holds
+        # (a histogram's tensor, a snapshot) so that it is freed now.
+        function, self.function = self.function, _done
         try:
-            result = self.function()
+            result = function()
         except Exception as error:  # reported to the GUI thread, never lost
             self._send(self.relay.failed, error)
             return
