@@ -5,7 +5,7 @@ elementwise references are wrapped in ``torch._disable_dynamo``, which imports i
 the first call), and a first ``torch._check`` in a Python meta function imports sympy:
 about 1.5 s before the first network's shapes, and a few milliseconds per distinct layer
 after that. A rule answers only where it is certain the layer accepts the input (a
-float32 tensor of sizes ≥ 1 and the arguments it checks); for anything else it says
+float32 tensor of sizes ≥ 1, batched, and the arguments it checks); for anything else it says
 nothing and the layer is dry-run on ``meta`` as before, so refusals keep torch's own
 words. Rules are keyed by the torch class a catalog entry makes, never by a name a
 person could give a layer of their own; ``tests/core/test_shape_rules.py`` holds every
@@ -102,6 +102,77 @@ def _concat(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
     return (*shapes[0][:dim], sum(shape[dim] for shape in shapes), *shapes[0][dim + 1:])
 
 
+def _spread(value: Any, dims: int) -> tuple[int, ...] | None:
+    """An int or a tuple of ``dims`` ints (a kernel size, stride, padding, dilation) as
+    a tuple; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * dims
+    if isinstance(value, (tuple, list)) and len(value) == dims and \
+            all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return tuple(value)
+    return None
+
+
+def _windows(sizes: Shape, kernel: tuple[int, ...], stride: tuple[int, ...],
+             padding: tuple[int, ...], dilation: tuple[int, ...]) -> Shape | None:
+    """How many windows fit along each dimension (rounding down), None if one fits not."""
+    out = []
+    for size, k, s, p, d in zip(sizes, kernel, stride, padding, dilation, strict=True):
+        if k < 1 or s < 1 or p < 0 or d < 1:
+            return None
+        span = size + 2 * p - d * (k - 1) - 1
+        if span < 0:
+            return None
+        out.append(span // s + 1)
+    return tuple(out)
+
+
+def _conv(dims: int) -> Rule:
+    def rule(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+        shape = shapes[0]
+        groups, out_channels = args.get("groups", 1), args.get("out_channels")
+        if len(shape) != dims + 2 or args.get("padding_mode", "zeros") != "zeros" or \
+                not _count(groups) or not _count(out_channels) or out_channels % groups or \
+                shape[1] % groups or args.get("in_channels", shape[1]) != shape[1]:
+            return None
+        kernel, stride = _spread(args.get("kernel_size"), dims), _spread(args.get("stride", 1),
+                                                                         dims)
+        dilation = _spread(args.get("dilation", 1), dims)
+        padding = args.get("padding", 0)
+        if kernel is None or stride is None or dilation is None:
+            return None
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                return None
+            return (shape[0], out_channels, *shape[2:])
+        spread = (0,) * dims if padding == "valid" else _spread(padding, dims)
+        if spread is None:
+            return None
+        sizes = _windows(shape[2:], kernel, stride, spread, dilation)
+        return None if sizes is None else (shape[0], out_channels, *sizes)
+
+    return rule
+
+
+def _max_pool(dims: int) -> Rule:
+    def rule(args: Mapping[str, Any], shapes: list[Shape]) -> Shape | None:
+        shape = shapes[0]
+        kernel = _spread(args.get("kernel_size"), dims)
+        stride_arg = args.get("stride")
+        stride = kernel if stride_arg is None else _spread(stride_arg, dims)
+        padding = _spread(args.get("padding", 0), dims)
+        dilation = _spread(args.get("dilation", 1), dims)
+        if len(shape) != dims + 2 or args.get("ceil_mode", False) is not False or \
+                args.get("return_indices", False) is not False or kernel is None or \
+                stride is None or padding is None or dilation is None or \
+                any(2 * p > k for p, k in zip(padding, kernel, strict=True)):
+            return None
+        sizes = _windows(shape[2:], kernel, stride, padding, dilation)
+        return None if sizes is None else (*shape[:2], *sizes)
+
+    return rule
+
+
 def _real(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -139,6 +210,15 @@ RULES: dict[str, Rule] = {
     "nn.LayerNorm": _layer_norm,
     "nn.RMSNorm": _layer_norm,
     "nn.GroupNorm": _group_norm,
+    "nn.Conv1d": _conv(1),
+    "nn.Conv2d": _conv(2),
+    "nn.Conv3d": _conv(3),
+    "nn.LazyConv1d": _conv(1),
+    "nn.LazyConv2d": _conv(2),
+    "nn.LazyConv3d": _conv(3),
+    "nn.MaxPool1d": _max_pool(1),
+    "nn.MaxPool2d": _max_pool(2),
+    "nn.MaxPool3d": _max_pool(3),
     "layers.Add": _elementwise_join,
     "layers.Multiply": _elementwise_join,
     "layers.Concat": _concat,
@@ -149,6 +229,7 @@ PARAMETERLESS = frozenset((
     "nn.SiLU", "nn.Mish", "nn.Sigmoid", "nn.Tanh", "nn.Hardswish", "nn.Hardsigmoid",
     "nn.Softplus", "nn.Softsign", "nn.Tanhshrink", "nn.LogSigmoid", "nn.GELU", "nn.Hardtanh",
     "nn.Dropout", "nn.AlphaDropout", "nn.Softmax", "nn.LogSoftmax", "nn.Softmin",
+    "nn.MaxPool1d", "nn.MaxPool2d", "nn.MaxPool3d",
     "layers.Add", "layers.Multiply", "layers.Concat"))
 
 

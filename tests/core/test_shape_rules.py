@@ -47,6 +47,29 @@ VARIANTS: dict[str, list[dict]] = {
     "LogSoftmax": [{"dim": 1}, {"dim": 2}],
     "Softmin": [{"dim": 0}, {"dim": -3}],
     "Concat": [{"dim": 0}, {"dim": -1}, {"dim": 2}, {"dim": -3}],
+    "Conv1d": [{"in_channels": 3, "out_channels": 4, "kernel_size": 2, "stride": 2},
+               {"in_channels": 4, "out_channels": 6, "kernel_size": 3, "padding": 1,
+                "groups": 2}, {"in_channels": 3, "out_channels": 3, "padding": "same"},
+               {"in_channels": 3, "out_channels": 3, "padding": "valid", "dilation": 2}],
+    "Conv2d": [{"in_channels": 3, "out_channels": 4, "kernel_size": (2, 3), "stride": (2, 1)},
+               {"in_channels": 4, "out_channels": 8, "kernel_size": 3, "padding": (1, 0),
+                "groups": 4, "bias": False},
+               {"in_channels": 3, "out_channels": 2, "kernel_size": 2, "padding": "same",
+                "dilation": 2},
+               {"in_channels": 3, "out_channels": 2, "kernel_size": 1, "padding_mode": "reflect"},
+               {"in_channels": 4, "out_channels": 4, "kernel_size": 5, "padding": 2}],
+    "Conv3d": [{"in_channels": 4, "out_channels": 2, "kernel_size": 1},
+               {"in_channels": 2, "out_channels": 2, "kernel_size": 2, "stride": 2}],
+    "LazyConv2d": [{"out_channels": 4, "kernel_size": 2}, {"out_channels": 4, "groups": 2,
+                                                           "kernel_size": 1}],
+    "LazyConv3d": [{"out_channels": 2, "kernel_size": 1}],
+    "MaxPool1d": [{"kernel_size": 3, "stride": 1, "padding": 1}, {"kernel_size": 2,
+                                                                  "dilation": 2}],
+    "MaxPool2d": [{"kernel_size": 3, "stride": 2, "padding": 1},
+                  {"kernel_size": (2, 1), "stride": (1, 2)}, {"kernel_size": 2,
+                                                              "ceil_mode": True},
+                  {"kernel_size": 2, "padding": 2}],
+    "MaxPool3d": [{"kernel_size": 1}, {"kernel_size": 2, "stride": 1}],
     "LeakyReLU": [{"negative_slope": 0.3}],
     "ELU": [{"alpha": 0.5}],
     "CELU": [{"alpha": 2.0}],
@@ -63,11 +86,15 @@ def _ruled_types() -> list[str]:
 
 
 def _shapes(rng: random.Random, count: int, args: dict) -> list[tuple[int, ...]]:
-    found = [(rng.choice(SIZES), 4), (2, 3, 4), (2, 3, 4, 4), (1, 4, 3, 4, 2), (4,), (3, 4)]
-    channels = args.get("num_features", args.get("num_channels", args.get("in_features")))
+    found = [(rng.choice(SIZES), 4), (2, 3, 4), (2, 3, 4, 4), (1, 4, 3, 4, 2), (4,), (3, 4),
+             (2, 4, 4, 5, 6), (1, 2, 3, 3, 3), (2, 4, 6, 7)]
+    channels = args.get("num_features", args.get("num_channels", args.get(
+        "in_features", args.get("in_channels"))))
     if channels:
         found += [(2, channels), (1, channels), (2, channels, 3), (2, channels, 3, 3),
-                  (1, channels, 1, 1), (2, channels, 2, 2, 2), (5, 2, channels)]
+                  (1, channels, 1, 1), (2, channels, 2, 2, 2), (5, 2, channels),
+                  (2, channels, 9), (1, channels, 8, 7), (2, channels, 4, 5, 6),
+                  (2, channels, 2, 3)]
     while len(found) < count:
         found.append(tuple(rng.choice(SIZES) for _ in range(rng.randint(1, 5))))
     return found
@@ -173,7 +200,7 @@ import sys
 from core.catalog.templates import load_template
 from core.runtime.shapes import infer_shapes
 for name in ("mlp", "shared-parameters", "residual-block", "mlp-dropout-batchnorm",
-             "nest-mlp"):
+             "nest-mlp", "small-cnn"):
     report = infer_shapes(load_template(name))
     assert report.ok, report.first_error()
 print(sorted(m for m in ("torch._dynamo", "sympy") if m in sys.modules))
