@@ -42,13 +42,12 @@ def skeleton_module(graph: fx.Graph, signature: SimpleNamespace,
                     weights: dict[str, torch.Tensor], name: str) -> nn.Module:
     """A module tree with the file's paths, classes (by name) and weights."""
     kinds: dict[str, str] = {}
-    calls: dict[str, list[fx.Node]] = {}
+    calls: dict[str, list[fx.Node]] = {}  # module path → the operations run inside it
     for node in graph.nodes:
         stack = list(node.meta.get("nn_module_stack", {}).values())
         for path, kind in stack:
             kinds.setdefault(path, kind)
-        if stack:
-            calls.setdefault(stack[-1][0], []).append(node)
+            calls.setdefault(path, []).append(node)
     for key in list(weights) + list(kinds):
         parent = key.rpartition(".")[0]
         while parent not in kinds:
@@ -150,9 +149,8 @@ def _call(node: fx.Node) -> SimpleNamespace:
 
 def _first(nodes: list[fx.Node]) -> SimpleNamespace:
     """The layer's main operation: its first call (its arguments, with defaults)."""
-    for node in nodes:
-        if node.target is not operator.getitem and \
-                _call(node).op not in ("zeros", "transpose", "new_zeros"):
+    for node in [n for n in nodes if n.target is not operator.getitem]:
+        if _call(node).op not in ("zeros", "transpose", "new_zeros"):
             return _call(node)
     return SimpleNamespace(op="", args=[], kwargs={})
 
@@ -257,7 +255,30 @@ def _attention(call: SimpleNamespace, own: dict[str, torch.Tensor],
             calls[0].op == "transpose"}
 
 
+def _encoder_layer(call: SimpleNamespace, own: dict[str, torch.Tensor],
+                   calls: Any = ()) -> dict[str, Any]:
+    """nn.TransformerEncoderLayer from its weights and the operations inside it: the
+    heads as for attention, the norm first when a layer norm is its first operation."""
+    ops = [c for c in calls if c.op]
+    width = own["linear1.weight"].shape[1]
+    size = next(c.args[1][-1] for c in ops if c.op in ("view", "reshape")
+                and isinstance(c.args[1], (list, tuple)) and len(c.args[1]) == 3)
+    norms = [c for c in ops if c.op == "layer_norm"]
+    activation = "gelu" if any(c.op == "gelu" for c in ops) else "relu"
+    dropout = next((c.args[1] for c in ops if c.op == "dropout"), 0.0)
+    first_transpose = next((i for i, c in enumerate(ops) if c.op == "transpose"), None)
+    return {"d_model": width, "nhead": width // size,
+            "dim_feedforward": own["linear1.weight"].shape[0], "dropout": float(dropout),
+            "activation": activation,
+            "layer_norm_eps": float(norms[0].args[4]) if norms and len(norms[0].args) > 4
+            else 1e-5,
+            "batch_first": first_transpose is not None and first_transpose <= 1,
+            "norm_first": bool(ops) and ops[0].op == "layer_norm",
+            "bias": "linear1.bias" in own}
+
+
 _RECIPES: dict[str, Callable[..., dict[str, Any]]] = {
+    "TransformerEncoderLayer": _encoder_layer,
     "LSTM": _recurrent, "GRU": _recurrent, "MultiheadAttention": _attention,
     "Conv1d": _conv(1), "Conv2d": _conv(2), "Conv3d": _conv(3),
     "ConvTranspose2d": _conv_transpose,
