@@ -32,6 +32,7 @@ from core.document.graph import Document, Node
 from core.errors import BuildError, TorchCanvasError
 from core.runtime.build import BuiltModel, build, new_layer, tie_tensors
 from core.runtime.devices import DeviceError, check_device
+from core.runtime.heap import let_go
 from core.runtime.limits import cache_budget, check_fits, check_run_fits, tensor_bytes
 from core.runtime.report import ShapeReport, is_tuple_shape
 from core.runtime.shapes import DTYPES, layer_sizes
@@ -209,6 +210,7 @@ class LiveModel:
             if self._put_aside(kept):
                 total -= size
                 self._addresses = None
+                let_go(size)
 
     def address(self, tensor: torch.Tensor) -> TensorAddress | None:
         """Where ``tensor`` lives among the kept modules (None: in none of them)."""
