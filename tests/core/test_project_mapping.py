@@ -142,3 +142,22 @@ def test_a_project_saved_before_members_were_aligned_still_opens(tmp_path):
     project = read_project(path)
     assert _equal(project.weights, state)
     assert all(t.data_ptr() % t.element_size() == 0 for t in project.weights.values())
+
+
+def test_saving_over_a_large_mapped_file_releases_its_cache_and_keeps_the_open_weights(
+        tmp_path, monkeypatch):
+    from core import read_project
+    from core.io import atomic
+
+    released = []
+    real = atomic._release_cache
+    monkeypatch.setattr(atomic, "LARGE", 0)  # every replaced file counts as large here
+    monkeypatch.setattr(atomic, "_release_cache",
+                        lambda path: (released.append(path), real(path)))
+    path = tmp_path / "net.tcanvas"
+    state = _saved(path)
+    project = read_project(path)
+    newer = _saved(path, shift=1.0)
+    assert released == [path]
+    assert _equal(project.weights, state)
+    assert _equal(read_project(path).weights, newer)
