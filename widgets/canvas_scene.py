@@ -182,8 +182,8 @@ class CanvasScene(QGraphicsScene):
         if item is None or item.node_ref() is not node or item.graph_id != graph_id:
             return False
         self.addItem(item)
-        item.setPos(QPointF(*self.document.positions.get(node.id, (0.0, 0.0))))
-        self.offsets[node.id] = QPointF()
+        offset = self.offsets.setdefault(node.id, QPointF())  # below a frame: kept
+        item.setPos(QPointF(*self.document.positions.get(node.id, (0.0, 0.0))) + offset)
         self.nodes[node.id] = item
         return True
 

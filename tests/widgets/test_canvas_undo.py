@@ -82,3 +82,17 @@ def test_a_node_moved_out_of_the_way_lets_the_skip_go_straight(qtbot):
     scene.flush()
     assert scene.edges[("root", skip)].path().boundingRect().width() < bent
     scene.detach()
+
+
+def test_a_node_below_an_expanded_block_comes_back_where_it_was(qtbot):
+    workspace, scene = scene_for("nest-mlp")
+    scene.toggle_block("n5")  # the frame pushes n6 down (a view offset)
+    where = scene.nodes["n6"].pos()
+    assert scene.offsets["n6"].y() > 0
+    workspace.execute(delete_command(workspace.document, ["n6"], [], True))
+    scene.flush()
+    workspace.undo()
+    scene.flush()
+    assert scene.nodes["n6"].pos() == where
+    assert_canvas_matches(SimpleNamespace(workspace=workspace, scene=scene))
+    scene.detach()
