@@ -368,8 +368,12 @@ class CanvasScene(QGraphicsScene):
         if item is not None and item.source is source and item.target is target and \
                 (item.source_is_inner, item.target_is_inner) == (source_inner, target_inner):
             item.attach()
-            item.keep_path = True
-            self._revived.add(item)
+            start, end = item.endpoints()
+            path = item.path()
+            if path.elementCount() and QPointF(path.elementAt(0)) == start and \
+                    path.currentPosition() == end:  # its ends are where they were
+                item.keep_path = True
+                self._revived.add(item)
         else:
             item = EdgeItem(graph_id, edge, source, target, source_inner, target_inner)
         self.addItem(item)
