@@ -11,7 +11,7 @@ from widgets.background import Background
 from widgets.code_view import CodeView
 from widgets.on_show import on_show
 from widgets.step_panel import StepPanel
-from widgets.summary_view import SummaryView
+from widgets.summary_view import SummaryView, summary_texts
 
 
 class Teaching(QObject):
@@ -62,7 +62,8 @@ class Teaching(QObject):
         if "code" in shown:
             self.coder.submit(lambda: to_python_with_lines(snapshot))
         if "summary" in shown:
-            self.summarizer.submit(lambda: (model_summary(snapshot), snapshot.title))
+            self.summarizer.submit(lambda: _summary_with_texts(model_summary(snapshot),
+                                                              snapshot.title))
         for name in shown:
             self._stale[name] = False
 
@@ -75,8 +76,8 @@ class Teaching(QObject):
         self.code.show_problem(str(error))
 
     def summary_ready(self, result) -> None:
-        summary, title = result
-        self.summary.show_summary(summary, title)
+        summary, title, texts = result
+        self.summary.show_summary(summary, title, texts)
 
     def _summary_failed(self, error: Exception) -> None:
         self.summary.note.setText(f"⚠ {error}")
@@ -170,3 +171,8 @@ class Teaching(QObject):
 
     def clear_probes(self) -> None:
         self.window.scene.show_probes({})
+
+
+def _summary_with_texts(summary, title: str):
+    """On the worker: the summary and its table's cells, so the GUI thread only shows them."""
+    return summary, title, summary_texts(summary)

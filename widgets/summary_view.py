@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QFont, QGuiApplication
+from PySide6.QtGui import QBrush, QFont, QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from core.runtime.report import format_shape
@@ -13,6 +13,21 @@ COLUMNS = ("Module", "Type", "Output shape", "Parameters", "Trainable", "Buffers
            "Memory (bytes)", "MACs")
 SHARED_COLUMN = 3
 SIZED_BY_ROWS = 200  # columns fit the first rows; measuring every row of a big model is slow
+
+
+def summary_texts(summary) -> tuple[list[tuple[str, ...]], list[bool]]:
+    """The table's cells and which rows are shared: plain strings, made off the GUI
+    thread (a 10,000-layer summary takes about 0.1 s to format)."""
+    texts = [("  " * row.depth + row.name, row.type, format_shape(row.output_shape),
+              f"{row.parameters:,}" + (" ↔ shared" if row.shared else ""),
+              f"{row.trainable:,}", f"{row.buffers:,}", f"{row.memory:,}",
+              "?" if row.macs is None else f"{row.macs:,}")
+             for row in summary.rows]
+    texts.append(("Total (shared counted once)", "", format_shape(summary.output_shape),
+                  f"{summary.parameters:,}", f"{summary.trainable:,}",
+                  f"{summary.buffers:,}", f"{summary.memory:,}",
+                  "?" if summary.macs is None else f"{summary.macs:,}"))
+    return texts, [row.shared for row in summary.rows] + [False]
 
 
 class SummaryModel(QAbstractTableModel):
@@ -26,18 +41,12 @@ class SummaryModel(QAbstractTableModel):
         self.bold.setBold(True)
         self.twin = QBrush(style.TWIN)
 
-    def show(self, summary) -> None:
+    def show(self, summary, texts: tuple[list[tuple[str, ...]], list[bool]] | None = None
+             ) -> None:
+        """Show ``summary``; ``texts`` are its `summary_texts` when made beforehand."""
+        cells, shared = texts if texts is not None else summary_texts(summary)
         self.beginResetModel()
-        self.texts = [("  " * row.depth + row.name, row.type, format_shape(row.output_shape),
-                       f"{row.parameters:,}" + (" ↔ shared" if row.shared else ""),
-                       f"{row.trainable:,}", f"{row.buffers:,}", f"{row.memory:,}",
-                       "?" if row.macs is None else f"{row.macs:,}")
-                      for row in summary.rows]
-        self.texts.append(("Total (shared counted once)", "", format_shape(summary.output_shape),
-                           f"{summary.parameters:,}", f"{summary.trainable:,}",
-                           f"{summary.buffers:,}", f"{summary.memory:,}",
-                           "?" if summary.macs is None else f"{summary.macs:,}"))
-        self.shared = [row.shared for row in summary.rows] + [False]
+        self.texts, self.shared = cells, shared
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -93,16 +102,34 @@ class SummaryView(QWidget):
         self.summary = None
         self.title = ""
 
+    def _fit_columns(self) -> None:
+        """Columns as wide as the header, the first rows and the totals (bold) need: Qt's
+        own fitting asks the model for far more rows than its precision on a big table."""
+        plain = self.table.fontMetrics()
+        bold = QFontMetrics(self.model.bold)
+        rows = self.model.texts[:SIZED_BY_ROWS]
+        total = self.model.texts[-1]
+        header = self.table.horizontalHeader().fontMetrics()
+        for column, title in enumerate(COLUMNS):
+            widest = max([header.horizontalAdvance(title) + 12,
+                          bold.horizontalAdvance(total[column])]
+                         + [plain.horizontalAdvance(row[column]) for row in rows])
+            self.table.setColumnWidth(column, widest + 10)
+
     @property
     def text(self) -> str:
         """The summary as plain text (what Copy puts on the clipboard)."""
         return self.summary.text(self.title) if self.summary is not None else ""
 
-    def show_summary(self, summary, title: str = "") -> None:
+    def show_summary(self, summary, title: str = "",
+                     texts: tuple[list[tuple[str, ...]], list[bool]] | None = None) -> None:
         self.summary, self.title = summary, title
-        self.model.show(summary)
-        self.table.resizeColumnsToContents()
+        self.model.show(summary, texts)
+        if len(self.model.texts) <= SIZED_BY_ROWS:
+            self.table.resizeColumnsToContents()
+        else:
+            self._fit_columns()
         self.note.setText(f"⚠ {summary.error}" if summary.error else
-                          "Multiply-accumulates counted by torch.utils.flop_counter on the "
-                          "meta device.")
+                          "Multiply-accumulates as torch.utils.flop_counter counts them on "
+                          "the meta device.")
         self.note.setStyleSheet(f"color: {style.ERROR.name()};" if summary.error else "")
