@@ -404,8 +404,9 @@ class _Writer:
         return draft
 
     def _variant(self, draft: Draft, optional: str | None = None,
-                 skip: str | None = None) -> list[Any]:
-        return self.class_parts(self.plans[id(draft)], optional=optional, skip=skip)
+                 skip: str | None = None, swap: str | None = None) -> list[Any]:
+        return self.class_parts(self.plans[id(draft)], optional=optional, skip=skip,
+                                swap=swap)
 
     def _optional_candidates(self, plan: ModulePlan) -> tuple[str, ...]:
         """Attributes that could be absent in another use of the class: a module
@@ -425,9 +426,10 @@ class _Writer:
         return modules + residuals
 
     def class_parts(self, plan: ModulePlan, optional: str | None = None,
-                    skip: str | None = None) -> list[Any]:
+                    skip: str | None = None, swap: str | None = None) -> list[Any]:
         """The class's ``__init__`` and ``forward``; ``optional`` names a module the class
-        takes as a parameter that may be None, ``skip`` one that is left out."""
+        takes as a parameter that may be None, ``swap`` one it takes as a parameter,
+        ``skip`` one that is left out."""
         parts: list[Any] = [Signature(tuple(self.needs(plan))),
                             f"\n{INDENT * 2}super().__init__()\n"]
         flag = _flag_name(plan) if optional and optional.startswith(FLAG) else ""
@@ -444,7 +446,7 @@ class _Writer:
                 node_id = _first_node(item)
             else:
                 expression, node_id = self.child(plan, item, 2, name), item
-            if name == optional:
+            if name in (optional, swap):
                 expression = [Optional(name, expression, 2)]
             if name.isidentifier():
                 parts += [Mark(node_id), f"{INDENT * 2}self.{name} = ", *expression, "\n"]

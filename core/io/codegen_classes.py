@@ -254,17 +254,39 @@ class Classes:
 
     def finish(self) -> None:
         """Group every draft (children before the classes that construct them)."""
+        heights = self._heights()
         by_height: dict[int, list[Draft]] = {}
-        heights: dict[int, int] = {}
-        for draft in self.drafts:  # children were added before their parents
-            height = 1 + max((heights[id(p.draft)] for p in draft.parts
-                              if isinstance(p, Instance)), default=-1)
-            heights[id(draft)] = height
-            by_height.setdefault(height, []).append(draft)
+        for draft in self.drafts:
+            by_height.setdefault(heights[id(draft)], []).append(draft)
         for height in sorted(by_height):
             self._group_level(by_height[height])
         for group in self.groups:
             self._name(group)
+
+    def _heights(self) -> dict[int, int]:
+        """Each draft's level: above the classes it constructs, and level with the other
+        drafts of its class name (so those can become one class), where that leaves
+        every class above its children; plain heights where it would not."""
+        def children(draft: Draft) -> list[Draft]:
+            return [p.draft for p in draft.parts if isinstance(p, Instance)]
+
+        plain: dict[int, int] = {}
+        for draft in self.drafts:  # children were added before their parents
+            plain[id(draft)] = 1 + max((plain[id(c)] for c in children(draft)), default=-1)
+        heights = dict(plain)
+        for _ in range(8):
+            top: dict[str, int] = {}
+            for draft in self.drafts:
+                top[draft.base] = max(top.get(draft.base, 0), heights[id(draft)])
+            changed = False
+            for draft in self.drafts:
+                wanted = max(top[draft.base], 1 + max((heights[id(c)] for c in children(draft)),
+                                                      default=-1))
+                if wanted != heights[id(draft)]:
+                    heights[id(draft)], changed = wanted, True
+            if not changed:
+                return heights
+        return plain
 
     def _group_level(self, drafts: list[Draft]) -> None:
         memo: dict[int, Any] = {}
@@ -278,6 +300,8 @@ class Classes:
                 level.append(group)
             group.members.append(draft)
         self._join_optional(level, memo)
+        if len({group.members[0].base for group in level}) < len(level):
+            self._join_swapped(level, memo)
         for group in level:
             for draft in group.members:
                 self.group_of[id(draft)] = group
@@ -305,6 +329,31 @@ class Classes:
                         not _plain(poorer):
                     continue
                 self._join(richer, poorer, candidate, level)
+                break
+
+    def _join_swapped(self, level: list[ClassGroup], memo: dict[int, Any]) -> None:
+        """Join classes of one class name that differ only in which module one attribute
+        holds (a shortcut that is ``nn.Identity()`` in one use and a block in another):
+        the module becomes a constructor argument."""
+        seen: dict[tuple[str, Any], ClassGroup] = {}
+        for group in list(level):
+            if group not in level or not _plain(group):
+                continue
+            first = group.members[0]
+            for candidate in first.candidates:
+                if candidate.startswith("flag:"):
+                    continue
+                key = (candidate, self.key(self.render_variant(first, skip=candidate),
+                                           first.base, memo))
+                other = seen.get(key)
+                if other is None or other not in level or not _plain(other):
+                    seen[key] = group
+                    continue
+                for draft in other.members + group.members:
+                    draft.parts = self.render_variant(draft, swap=candidate)
+                other.template = other.members[0].parts
+                other.members += group.members
+                level.remove(group)
                 break
 
     def _join(self, richer: ClassGroup, poorer: ClassGroup, candidate: str,

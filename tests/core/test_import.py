@@ -251,6 +251,7 @@ def test_the_exported_forward_reads_like_code_a_person_writes():
     ("googlenet", ["Inception", "GoogLeNetSmall"]),
     ("mobilenet-v2", ["InvertedResidual", "MobileNetV2Small"]),  # residual or not: a flag
     ("efficientnet", ["SqueezeExcitation", "StochasticDepth", "MBConv", "EfficientNetSmall"]),
+    ("resnet-option-a", ["CifarBlock", "ShortcutA", "CifarResNet"]),  # shortcut: an argument
 ])
 def test_each_block_type_is_written_once(name, classes):
     _, _, document, _, _ = imported(name)
