@@ -91,6 +91,7 @@ def test_argument_edits_in_the_window_leave_no_old_weights_behind(qtbot, setting
         qtbot.waitUntil(lambda: window.histograms.idle, timeout=10_000)
     live = window.workspace.live
     assert live.module[0].out_features == 286
+    assert live.kept_bytes() == 0  # the budget is 0: only the layer in use is held
     QApplication.processEvents()
     gc.collect()
     held = {t.untyped_storage().data_ptr() for kept in live._cache.values()
