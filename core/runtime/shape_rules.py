@@ -229,7 +229,7 @@ PARAMETERLESS = frozenset((
     "nn.SiLU", "nn.Mish", "nn.Sigmoid", "nn.Tanh", "nn.Hardswish", "nn.Hardsigmoid",
     "nn.Softplus", "nn.Softsign", "nn.Tanhshrink", "nn.LogSigmoid", "nn.GELU", "nn.Hardtanh",
     "nn.Dropout", "nn.AlphaDropout", "nn.Softmax", "nn.LogSoftmax", "nn.Softmin",
-    "nn.MaxPool1d", "nn.MaxPool2d", "nn.MaxPool3d",
+    "nn.MaxPool1d", "nn.MaxPool2d", "nn.MaxPool3d", "nn.Flatten",
     "layers.Add", "layers.Multiply", "layers.Concat"))
 
 
@@ -250,16 +250,34 @@ def rule_sizes(factory_path: str, args: Mapping[str, Any],
     return None
 
 
-def linear_macs(factory_path: str, args: Mapping[str, Any], shape: Shape) -> int:
-    """Multiply-accumulates of one call on an input of ``shape`` of a layer `rule_sizes`
-    counts, as torch.utils.flop_counter counts them (half its flops): a Linear's matrix
-    product, and nothing for the layers without parameters."""
-    if factory_path not in ("nn.Linear", "nn.LazyLinear") or not shape:
-        return 0
-    macs = shape[-1] * args["out_features"]
-    for size in shape[:-1]:
-        macs *= size
-    return macs
+CONVOLUTIONS = {"nn.Conv1d": 1, "nn.Conv2d": 2, "nn.Conv3d": 3,
+                "nn.LazyConv1d": 1, "nn.LazyConv2d": 2, "nn.LazyConv3d": 3}
+# Layers whose multiply-accumulates `rule_macs` knows (torch's flop counter counts none
+# for the norms and the pools).
+COUNTED = PARAMETERLESS | set(CONVOLUTIONS) | {
+    "nn.Linear", "nn.LazyLinear", "nn.BatchNorm1d", "nn.BatchNorm2d", "nn.BatchNorm3d",
+    "nn.LazyBatchNorm1d", "nn.LazyBatchNorm2d", "nn.LazyBatchNorm3d", "nn.LayerNorm",
+    "nn.RMSNorm", "nn.GroupNorm"}
+
+
+def rule_macs(factory_path: str, args: Mapping[str, Any], shape: Shape,
+              output: Shape) -> int:
+    """Multiply-accumulates of one call (input ``shape``, ``output``) of a layer in
+    `COUNTED`, as torch.utils.flop_counter counts them (half its flops): a Linear's or a
+    convolution's products; nothing for the others."""
+    if factory_path in ("nn.Linear", "nn.LazyLinear"):
+        macs = shape[-1] * args["out_features"]
+        for size in shape[:-1]:
+            macs *= size
+        return macs
+    dims = CONVOLUTIONS.get(factory_path)
+    if dims is not None:
+        kernel = _spread(args.get("kernel_size"), dims) or ()
+        macs = output[0] * output[1] * (shape[1] // args.get("groups", 1))
+        for size in (*output[2:], *kernel):
+            macs *= size
+        return macs
+    return 0
 
 
 def rule_output(factory_path: str, args: Mapping[str, Any], shapes: list[Shape],

@@ -276,6 +276,16 @@ def _shared_by_rule(module: nn.Module, layer_type: str, args: tuple[tuple[str, A
                     sizes.buffers, sizes.lazy, None)
 
 
+def meta_layer(layer_type: str, args: dict[str, Any], shape: Shape) -> nn.Module:
+    """The layer built on meta, a lazy one sized by a float32 input of ``shape`` as its
+    first call would size it."""
+    with torch.device("meta"):
+        module = spec_for(layer_type).create(args)
+    if isinstance(module, LazyModuleMixin) and module.has_uninitialized_params():
+        module.initialize_parameters(_Value(shape, torch.float32).tensor())
+    return module
+
+
 def _call(module: nn.Module, inputs: list[Value]) -> _Outcome:
     try:
         with torch.no_grad():

@@ -4,7 +4,9 @@ and totals in which shared parameters count once."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -15,8 +17,8 @@ from core.errors import TorchCanvasError
 from core.runtime.build import build
 from core.runtime.inspect import layer_rows
 from core.runtime.report import ShapeReport, format_shape
-from core.runtime.shape_rules import linear_macs, rule_sizes
-from core.runtime.shapes import DTYPES, infer_shapes
+from core.runtime.shape_rules import COUNTED, rule_macs, rule_sizes
+from core.runtime.shapes import DTYPES, infer_shapes, meta_layer
 
 
 @dataclass
@@ -129,26 +131,34 @@ def model_summary(document: Document) -> ModelSummary:
 
 def _by_rules(document: Document, report: ShapeReport, summary: ModelSummary) -> bool:
     """Fill ``summary`` from the dry run alone when every node is a layer of its own
-    whose sizes and multiply-accumulates follow from its arguments and input shape
-    (Linear and the layers without parameters, float32 weights): what building the
+    whose multiply-accumulates follow from its arguments and shapes (Linear,
+    convolutions, norms, pools and the layers without parameters): what building the
     network on meta and counting a forward pass would give, without either — a
     10,000-layer summary in well under a second. False, untouched, otherwise."""
     if not report.ok:
         return False
     for _, node in document.walk():
         spec = spec_for(node.type) if node.graph is None and node.shares is None else None
-        if spec is None or spec.form != "module" or \
-                rule_sizes(spec.factory_path, node.args, _first_input(report, node.id)) is None:
+        if spec is None or spec.factory_path not in COUNTED or spec.form not in (
+                "module", "expression"):  # an expression (Add, Concat) is one of them
             return False
+        if _first_input(report, node.id) is None and \
+                rule_sizes(spec.factory_path, node.args, None) is None:
+            return False  # not run: its memory would need the module as built
     total = 0
     for row in layer_rows(document, report):
         shape = report.nodes[row.node_id]
         inputs = _first_input(report, row.node_id)
         node = document.node(row.node_id)
-        macs = linear_macs(spec_for(node.type).factory_path, node.args, inputs) \
-            if inputs else 0
+        factory = spec_for(node.type).factory_path
+        macs = rule_macs(factory, node.args, inputs, shape.output_shape) \
+            if inputs and shape.output_shape else 0
         total += macs
-        memory = 4 * (shape.parameters + shape.buffers)  # float32
+        if rule_sizes(factory, node.args, inputs) is not None:
+            memory = 4 * (shape.parameters + shape.buffers)  # float32
+        else:
+            assert inputs is not None
+            memory = _memory(node.type, tuple(sorted(node.args.items())), inputs)
         summary.rows.append(SummaryRow(
             row.node_id, row.name, row.type, row.depth, row.output_shape, row.parameters,
             shape.trainable, shape.buffers, memory, macs, row.shared))
@@ -157,6 +167,15 @@ def _by_rules(document: Document, report: ShapeReport, summary: ModelSummary) ->
     summary.parameters, summary.trainable = report.parameters, report.trainable
     summary.buffers = report.buffers
     return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _memory(layer_type: str, args: tuple[tuple[str, Any], ...], shape: tuple[int, ...]) -> int:
+    """Bytes of a layer's parameters and buffers once a call on ``shape`` has sized it."""
+    module = meta_layer(layer_type, dict(args), shape)
+    return sum(t.numel() * t.element_size()
+               for t in (*module.parameters(), *module.buffers())
+               if not torch.nn.parameter.is_lazy(t))
 
 
 def _first_input(report: ShapeReport, node_id: str) -> tuple[int, ...] | None:

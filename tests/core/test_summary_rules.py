@@ -44,8 +44,46 @@ def _one_dimensional():
                       input_shape=(5,))
 
 
-@pytest.mark.parametrize("make", [_mlp, _wide_chain, _branches, _one_dimensional])
+def _small_cnn():
+    return load_template("small-cnn")
+
+
+def _convolutions():
+    c = Composer()
+    return c.document(
+        c.layer("Conv2d", in_channels=3, out_channels=8, kernel_size=3, padding=1),
+        c.layer("BatchNorm2d", num_features=8), c.layer("ReLU"),
+        c.layer("MaxPool2d", kernel_size=2),
+        c.layer("LazyConv2d", out_channels=8, kernel_size=(3, 1), groups=4, bias=False),
+        c.layer("GroupNorm", num_groups=2, num_channels=8),
+        c.layer("Conv2d", in_channels=8, out_channels=4, kernel_size=2, padding="same",
+                dilation=2),
+        c.layer("LazyBatchNorm2d"), c.layer("Identity"),
+        input_shape=(2, 3, 12, 10))
+
+
+def _sequences():
+    c = Composer()
+    return c.document(
+        c.layer("Conv1d", in_channels=4, out_channels=6, kernel_size=3, stride=2),
+        c.layer("LayerNorm", normalized_shape=(5,)), c.layer("RMSNorm", normalized_shape=(5,)),
+        c.layer("LazyBatchNorm1d"), c.layer("Linear", in_features=5, out_features=3),
+        input_shape=(2, 4, 11))
+
+
+def _volumes():
+    c = Composer()
+    return c.document(c.layer("LazyConv3d", out_channels=2, kernel_size=2),
+                      c.layer("BatchNorm3d", num_features=2), c.layer("MaxPool3d", kernel_size=2),
+                      input_shape=(1, 3, 5, 6, 7))
+
+
+@pytest.mark.parametrize("make", [_mlp, _wide_chain, _branches, _one_dimensional, _small_cnn,
+                                  _convolutions, _sequences, _volumes])
 def test_the_summary_by_rules_equals_the_counted_one(make, monkeypatch):
+    document = make()
+    assert summaries._by_rules(document, summaries.infer_shapes(document),
+                               summaries.ModelSummary())
     quick = summaries.model_summary(make())
     assert quick.macs and quick.rows and quick.error is None
     monkeypatch.setattr(summaries, "_by_rules", lambda *_: False)
@@ -56,7 +94,7 @@ def test_the_summary_by_rules_equals_the_counted_one(make, monkeypatch):
 def test_a_network_with_other_layers_is_counted_by_torch(monkeypatch):
     c = Composer()
     document = c.document(c.layer("Linear", in_features=20, out_features=8),
-                          c.layer("BatchNorm1d", num_features=8))
+                          c.layer("PReLU"))
     assert not summaries._by_rules(document, summaries.infer_shapes(document),
                                    summaries.ModelSummary())
     assert summaries.model_summary(document).macs == 2 * 20 * 8
