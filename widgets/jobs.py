@@ -51,7 +51,8 @@ class Job(QObject):
         self.late_cancel_discards = late_cancel_discards
         self.cancel = JobControl(self.advanced)
         self.dialog = QProgressDialog(title, "Cancel", 0, steps, parent)
-        self.advanced.connect(self.dialog.setValue)
+        self.advanced.connect(self._advance)
+        self._advancing = False
         self.dialog.setWindowTitle("TorchCanvas")
         self.dialog.findChild(QLabel).setTextFormat(Qt.TextFormat.PlainText)  # file names
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -75,9 +76,23 @@ class Job(QObject):
         self._close()
         self.failed_callback(error)
 
+    def _advance(self, done: int) -> None:
+        if self.finished:
+            return  # a step reported just before the work ended
+        # A modal progress dialog turns the event loop inside setValue; the work may end
+        # there, and a dialog deleted under its own setValue crashes: delete it after.
+        self._advancing = True
+        try:
+            self.dialog.setValue(done)
+        finally:
+            self._advancing = False
+        if self.finished:
+            self.dialog.deleteLater()
+
     def _close(self) -> None:
         self.finished = True
-        self.advanced.disconnect(self.dialog.setValue)
+        self.advanced.disconnect(self._advance)
         self.dialog.canceled.disconnect(self.cancel.set)
         self.dialog.reset()
-        self.dialog.deleteLater()
+        if not self._advancing:
+            self.dialog.deleteLater()
