@@ -14,15 +14,18 @@ from pathlib import Path
 DEFAULT_TEMPLATE = "mlp"
 
 
-def _load_torch() -> None:
-    """Everything the first network needs after the window, imported off the GUI thread:
-    torch, the dry run, and the model panels (pyqtgraph) made once torch is in."""
-    import torch  # noqa: F401
+# What the first network needs after the window, imported off the GUI thread: torch, the
+# dry run, and the model panels (pyqtgraph) the window makes once torch is in.
+FIRST_NETWORK_MODULES = (
+    "torch", "core.io.files", "core.runtime.shapes", "core.catalog.templates",
+    "app.inspection", "app.teaching", "app.training", "widgets.device_selector")
 
-    import app.inspection  # noqa: F401
-    import core.catalog.templates
-    import core.io.files
-    import core.runtime.shapes  # noqa: F401
+
+def _load_torch() -> None:
+    import importlib
+
+    for module in FIRST_NETWORK_MODULES:
+        importlib.import_module(module)
 
 
 def start_gui(path: str | None = None):
@@ -31,6 +34,7 @@ def start_gui(path: str | None = None):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.collector import set_aside_long_lived
     from app.errors import install_exception_handler
     from app.interpreter import share_with_workers
     from app.logs import setup_logging
@@ -49,6 +53,7 @@ def start_gui(path: str | None = None):
     window.show()
 
     def loaded(_: object) -> None:
+        set_aside_long_lived()  # torch's and pyqtgraph's modules
         window.statusBar().clearMessage()
         show_first_document(window, path)
 

@@ -7,7 +7,6 @@ copies too and change nothing."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import itertools
 import math
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
+from app.collector import set_aside_long_lived
 from core.errors import TorchCanvasError
 from core.training import (
     DEMO_INITIALIZERS,
@@ -401,15 +401,10 @@ def _warm_optimizers() -> None:
 
 
 def _age_young_objects() -> None:
-    """Move every object tracked by the cycle collector into its oldest generation.
-
-    The cycle collector runs on the GUI thread (app.collector). The objects an import on
-    a worker makes (torch._dynamo's, above) are long-lived, but a young-generation
-    collection would still walk them all: 100-300 ms of GUI thread at once. Moved
-    along as they come (freeze then unfreeze: constant time), they are only walked by
-    the next full collection, which also frees whatever garbage came with them."""
-    gc.freeze()
-    gc.unfreeze()
+    """The objects an import on a worker makes (torch._dynamo's, above) are long-lived,
+    but the collector on the GUI thread (app.collector) would walk them all: 100-300 ms
+    at once. Set aside as they come."""
+    set_aside_long_lived()
 
 
 def _boundary_maker(data: Split):
