@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
+from core.document.edit import Compound
 from core.document.graph import INPUT, OUTPUT, Edge
 from core.document.placement import replace_link
 from core.document.validate import input_range
@@ -44,7 +45,8 @@ class ConnectDrag:
 
     def __init__(self, scene: CanvasScene) -> None:
         self.scene = scene
-        self._active: tuple[str, str, int, QGraphicsPathItem, QPointF] | None = None
+        self._active: tuple[str, str, int, int | None, QGraphicsPathItem, QPointF] | None \
+            = None
 
     @property
     def active(self) -> bool:
@@ -53,12 +55,15 @@ class ConnectDrag:
     def start(self, item: PortedItem, point: QPointF) -> bool:
         """Begin a drag if ``point`` is on an output port of ``item``."""
         source = connection_source(item, point)
-        if source is None:
+        picked = item.item_at(point) if source is None and isinstance(item, NodeItem) \
+            else None
+        if source is None and picked is None:
             return False
         line = QGraphicsPathItem()
         line.setPen(QPen(style.SELECTED, 1.8, Qt.PenStyle.DashLine))
         self.scene.addItem(line)
-        self._active = (*source, line, point)
+        # From an item port: the node's own output, and which item of its tuple.
+        self._active = (*(source or (item.graph_id, item.node_id, 0)), picked, line, point)
         return True
 
     def follow(self, point: QPointF) -> None:
@@ -73,12 +78,15 @@ class ConnectDrag:
         on empty canvas, the scene is told (`CanvasScene.link_dropped`): the view opens
         the layer search there."""
         assert self._active is not None
-        graph_id, source, source_port, line, _ = self._active
+        graph_id, source, source_port, picked, line, _ = self._active
         self._active = None
         self.scene.removeItem(line)
-        if self.target(point) is None and not any(
-                isinstance(i, PortedItem) and not isinstance(i, FrameItem)
-                for i in self.scene.items(point)):
+        empty = self.target(point) is None and not any(
+            isinstance(i, PortedItem) and not isinstance(i, FrameItem)
+            for i in self.scene.items(point))
+        if picked is not None:
+            return self._connect_item(graph_id, source, picked, point, empty)
+        if empty:
             if self.scene.graph_at(point)[0] == graph_id:
                 self.scene.link_dropped.emit(graph_id, source, source_port, point)
             return False
@@ -96,6 +104,30 @@ class ConnectDrag:
             return False
         edge = Edge(source, target[1], target[2], source_port)
         return self.scene.execute(replace_link(self.scene.document, graph_id, edge))
+
+    def _connect_item(self, graph_id: str, source: str, item: int, point: QPointF,
+                      empty: bool) -> bool:
+        """A link from the port of item ``item`` of ``source``'s tuple: a ``GetItem``
+        picking it (one already there is reused) feeds the port under ``point``, all one
+        undo step. Let go on empty canvas, the layer search is fed by the GetItem."""
+        picker, steps = self.scene.item_picker(graph_id, source, item)
+        if empty:
+            if self.scene.graph_at(point)[0] != graph_id or \
+                    (steps and not self.scene.execute(Compound("Pick Item", steps))):
+                return False
+            self.scene.link_dropped.emit(graph_id, picker, 0, point)
+            return False
+        target = self.target(point)
+        if target is None:
+            return False
+        if target[0] != graph_id:
+            self.scene.message.emit("Connect: both ends must be in the same graph")
+            return False
+        if target[1] in (source, picker):
+            self.scene.message.emit("Connect: an item cannot feed the node it comes from")
+            return False
+        link = replace_link(self.scene.document, graph_id, Edge(picker, target[1], target[2]))
+        return self.scene.execute(Compound(f"Connect item {item}", [*steps, link]))
 
     def target(self, point: QPointF) -> tuple[str, str, int] | None:
         """``(graph_id, node, port)`` a release at ``point`` connects to."""

@@ -18,7 +18,14 @@ from core.catalog.sizing import sized_arguments
 from core.document import navigation, placement
 from core.document.edit import Command, Move
 from core.document.graph import INPUT, OUTPUT, ROOT, Edge, Node, graph_inputs, graph_outputs
-from core.document.layout import along, boundary_positions, flow_step
+from core.document.layout import (
+    across,
+    along,
+    boundary_positions,
+    flow_point,
+    flow_step,
+    side_step,
+)
 from core.errors import EditError
 from core.runtime.report import ShapeReport, format_shape
 from core.workspace import Workspace
@@ -583,6 +590,24 @@ class CanvasScene(QGraphicsScene):
         position = (round(local.x() + shift.x(), 1), round(local.y() + shift.y(), 1))
         return self._add(placement.add_fed_by(graph_id, source, source_port, node, position),
                          node.id)
+
+    def item_picker(self, graph_id: str, source: str, item: int) -> tuple[str, list[Command]]:
+        """The ``GetItem`` that picks item ``item`` of the tuple ``source`` returns, and
+        the commands that add it (none when a GetItem of that item already fed by
+        ``source`` is reused). A new one stands just after ``source``, to its side."""
+        graph = self.document.graph(graph_id)
+        fed = {e.dst for e in graph.edges if e.src == source}
+        for node in graph.nodes:
+            index = node.args.get("index") if node.type == "GetItem" else None
+            if node.id in fed and isinstance(index, (list, tuple)) and tuple(index) == (item,):
+                return node.id, []
+        args = {**self._sized_after("GetItem", graph_id, source), "index": (item,)}
+        node = Node(self.document.new_id(), "GetItem", args)
+        right = self.horizontal
+        spot = self.document.positions.get(source, (0.0, 0.0))
+        position = flow_point(along(spot, right) + flow_step(right),
+                              across(spot, right) + side_step(right) * (item or -1), right)
+        return node.id, [placement.add_fed_by(graph_id, source, 0, node, position)]
 
     def output_shape_of(self, graph_id: str, source: str):
         """The shape ``source`` (a node, or the graph's input) gives, as the last dry run

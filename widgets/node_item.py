@@ -23,6 +23,12 @@ PLAIN_BELOW = 0.12
 SUMMARY_PIXELS = 12.0
 SMALLEST_PIXELS = 8.0
 
+# The small ports of a tuple's items: their radius, the label font, and the room
+# between one item's label and the next port.
+ITEM_RADIUS = 3.5
+ITEM_FONT_POINTS = 7.0
+ITEM_GAP = 10.0
+
 INPUT_ROLE = "input"
 OUTPUT_ROLE = "output"
 
@@ -106,6 +112,20 @@ def summary_title(title: str, width: float, tallest: int,
     return font, QFontMetricsF(font).elidedText(title, Qt.TextElideMode.ElideRight, width)
 
 
+def item_spots(rect: QRectF, items: tuple[str, ...], right: bool) -> list[QPointF]:
+    """Where the item ports of a card ``rect`` lie (item coordinates): beside the main
+    output, each followed by its label. Flowing down they run along the bottom edge to
+    the right of the main port; flowing right, down the right edge below it."""
+    if right:
+        return [QPointF(rect.right(), 16.0 + 15.0 * i) for i in range(len(items))]
+    metrics = QFontMetricsF(style.font(ITEM_FONT_POINTS))
+    spots, x = [], 20.0
+    for name in items:
+        spots.append(QPointF(x, rect.bottom()))
+        x += ITEM_RADIUS + 3 + metrics.horizontalAdvance(name) + ITEM_GAP
+    return spots
+
+
 def _paint_port(painter: QPainter, centre: QPointF, filled: bool) -> None:
     painter.setPen(QPen(style.EDGE, 1.2))
     painter.setBrush(QBrush(style.EDGE if filled else style.NODE_FILL))
@@ -126,10 +146,11 @@ class NodeItem(PortedItem):
         self.setAcceptHoverEvents(True)
         self._rect = QRectF(-style.NODE_WIDTH / 2, -style.NODE_HEIGHT / 2,
                             style.NODE_WIDTH, style.NODE_HEIGHT)
+        self._item_spots: tuple[tuple[str, ...], bool, list[QPointF]] | None = None
 
     def set_look(self, look: NodeLook) -> None:
         if look != self.look:
-            if look.inputs != self.look.inputs:
+            if look.inputs != self.look.inputs or look.items != self.look.items:
                 self.prepareGeometryChange()
             self.look = look
             self.update()
@@ -137,8 +158,41 @@ class NodeItem(PortedItem):
     def hoverEnterEvent(self, event) -> None:
         # Set on demand: ten thousand tooltips set up front cost a noticeable fraction
         # of building the scene.
-        self.setToolTip(self.look.tooltip)
+        self._tip_at(event.scenePos())
         super().hoverEnterEvent(event)
+
+    def hoverMoveEvent(self, event) -> None:
+        if self.look.items:
+            self._tip_at(event.scenePos())
+        super().hoverMoveEvent(event)
+
+    def _tip_at(self, scene_point: QPointF) -> None:
+        """The card's tooltip, or an item port's (its name and shape) over one."""
+        item = self.item_at(scene_point)
+        tip = self.look.tooltip if item is None or item >= len(self.look.item_tips) else \
+            self.look.item_tips[item]
+        if tip != self.toolTip():
+            self.setToolTip(tip)
+
+    def item_spots(self) -> list[QPointF]:
+        """The item ports, in item coordinates (worked out once per look and flow)."""
+        right = flows_right(self)
+        cached = self._item_spots
+        if cached is None or cached[0] != self.look.items or cached[1] != right:
+            cached = (self.look.items, right, item_spots(self._rect, self.look.items, right))
+            self._item_spots = cached
+        return cached[2]
+
+    def item_port(self, item: int) -> QPointF:
+        """Where the port of the tuple's item ``item`` lies, in the scene."""
+        return self.mapToScene(self.item_spots()[item])
+
+    def item_at(self, scene_point: QPointF, radius: float = 8.0) -> int | None:
+        """The tuple item whose small port ``scene_point`` is on, if any."""
+        for item, spot in enumerate(self.item_spots()):
+            if (self.mapToScene(spot) - scene_point).manhattanLength() <= radius:
+                return item
+        return None
 
     def set_highlighted(self, highlighted: bool) -> None:
         if highlighted != self.highlighted:
@@ -153,7 +207,19 @@ class NodeItem(PortedItem):
             self.update()
 
     def boundingRect(self) -> QRectF:
-        return self._rect.adjusted(-8, -18, 8, 30 if self.probe else 8)
+        rect = self._rect.adjusted(-8, -18, 8, 30 if self.probe else 8)
+        if self.look.items:
+            rect = rect.united(self._items_rect())
+        return rect
+
+    def _items_rect(self) -> QRectF:
+        """What the item ports and their labels cover."""
+        spots = self.item_spots()
+        metrics = QFontMetricsF(style.font(ITEM_FONT_POINTS))
+        wide = max(metrics.horizontalAdvance(n) for n in self.look.items)
+        return QRectF(spots[0].x() - 8, spots[0].y() - 8,
+                      spots[-1].x() - spots[0].x() + wide + 24,
+                      spots[-1].y() - spots[0].y() + 24)
 
     def shape(self) -> QPainterPath:
         """The body and its ports, so a press on a port's rim still finds the node."""
@@ -164,6 +230,8 @@ class NodeItem(PortedItem):
         for port in range(self.look.inputs):
             path.addEllipse(self.mapFromScene(self.input_port(port)), grab, grab)
         path.addEllipse(self.mapFromScene(self.output_port()), grab, grab)
+        for spot in self.item_spots() if self.look.items else ():
+            path.addEllipse(spot, ITEM_RADIUS + 4, ITEM_RADIUS + 4)
         return path
 
     def input_count(self) -> int:
@@ -256,6 +324,8 @@ class NodeItem(PortedItem):
         for port in range(self.look.inputs):
             _paint_port(painter, self.mapFromScene(self.input_port(port)), False)
         _paint_port(painter, self.mapFromScene(self.output_port()), True)
+        if look.items:
+            self._paint_items(painter)
         if self.probe:
             painter.setFont(style.font(7.5, bold=True))
             width = painter.fontMetrics().horizontalAdvance(self.probe) + 12
@@ -265,6 +335,22 @@ class NodeItem(PortedItem):
             painter.drawRoundedRect(box, 8, 8)
             painter.setPen(style.NODE_FILL)
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.probe)
+
+
+    def _paint_items(self, painter: QPainter) -> None:
+        """The small port of each item of the tuple, its name beside it."""
+        right = flows_right(self)
+        painter.setFont(style.font(ITEM_FONT_POINTS))
+        metrics = painter.fontMetrics()
+        for spot, name in zip(self.item_spots(), self.look.items, strict=True):
+            painter.setPen(QPen(style.EDGE, 1.0))
+            painter.setBrush(QBrush(style.NODE_FILL))
+            painter.drawEllipse(spot, ITEM_RADIUS, ITEM_RADIUS)
+            painter.setPen(style.MUTED)
+            left = spot.x() + ITEM_RADIUS + 3
+            top = spot.y() - 7 if right else spot.y() + 1
+            painter.drawText(QRectF(left, top, metrics.horizontalAdvance(name) + 2, 14),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
 
 
 class BoundaryItem(PortedItem):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.catalog.outputs import output_items
 from core.catalog.registry import spec_for
 from core.catalog.sizing import describe_fix, fix_for
 from core.document.graph import Document
@@ -33,6 +34,10 @@ class NodeLook:
     # The argument changes that make a layer in error take its input ("set in_features
     # to 64"), offered as a one-click fix; empty when none is known.
     fix: tuple[tuple[str, object], ...] = ()
+    # The items of the tuple the node returns, one small port each, and each port's
+    # tooltip (the item's name and, once a dry run saw it, its shape).
+    items: tuple[str, ...] = ()
+    item_tips: tuple[str, ...] = ()
 
 
 def count_text(count: int) -> str:
@@ -131,8 +136,10 @@ class LookContext:
             others = [t for t in document.twins(node_id) if t != node_id]
             tooltip += "\nshares one module (the same parameters) with " + ", ".join(
                 self.labels.get(t, t) for t in others)
+        items = () if node.graph is not None else output_items(node.type, node.args)
         return NodeLook(title, detail, shape_text, parameters, category, error, waiting,
-                        shared, twin_of, inputs, node.graph is not None, tooltip, fix)
+                        shared, twin_of, inputs, node.graph is not None, tooltip, fix,
+                        items, _item_tips(items, shape))
 
     def _named(self, message: str) -> str:
         """``message`` with the nodes it mentions by id ("node n3 (Linear)") named as
@@ -147,6 +154,16 @@ class LookContext:
             return f"{label} · {kind}" if label else kind
         return _NODE_MENTION.sub(name, message)
 
+
+
+def _item_tips(items: tuple[str, ...], shape: NodeShape | None) -> tuple[str, ...]:
+    """One tooltip per item port: "item 1: h_n (1, 2, 16)"; the shape when known."""
+    found = shape.output_shape if shape is not None else None
+    shapes = found if isinstance(found, tuple) and len(found) == len(items) and \
+        all(isinstance(s, tuple) for s in found) else None
+    return tuple(f"item {i}: {name}" + (f" {format_shape(shapes[i])}" if shapes else "")
+                 + "\ndrag to a layer to feed it this item (a GetItem is added)"
+                 for i, name in enumerate(items))
 
 
 _NODE_MENTION = re.compile(r"\bnode ([A-Za-z_][\w.]*)(?: \(([\w.]+)\))?")
