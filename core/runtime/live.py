@@ -125,9 +125,10 @@ class LiveModel:
 
     def _new_module(self, node: Node, seed: int, device: torch.device | None = None
                     ) -> nn.Module:
+        device = torch.device(device or self.device)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(_node_seed(seed, node.id))
-            with torch.device(device or self.device):
+            _seed_layer(_node_seed(seed, node.id), device)
+            with device:
                 return new_layer(node)
 
     def _keep(self, node: Node, module: nn.Module, seed: int,
@@ -342,7 +343,7 @@ class LiveModel:
                                   device=self.device) for i, s in enumerate(shape.input_shapes)]
             try:  # seeded like a new layer: the same design sizes to the same weights
                 with torch.no_grad(), torch.random.fork_rng(devices=[]):
-                    torch.manual_seed(_node_seed(document.seed, node_id))
+                    _seed_layer(_node_seed(document.seed, node_id), torch.device(self.device))
                     module(*inputs)
             except Exception:  # the dry run said it fits; a failure leaves it lazy
                 continue
@@ -455,6 +456,16 @@ def _meta_bytes(node: Node) -> int:
     """What a layer's known parameters and buffers will take (lazy ones count later)."""
     parameters, buffers = layer_sizes(node.type, node.args)
     return (parameters + buffers) * 4
+
+
+def _seed_layer(seed: int, device: torch.device) -> None:
+    """torch.manual_seed also queues a seed, with a stack trace, for every accelerator torch
+    has not started: 0.6 ms a layer, 6 s of a 10,000-layer build. A layer made on the CPU
+    draws from the CPU's generator alone."""
+    if device.type == "cpu":
+        torch.default_generator.manual_seed(seed)
+    else:
+        torch.manual_seed(seed)
 
 
 def _node_seed(seed: int, node_id: str) -> int:
