@@ -15,7 +15,7 @@ from core.document.placement import replace_link
 from core.document.validate import input_range
 from widgets import style
 from widgets.frame_item import FrameItem
-from widgets.node_item import BoundaryItem, NodeItem, PortedItem
+from widgets.node_item import FULL_FROM, BoundaryItem, NodeItem, PortedItem
 
 if TYPE_CHECKING:
     from widgets.canvas_scene import CanvasScene
@@ -56,7 +56,7 @@ class ConnectDrag:
         """Begin a drag if ``point`` is on an output port of ``item``."""
         source = connection_source(item, point)
         picked = item.item_at(point) if source is None and isinstance(item, NodeItem) \
-            else None
+            and self._items_shown() else None
         if source is None and picked is None:
             return False
         line = QGraphicsPathItem()
@@ -65,6 +65,11 @@ class ConnectDrag:
         # From an item port: the node's own output, and which item of its tuple.
         self._active = (*(source or (item.graph_id, item.node_id, 0)), picked, line, point)
         return True
+
+    def _items_shown(self) -> bool:
+        """Whether cards are drawn in full, item ports included (not zoomed out)."""
+        views = self.scene.views()
+        return not views or views[0].transform().m11() >= FULL_FROM
 
     def follow(self, point: QPointF) -> None:
         assert self._active is not None

@@ -35,6 +35,7 @@ def recurrent_window(qtbot, settings, layer_type: str) -> MainWindow:
     window.show()
     qtbot.waitExposed(window)
     wait_for_shapes(qtbot, window)
+    window.view.resetTransform()  # cards in full, as item ports are only then
     return window
 
 
@@ -62,6 +63,10 @@ def test_an_lstm_card_has_a_labelled_port_per_item(qtbot, settings, screenshots)
     ports = [card.item_port(i) for i in range(2)]
     assert [card.item_at(p) for p in ports] == [0, 1]
     assert card.item_at(card.output_port()) is None  # the main port stays the whole tuple
+    card._tip_at(ports[1])
+    assert card.toolTip() == card.look.item_tips[1]
+    card._tip_at(card.mapToScene(QPointF(0, 0)))
+    assert card.toolTip() == card.look.tooltip
     assert card.sceneBoundingRect().contains(ports[1] + QPointF(20, 6))  # its label is drawn
     window.view.centerOn(card)
     window.grab().save(str(screenshots / "item-ports.png"))
@@ -119,3 +124,12 @@ def test_an_item_link_let_go_on_empty_canvas_feeds_the_search_from_a_getitem(qtb
     assert picker.args["index"] == (0,)
     assert window.view._search_link == (ROOT, picker.id, 0)
     assert window.view.search.isVisible()
+
+
+def test_zoomed_out_the_item_ports_start_no_drag(qtbot, settings):
+    window = recurrent_window(qtbot, settings, "GRU")
+    window.view.scale(0.5, 0.5)
+    gru, fc = window.scene.nodes["rnn"], window.scene.nodes["fc"]
+    drag(window, gru.item_port(1), fc.input_port(0))
+    assert not pickers(window.workspace.document)
+    assert Edge("rnn", "fc") not in window.workspace.document.root.edges
