@@ -1,6 +1,7 @@
 """A layer that returns a tuple (GRU, LSTM, chunk) shows one small port per item; a link
 dragged from one is picked out by a GetItem, in one undo step."""
 
+import pytest
 import torch
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
@@ -11,6 +12,7 @@ from core import build_module
 from core.catalog.outputs import output_items
 from core.catalog.registry import spec_for
 from core.document.graph import INPUT, OUTPUT, ROOT, Document, Edge, Graph, InputSpec, Node
+from core.io.codegen import to_python
 from core.io.files import document_to_dict
 from core.workspace import Workspace
 from tests.app.driver import drag, wait_for_shapes
@@ -73,8 +75,10 @@ def test_an_lstm_card_has_a_labelled_port_per_item(qtbot, settings, screenshots)
     assert window.scene.nodes["fc"].look.items == ()
 
 
-def test_a_link_from_an_item_port_goes_through_one_getitem(qtbot, settings):
+@pytest.mark.parametrize("right", [False, True], ids=["down", "right"])
+def test_a_link_from_an_item_port_goes_through_one_getitem(qtbot, settings, right):
     window = recurrent_window(qtbot, settings, "GRU")
+    window.scene.set_horizontal(right)
     document, scene = window.workspace.document, window.scene
     before = document_to_dict(document)
     gru, fc = scene.nodes["rnn"], scene.nodes["fc"]
@@ -103,6 +107,11 @@ def test_a_link_from_an_item_port_goes_through_one_getitem(qtbot, settings):
         next(n for n, m in net.named_modules() if isinstance(m, nn.Linear))].state_dict())
     x = torch.randn(2, 5, 8)
     torch.testing.assert_close(net(x), reference(x), rtol=0, atol=0)
+    namespace: dict = {"__name__": "exported"}  # the exported Python picks h_n too
+    exec(compile(to_python(document), "<exported>", "exec"), namespace)
+    exported = namespace["build_model"]()
+    exported.load_state_dict(net.state_dict())
+    torch.testing.assert_close(exported(x), reference(x), rtol=0, atol=0)
 
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
