@@ -117,7 +117,7 @@ def item_spots(rect: QRectF, items: tuple[str, ...], right: bool) -> list[QPoint
     output, each followed by its label. Flowing down they run along the bottom edge to
     the right of the main port; flowing right, down the right edge below it."""
     if right:
-        return [QPointF(rect.right(), 16.0 + 15.0 * i) for i in range(len(items))]
+        return [QPointF(rect.right(), 14.0 + 14.0 * i) for i in range(len(items))]
     metrics = QFontMetricsF(style.font(ITEM_FONT_POINTS))
     spots, x = [], 20.0
     for name in items:
