@@ -14,17 +14,18 @@ from pathlib import Path
 DEFAULT_TEMPLATE = "mlp"
 
 
-# What the first network needs after the window, imported off the GUI thread: torch, the
-# dry run, and the model panels (pyqtgraph) the window makes once torch is in.
+# Imported off the GUI thread after the window: first what the first network's shapes
+# need, then the model panels (pyqtgraph), made once those shapes are on the canvas.
 FIRST_NETWORK_MODULES = (
-    "torch", "core.io.files", "core.runtime.shapes", "core.catalog.templates",
+    "torch", "core.io.files", "core.runtime.shapes", "core.catalog.templates")
+MODEL_PANEL_MODULES = (
     "app.inspection", "app.teaching", "app.training", "widgets.device_selector")
 
 
-def _load_torch() -> None:
+def _import_all(modules: tuple[str, ...]) -> None:
     import importlib
 
-    for module in FIRST_NETWORK_MODULES:
+    for module in modules:
         importlib.import_module(module)
 
 
@@ -48,29 +49,40 @@ def start_gui(path: str | None = None):
     setup_logging()  # after the names: they are part of the platform's log folder
     window = MainWindow(ready=False)
     window.collector = share_with_workers(window)
+    window.collector.timer.stop()
     install_exception_handler(window)
     window.statusBar().showMessage("Loading PyTorch…")
     window.show()
 
     def loaded(_: object) -> None:
-        set_aside_long_lived()  # torch's and pyqtgraph's modules
+        set_aside_long_lived()  # torch's modules
+        window.collector.timer.start()  # not before: it would walk the import as it grows
         window.statusBar().clearMessage()
-        show_first_document(window, path)
+        show_first_document(window, path, panels_later=True)
+        window.panel_loader.submit(lambda: _import_all(MODEL_PANEL_MODULES))
+
+    def panels_loaded(_: object) -> None:
+        set_aside_long_lived()  # pyqtgraph's
+        window.make_model_panels()
 
     def failed(error: Exception) -> None:
         window.statusBar().showMessage(f"PyTorch could not be loaded: {error}")
 
     window.torch_loader = Background(loaded, failed, window)
-    QTimer.singleShot(0, lambda: window.torch_loader.submit(_load_torch))
+    window.panel_loader = Background(
+        panels_loaded, lambda error: window.statusBar().showMessage(
+            f"The model panels could not be loaded: {error}"), window)
+    QTimer.singleShot(0, lambda: window.torch_loader.submit(
+        lambda: _import_all(FIRST_NETWORK_MODULES)))
     return app, window
 
 
-def show_first_document(window, path: str | None) -> None:
+def show_first_document(window, path: str | None, panels_later: bool = False) -> None:
     """PyTorch has loaded: offer recovery, open ``path``, or show the example network —
     unless the person has already begun a network of their own, which stays."""
     from app.restore import offer_recovery
 
-    window.torch_loaded()
+    window.torch_loaded(panels_later)
     if offer_recovery(window, window.autosaver.store):
         return
     if path is not None and window.open_path(Path(path)):

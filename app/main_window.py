@@ -139,6 +139,8 @@ class MainWindow(QMainWindow):
         self._restore_window()
         self.projects.update_recent_menu()
         self.ready = ready
+        self._panels_later = False
+        self._last_report: ShapeReport | None = None
         self._document_replaced()
 
     # Layout ----------------------------------------------------------------------
@@ -237,18 +239,31 @@ class MainWindow(QMainWindow):
     # Following the workspace -------------------------------------------------------
 
 
-    def torch_loaded(self) -> None:
-        """PyTorch is in: make the panels that look inside the model."""
+    def torch_loaded(self, panels_later: bool = False) -> None:
+        """PyTorch is in: make the panels that look inside the model — or, with
+        ``panels_later``, let the first shapes reach the canvas before them
+        (`make_model_panels` then follows)."""
         if not self.ready:
             self.ready = True
+            self._panels_later = panels_later
             self._document_replaced()
+
+    def make_model_panels(self) -> None:
+        """The panels put off by ``torch_loaded(panels_later=True)``."""
+        self._panels_later = False
+        if not self.ready or self.inspection is not None:
+            return
+        self._make_model_panels()
+        if self._last_report is not None:
+            self.inspection.model_updated(self._last_report)
+            self.teaching.document_changed()
 
     def _document_replaced(self) -> None:
         self.update_title()
         if self.ready:
-            if self.inspection is None:
+            self.request_shapes()  # the dry run goes on while the panels are made
+            if self.inspection is None and not self._panels_later:
                 self._make_model_panels()
-            self.request_shapes()
             QTimer.singleShot(0, self.view.fit)
 
     def request_shapes(self) -> None:
@@ -261,6 +276,7 @@ class MainWindow(QMainWindow):
 
     def _show_report(self, result: tuple[int, ShapeReport, object]) -> None:
         revision, report, plan = result
+        self._last_report = report
         if self.ready:
             self.live_builder.follow(report, revision, plan)
         self.scene.apply_report(report)

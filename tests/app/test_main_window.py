@@ -99,6 +99,11 @@ def test_start_up_shows_the_window_first_and_then_the_chapter_mlp(qtbot, tmp_pat
     wait_for_shapes(qtbot, window)
     assert window.workspace.document.root.class_name == "MLP"
     assert not window.isWindowModified()
+    # the model panels follow the first shapes, and show the network they missed
+    qtbot.waitUntil(lambda: window.inspection is not None, timeout=20_000)
+    wait_for_shapes(qtbot, window)
+    assert window.parameters.tree.topLevelItemCount() > 0
+    assert window.devices.combo.currentText() == window.workspace.live.device.type
 
 
 def test_the_window_needs_no_torch_to_paint():
