@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
 from app.collector import set_aside_long_lived
+from core.document.history import undo_warning
 from core.errors import TorchCanvasError
 from core.training import (
     DEMO_INITIALIZERS,
@@ -218,9 +219,10 @@ class Training(QObject):
             if not result.epochs:
                 self._say("Stopped before the first epoch; the model is as it was.")
                 return
+            command = ApplyTraining(self.workspace.live, clone,
+                                    f"Train ({len(result.epochs)} epochs)")
             try:
-                self.workspace.execute(ApplyTraining(
-                    self.workspace.live, clone, f"Train ({len(result.epochs)} epochs)"))
+                self.workspace.execute(command)
             except TorchCanvasError as error:
                 self._say(str(error))
                 return
@@ -228,8 +230,10 @@ class Training(QObject):
             accuracy = "" if last is None or last.validation_accuracy is None else \
                 f", validation accuracy {last.validation_accuracy:.1%}"
             stopped = "Stopped after" if result.stopped else "Trained"
+            # the copy of the weights before may fit neither memory nor disk
+            undo = undo_warning(command).rstrip(".") or "Ctrl+Z undoes"
             self._say(f"{stopped} {len(result.epochs)} epochs in {result.seconds:.1f} s"
-                      f"{accuracy}. The weights are in the model (Ctrl+Z undoes).")
+                      f"{accuracy}. The weights are in the model ({undo}).")
 
         self._say("Training…")
         self._submit(work, finished)
