@@ -277,8 +277,11 @@ class MainWindow(QMainWindow):
     def _show_report(self, result: tuple[int, ShapeReport, object]) -> None:
         revision, report, plan = result
         self._last_report = report
+        self.workspace.adopt_plan(revision, plan)  # before the canvas asks for names
         if self.ready:
             self.live_builder.follow(report, revision, plan)
+        if revision != self.workspace.revision and self._shape_timer.isActive():
+            return  # the document changed since and its dry run is due: draw that one
         self.scene.apply_report(report)
         self._announce_errors()
         if self.inspection is not None:

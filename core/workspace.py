@@ -171,13 +171,19 @@ class Workspace:
             self._made_live().keep_layers(made, report, self.document.seed)
         if revision != self.revision or self.read_only:
             return False
-        if plan is not None and plan[0] == self.document.structure_version:
-            self.document.plan_cache = plan
+        self.adopt_plan(revision, plan)
         self._made_live()
         if self._stale:
             self._held = None
             self._sync(report)
         return True
+
+    def adopt_plan(self, revision: int, plan: tuple[int, Any] | None) -> None:
+        """Keep a worker's lowering of a snapshot at ``revision`` (its `plan_cache`), so
+        that views asking for the plan do not lower the document again."""
+        if (plan is not None and revision == self.revision
+                and plan[0] == self.document.structure_version):
+            self.document.plan_cache = plan
 
     def hold(self, reason: str) -> None:
         """Leave the live model as it is until the document next changes (a build was
