@@ -6,6 +6,7 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
+from app.live_builder import OFF_THREAD_BYTES
 from core.errors import EditError, TorchCanvasError
 from core.runtime.report import ShapeReport
 from core.workspace import Workspace
@@ -26,6 +27,7 @@ class Inspection(QObject):
         self.histograms, self.initializers = histograms, initializers
         self.say = say
         self.row = None
+        self.job = None
         self._from_panel = False
         self._refresh = QTimer(self, singleShot=True, interval=0)
         self._refresh.timeout.connect(self.refresh)
@@ -124,11 +126,17 @@ class Inspection(QObject):
 
     def apply_initializer(self, name: str, args: dict, selected_only: bool, target: str,
                           seed: int) -> None:
-        from core.runtime.init import ApplyInitializer
+        """Initialize the chosen tensors as one undo step; a large scope is filled on a
+        worker behind a progress dialog (the window is modal meanwhile)."""
+        from core.runtime.init import ApplyInitializer, select_tensors
 
         nodes = self.scene.selected_node_ids() if selected_only else None
         if selected_only and not nodes:
             self.initializers.error.setText("Select the nodes or blocks to initialize first.")
+            return
+        if self.workspace.read_only:
+            self.initializers.error.setText(
+                "This project is open read-only: its layer code is not trusted.")
             return
         try:
             command = ApplyInitializer(self.workspace.live, self.workspace.document, name,
@@ -137,6 +145,36 @@ class Inspection(QObject):
             self.initializers.error.setText(str(error))
             return
         self.histograms.keep_as_before(name, args)
+        size = sum(tensor.numel() * tensor.element_size() for _, tensor in select_tensors(
+            self.workspace.live, self.workspace.document, nodes, target))
+        if size < OFF_THREAD_BYTES:
+            self._record_initializer(command)
+            return
+        from widgets.jobs import Job
+
+        revision = self.workspace.revision
+        self.job = Job(self.parent(), f"Initializing {size / 2**20:,.0f} MiB of weights…",
+                       lambda control: command.prepare(),
+                       lambda _: self._prepared(command, revision),
+                       self._initializer_failed, late_cancel_discards=False)
+
+    def _prepared(self, command, revision: int) -> None:
+        self.job = None
+        if revision != self.workspace.revision:  # cannot happen while modal; never record
+            command.withdraw()                   # a change to a network that moved on
+            self._initializer_failed(EditError("the network changed meanwhile; nothing was "
+                                               "changed"))
+            return
+        self._record_initializer(command)
+
+    def _initializer_failed(self, error: Exception) -> None:
+        self.job = None
+        self.histograms.expected = None
+        self.initializers.error.setText(
+            str(error) if isinstance(error, TorchCanvasError)
+            else f"The initializer failed: {type(error).__name__}: {error}")
+
+    def _record_initializer(self, command) -> None:
         try:
             self.workspace.execute(command)
         except EditError as error:

@@ -192,14 +192,37 @@ class TensorCommand(Command):
         self.live = live
         self.text = text
         self._before: Saved = {}
+        self._prepared = False
+
+    def prepare(self) -> None:
+        """Make the change now, on any thread, telling no one: the `execute` that follows
+        on the GUI thread records it for undo and announces it without making it again.
+        A failure puts back what was changed and raises."""
+        self._before, self.undoable, self.warning = {}, True, ""
+        try:
+            self.change()
+        except BaseException:
+            restore_all(self.live, self._before.values())
+            self._before.clear()
+            raise
+        self._prepared = True
+
+    def withdraw(self) -> None:
+        """Put back a prepared change that will not be executed."""
+        restore_all(self.live, self._before.values())
+        self._before.clear()
+        self._prepared = False
 
     def _do(self, r: Recorder) -> None:
-        before: Saved = {}
-        self._before = before
-        self.undoable, self.warning = True, ""
+        if not self._prepared:
+            self._before, self.undoable, self.warning = {}, True, ""
+        before = self._before
         document, live, restore = r.document, self.live, self._restore
         r.record(lambda: restore(live, before, document))  # not self: no cycle to wait for
-        self.change()
+        if self._prepared:
+            self._prepared = False  # a redo makes the change again
+        else:
+            self.change()
         document.events.weights_changed.emit()
 
     def remember(self, tensor: torch.Tensor) -> None:
