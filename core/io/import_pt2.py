@@ -220,6 +220,11 @@ class _Graph:
         if overload is None:
             raise ModuleImportError(f"{self.name}: {text[:80]} is not an operation of this "
                                     "torch")
+        if match.group(1) in _OUTSIDE_MEMORY or any(
+                argument.name == "filename" for argument in overload._schema.arguments):
+            raise ModuleImportError(f"{self.name}: the program calls {text[:80]}, which "
+                                    "reaches outside the tensors (files, the console); it "
+                                    "is not run")
         return overload
 
     def _argument(self, arg: dict[str, Any]) -> Any:
@@ -292,6 +297,11 @@ def _stack(text: str) -> dict[str, tuple[str, str]]:
     return stack
 
 
+# aten operations that read or write files or print: a recorded program is run to check
+# the network read from it, so these are refused by name (with any taking a file name).
+_OUTSIDE_MEMORY = frozenset({"from_file", "save", "_print", "warn", "_test_warn_in_autograd"})
+
+
 def _check_same(graph: fx.Graph, signature: SimpleNamespace, weights: dict[str, torch.Tensor],
                 document: Document, example: torch.Tensor, name: str) -> None:
     """Run the recorded operations (aten only) and the document on one input: with the
@@ -302,8 +312,9 @@ def _check_same(graph: fx.Graph, signature: SimpleNamespace, weights: dict[str, 
     numeric = sum(t.numel() for t in weights.values()) <= VALUES_CHECKED
     device = "cpu" if numeric else "meta"
     tensors = {**signature.inputs_to_parameters, **signature.inputs_to_buffers}
-    feed = [(weights[tensors[node.name]] if node.name in tensors else example).to(device)
-            for node in graph.nodes if node.op == "placeholder"]
+    # copies: an in-place operation in the record must not reach the weights read
+    feed = [(weights[tensors[node.name]] if node.name in tensors else example).to(
+        device, copy=True) for node in graph.nodes if node.op == "placeholder"]
     recorded = fx.GraphModule(torch.nn.Module(), graph)
     with torch.device("meta"):  # no initialization: the file's weights are put in place
         built = build_module(document)

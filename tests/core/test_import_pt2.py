@@ -98,6 +98,40 @@ def test_operations_other_than_aten_are_refused(tmp_path):
         import_pt2(path)
 
 
+def test_a_recorded_operation_that_writes_a_file_is_refused_and_never_run(tmp_path):
+    """The record is run to check the network read from it: an aten operation mapping a
+    file, labelled as part of a real layer, must not get to write into it."""
+    _, _, path = saved("mlp", tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious user data")
+
+    def plant(program):
+        graph = program["graph_module"]["graph"]
+        stack = graph["nodes"][0]["metadata"]["nn_module_stack"]
+        meta = {"dtype": 1, "sizes": [{"as_int": 18}], "requires_grad": False,
+                "device": {"type": "cpu", "index": None}, "strides": [{"as_int": 1}],
+                "storage_offset": {"as_int": 0}, "layout": 7}
+        graph["tensor_values"].update(mapped=meta, filled=meta)
+        graph["nodes"][:0] = [
+            {"target": "torch.ops.aten.from_file.default", "name": "mapped",
+             "inputs": [{"name": "filename", "arg": {"as_string": str(victim)}, "kind": 1},
+                        {"name": "shared", "arg": {"as_bool": True}, "kind": 1},
+                        {"name": "size", "arg": {"as_int": 18}, "kind": 1},
+                        {"name": "dtype", "arg": {"as_scalar_type": 1}, "kind": 2}],
+             "outputs": [{"as_tensor": {"name": "mapped"}}],
+             "metadata": {"nn_module_stack": stack}},
+            {"target": "torch.ops.aten.fill_.Scalar", "name": "filled",
+             "inputs": [{"name": "self", "arg": {"as_tensor": {"name": "mapped"}}, "kind": 1},
+                        {"name": "value", "arg": {"as_int": 88}, "kind": 1}],
+             "outputs": [{"as_tensor": {"name": "filled"}}],
+             "metadata": {"nn_module_stack": stack}}]
+
+    edit_program(path, plant)
+    with pytest.raises(ModuleImportError, match=r"from_file.*reaches outside the tensors"):
+        import_pt2(path)
+    assert victim.read_bytes() == b"precious user data"
+
+
 def test_dynamic_shapes_are_refused_with_the_reason(tmp_path):
     _, _, path = saved("mlp", tmp_path)
     edit_program(path, lambda program: program.update(range_constraints={"s0": {}}))
