@@ -70,10 +70,19 @@ class Projects:
             from widgets.background import Background
 
             self.checker = Background(
-                lambda _: None,
-                lambda error: messages.warning(self.window, "Damaged weights", str(error)),
+                lambda _: None, lambda error: self._damaged(path, project, error),
                 self.window)
             self.checker.submit(project.verify)
+
+    def _damaged(self, path: Path, project, error: Exception) -> None:
+        """The weights' checksum failed after the document was shown: nothing of them may
+        be saved back under a fresh checksum, so the network stays open with new weights,
+        as an unsaved copy, and the file is left as it is."""
+        self.workspace.replace(project.document, None, None)
+        self.window.update_title()
+        messages.warning(self.window, "Damaged weights",
+                         f"{error}\n\nThe network of {path.name} is open with new weights, "
+                         "as an unsaved copy; the file was not changed.")
 
     def show_recovered(self, project, recovery_file: Path, original: Path | None) -> None:
         """Put a recovered copy in place, unsaved, under the trust rules of opening it:

@@ -3,6 +3,7 @@ document opens at once, and a damaged file is reported with a warning."""
 
 import zipfile
 
+import safetensors.torch
 import torch
 
 from core.io.files import WEIGHTS_MEMBER
@@ -32,7 +33,7 @@ def test_a_sound_project_opens_with_its_weights_and_no_warning(qtbot, make_windo
 def test_a_damaged_tensor_is_reported_after_the_project_opens(qtbot, make_window, dialogs,
                                                                tmp_path):
     path = tmp_path / "damaged.tcanvas"
-    _saved(qtbot, make_window, path)
+    state = _saved(qtbot, make_window, path)
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo(WEIGHTS_MEMBER)
@@ -41,7 +42,17 @@ def test_a_damaged_tensor_is_reported_after_the_project_opens(qtbot, make_window
     other = make_window("mlp")
     job = other.open_in_background(path)
     qtbot.waitUntil(lambda: job.finished, timeout=10_000)
-    assert other.workspace.path == path
     qtbot.waitUntil(lambda: any(kind == "warning" for kind, _ in dialogs), timeout=10_000)
     text = next(text for kind, text in dialogs if kind == "warning")
     assert "damaged.tcanvas" in text and "checksum" in text
+    # nothing of the damaged weights stays in the model to be saved under a new checksum
+    start = info.header_offset + 30 + int.from_bytes(
+        data[info.header_offset + 26:info.header_offset + 28], "little") + int.from_bytes(
+        data[info.header_offset + 28:info.header_offset + 30], "little")  # past the header
+    as_stored = safetensors.torch.load(bytes(data[start:start + info.file_size]))
+    live = other.workspace.live.module.state_dict()
+    assert not any(torch.equal(live[key], value) for key, value in as_stored.items()
+                   if key.endswith("weight") and value.numel() > 1 and key in live
+                   and not torch.equal(value, state[key]))
+    assert other.workspace.path is None  # an unsaved copy: Save asks where
+    assert path.read_bytes() == bytes(data)  # the file is left as it is
