@@ -168,6 +168,10 @@ class Workspace:
         nodes and arguments may come back. Returns True when the live model was brought
         in step."""
         if made:
+            from core.runtime.live import MadeLayers
+        if made and isinstance(made, MadeLayers):
+            made.live.keep_layers(made, report, made.seed)
+        elif made:
             self._made_live().keep_layers(made, report, self.document.seed)
         if revision != self.revision or self.read_only:
             return False

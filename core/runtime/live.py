@@ -407,9 +407,20 @@ class LayerBuild:
         return sum(_meta_bytes(node) for node in self.nodes)
 
     def make(self, cancelled: Callable[[], bool] = lambda: False,
-             progress: Callable[[int], None] = lambda done: None
-             ) -> list[tuple[Node, nn.Module]]:
-        return self.live.make_layers(self.nodes, self.seed, cancelled, progress)
+             progress: Callable[[int], None] = lambda done: None) -> MadeLayers:
+        return MadeLayers(self.live.make_layers(self.nodes, self.seed, cancelled, progress),
+                          self.live, self.seed)
+
+
+class MadeLayers(list):
+    """What `LayerBuild.make` made, with the live model and seed it was made for: a build
+    that ends after another document was opened must not enter that one's cache as made
+    from its seed."""
+
+    def __init__(self, layers: list[tuple[Node, nn.Module]], live: LiveModel,
+                 seed: int) -> None:
+        super().__init__(layers)
+        self.live, self.seed = live, seed
 
 
 class BuildCancelled(BuildError):

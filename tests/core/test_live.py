@@ -155,6 +155,31 @@ def test_layers_made_elsewhere_equal_those_made_inline_and_only_missing_ones_are
     assert workspace.live.module.state_dict()["1.weight"].shape[0] == 9
 
 
+def test_layers_made_for_a_document_since_replaced_stay_out_of_the_new_ones_cache():
+    """A build that ends after another document was opened: its layers were made from the
+    old document's seed, and must not be taken as made from the new one's."""
+    from core.catalog.templates import load_template
+    from core.runtime.shapes import infer_shapes
+    from core.workspace import Workspace
+
+    first, second = load_template("mlp"), load_template("mlp")
+    first.seed, second.seed = 1, 2
+    workspace = Workspace(first)
+    report = infer_shapes(workspace.document)
+    build = workspace.layers_to_build(report, workspace.revision)
+    old_revision = workspace.revision
+    workspace.replace(second)  # opened while the worker builds the first
+    made = build.make()
+    assert not workspace.adopt_report(report, old_revision, made=made)
+    workspace.adopt_report(infer_shapes(workspace.document), workspace.revision)
+    expected = Workspace(load_template("mlp"))
+    expected.document.seed = 2
+    expected.adopt_report(infer_shapes(expected.document), expected.revision)
+    ours = workspace.live.module.state_dict()
+    theirs = expected.live.module.state_dict()
+    assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+
+
 def test_a_cancelled_build_makes_nothing():
     from core.catalog.templates import load_template
     from core.runtime.live import BuildCancelled
