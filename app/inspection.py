@@ -157,6 +157,7 @@ class Inspection(QObject):
                        lambda control: command.prepare(),
                        lambda _: self._prepared(command, revision),
                        self._initializer_failed, late_cancel_discards=False)
+        self.job.dialog.forceShow()  # modal at once: no edit may reach the tensors it fills
 
     def _prepared(self, command, revision: int) -> None:
         self.job = None
