@@ -4,14 +4,12 @@ records is the same one undo and redo know, bit for bit."""
 import threading
 
 import torch
-from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 import app.inspection
 from core.runtime import undo_copies
 from core.runtime.tensors import TensorCommand
 from tests.app.driver import wait_for_shapes
+from tests.app.test_memory_window import apply_normal as apply_through_panel
 
 
 def weights(net) -> list[torch.Tensor]:
@@ -19,12 +17,7 @@ def weights(net) -> list[torch.Tensor]:
 
 
 def apply_normal(qtbot, window, seed: int) -> None:
-    panel = window.initializers
-    panel.choose("normal")
-    panel.seed.setValue(seed)
-    panel.whole.setChecked(True)
-    QTest.mouseClick(panel.apply, Qt.MouseButton.LeftButton)
-    QApplication.processEvents()
+    apply_through_panel(qtbot, window, seed)
     qtbot.waitUntil(lambda: window.inspection.job is None and window.histograms.idle,
                     timeout=10_000)
 
