@@ -101,14 +101,19 @@ class ConnectDrag:
                    source_port: int = 0) -> bool:
         """Connect ``source`` (output ``source_port`` of the graph's input) to the port
         under ``point``; a link already into that port is replaced (one undo step)."""
-        target = self.target(point)
+        target = self._target_in(graph_id, point)
         if target is None:
-            return False
-        if target[0] != graph_id:
-            self.scene.message.emit("Connect: both ends must be in the same graph")
             return False
         edge = Edge(source, target[1], target[2], source_port)
         return self.scene.execute(replace_link(self.scene.document, graph_id, edge))
+
+    def _target_in(self, graph_id: str, point: QPointF):
+        """The input port under ``point`` if it is in ``graph_id`` (else a message)."""
+        target = self.target(point)
+        if target is not None and target[0] != graph_id:
+            self.scene.message.emit("Connect: both ends must be in the same graph")
+            return None
+        return target
 
     def _connect_item(self, graph_id: str, source: str, item: int, point: QPointF,
                       empty: bool) -> bool:
@@ -122,11 +127,8 @@ class ConnectDrag:
                 return False
             self.scene.link_dropped.emit(graph_id, picker, 0, point)
             return False
-        target = self.target(point)
+        target = self._target_in(graph_id, point)
         if target is None:
-            return False
-        if target[0] != graph_id:
-            self.scene.message.emit("Connect: both ends must be in the same graph")
             return False
         if target[1] in (source, picker):
             self.scene.message.emit("Connect: an item cannot feed the node it comes from")

@@ -1,12 +1,12 @@
 """``.pt2`` files written by `torch.export.save`, opened without running any code.
 
-`torch.export.load` may unpickle arbitrary objects (it falls back to
-``torch.load(weights_only=False)`` and ``pickle.loads`` for some members), and its
-deserializer evaluates symbolic-shape expressions with sympy. So the archive is read here:
-the program's JSON through the bounded reader, each weight as the raw bytes of its storage
-(a weight stored with pickle is refused), and the graph rebuilt with only
-``torch.ops.aten`` operations and ``operator.getitem`` as targets. Programs with dynamic
-shapes, custom objects or lifted constants are refused with the reason.
+`torch.export.load` may unpickle arbitrary objects (some members go through torch's
+unrestricted unpickler), and its deserializer evaluates symbolic-shape expressions with
+sympy. So the archive is read here: the program's JSON through the bounded reader, each
+weight as the raw bytes of its storage (a weight stored with pickle is refused), and the
+graph rebuilt with only ``torch.ops.aten`` operations and ``operator.getitem`` as
+targets. Programs with dynamic shapes, custom objects or lifted constants are refused
+with the reason.
 
 The modules are rebuilt from the module paths and classes each operation records
 (`core.io.import_skeleton`), then imported as a live module is
