@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import mmap
 import os
 import pickle
 from collections.abc import Callable
@@ -155,8 +156,10 @@ def _read_file(path: str | os.PathLike[str]) -> object:
             head = stream.read(16)
             kind = sniff(head, size)
             if kind == "safetensors":
-                stream.seek(0)
-                buffer = read_into_tensor(stream, size, name)
+                buffer = mapped(stream, size, name)
+                if buffer is None:
+                    stream.seek(0)
+                    buffer = read_into_tensor(stream, size, name)
                 return read_safetensors_bytes(buffer)
             if kind == "zip":
                 check_stored(Archive(stream, size, name))
@@ -171,6 +174,24 @@ def _read_file(path: str | os.PathLike[str]) -> object:
         raise WeightsError(str(error)) from None
     except OSError as error:
         raise WeightsError(f"cannot read {name}: {error.strerror or error}") from None
+
+
+def mapped(stream, size: int, name: str) -> torch.Tensor | None:
+    """The file's ``size`` bytes as a uint8 tensor over a private (copy-on-write)
+    mapping of it, nothing read yet; None where it cannot be mapped (then it is read).
+
+    Tensors made from it alias the file, as a project's mapped weights do: writing to
+    them never reaches the file, but a program that rewrites the file in place while
+    they live changes them, and truncating it ends the process."""
+    if os.name != "posix" or not size:
+        return None
+    try:
+        mapping = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_COPY)
+    except (OSError, ValueError):
+        return None
+    if len(mapping) < size:
+        raise WeightsError(f"{name} was cut short while it was being opened")
+    return torch.frombuffer(mapping, dtype=torch.uint8, count=size)
 
 
 def sniff(head: bytes, size: int) -> str:
