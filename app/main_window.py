@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app import messages
 from app.actions import ACTIONS, make_actions
 from app.autosave import Autosaver
+from app.history_jobs import HistoryJobs
 from app.importing import ModelImporter
 from app.live_builder import LiveBuilder
 from app.model_files import ModelFiles
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.autosaver = Autosaver(self)
         self.history_keys = HistoryKeys(self)
+        self.history_jobs = HistoryJobs(self)  # a large step undoes on a worker
         self.totals = QLabel(self)
         self.totals.setTextFormat(Qt.TextFormat.PlainText)  # errors name the file's nodes
         self.statusBar().addPermanentWidget(self.totals)
@@ -384,12 +386,12 @@ class MainWindow(QMainWindow):
 
     def do_undo(self) -> None:
         commit_focused_field(self)
-        self.workspace.undo()
+        self.history_jobs.undo()
         self.scene.flush()
 
     def do_redo(self) -> None:
         commit_focused_field(self)
-        self.workspace.redo()
+        self.history_jobs.redo()
         self.scene.flush()
 
     def _edit_selection(self, make) -> Command | None:

@@ -30,7 +30,8 @@ class History:
     def push(self, command: Command) -> Command:
         """Apply ``command`` and record it; raises `EditError` and changes nothing if
         the edit cannot be made."""
-        command.apply(self.document)
+        with self.document.events.batch():
+            command.apply(self.document)
         self._redo.clear()
         if not undoable(command):
             self._forget_undo()
@@ -49,7 +50,8 @@ class History:
         if not self._undo:
             return None
         command = self._undo.pop()
-        command.revert(self.document)
+        with self.document.events.batch():
+            command.revert(self.document)
         self._redo.append(command)
         self.changed.emit()
         return command
@@ -58,7 +60,8 @@ class History:
         if not self._redo:
             return None
         command = self._redo.pop()
-        command.apply(self.document)
+        with self.document.events.batch():
+            command.apply(self.document)
         if not undoable(command):
             self._redo.clear()
             self._forget_undo()
@@ -81,6 +84,15 @@ class History:
     @property
     def can_redo(self) -> bool:
         return bool(self._redo)
+
+    @property
+    def next_undo(self) -> Command | None:
+        """The command undo takes back next."""
+        return self._undo[-1] if self._undo else None
+
+    @property
+    def next_redo(self) -> Command | None:
+        return self._redo[-1] if self._redo else None
 
     @property
     def undo_text(self) -> str:

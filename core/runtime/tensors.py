@@ -193,12 +193,14 @@ class TensorCommand(Command):
         self.text = text
         self._before: Saved = {}
         self._prepared = False
+        self._put_back: PutBack | None = None
+        self.size_bytes = 0  # of the tensors the change reached, last time it was made
 
     def prepare(self) -> None:
-        """Make the change now, on any thread, telling no one: the `execute` that follows
-        on the GUI thread records it for undo and announces it without making it again.
-        A failure puts back what was changed and raises."""
-        self._before, self.undoable, self.warning = {}, True, ""
+        """Make the change now, on any thread, telling no one: the `execute` (or redo)
+        that follows on the GUI thread records it for undo and announces it without
+        making it again. A failure puts back what was changed and raises."""
+        self._before, self.undoable, self.warning, self.size_bytes = {}, True, "", 0
         try:
             self.change()
         except BaseException:
@@ -213,17 +215,28 @@ class TensorCommand(Command):
         self._before.clear()
         self._prepared = False
 
+    def undo_ahead(self) -> None:
+        """Put back what the change replaced now, on any thread, telling no one: the undo
+        that follows on the GUI thread records it and announces it without putting it
+        back again. A failure raises and leaves the step to be undone again."""
+        if self._put_back is not None:
+            self._put_back.ahead()
+
+    def forget_undo_ahead(self) -> None:
+        """An `undo_ahead` that will not be recorded: a later undo puts back again."""
+        if self._put_back is not None:
+            self._put_back.done_ahead = False
+
     def _do(self, r: Recorder) -> None:
         if not self._prepared:
-            self._before, self.undoable, self.warning = {}, True, ""
-        before = self._before
-        document, live, restore = r.document, self.live, self._restore
-        r.record(lambda: restore(live, before, document))  # not self: no cycle to wait for
+            self._before, self.undoable, self.warning, self.size_bytes = {}, True, "", 0
+        self._put_back = PutBack(self.live, self._before, r.document)
+        r.record(self._put_back)
         if self._prepared:
             self._prepared = False  # a redo makes the change again
         else:
             self.change()
-        document.events.weights_changed.emit()
+        r.document.events.weights_changed.emit()
 
     def remember(self, tensor: torch.Tensor) -> None:
         if id(tensor) in self._before or not self.undoable:
@@ -237,16 +250,32 @@ class TensorCommand(Command):
             self.warning = f"{self.text} cannot be undone: {error}."
             return
         self._before[id(tensor)] = (address or tensor, saved)
-
-    @staticmethod
-    def _restore(live: LiveModel, before: Saved, document: Document) -> None:
-        restore_all(live, before.values())
-        if before:
-            before.clear()  # undone: the copies are not needed any more
-            document.events.weights_changed.emit()
+        self.size_bytes += tensor.numel() * tensor.element_size()
 
     def change(self) -> None:
         raise NotImplementedError
+
+
+class PutBack:
+    """The inverse a `TensorCommand` records: give its tensors back what they held. It
+    holds no reference to the command, so a history dropped frees the copies at once."""
+
+    def __init__(self, live: LiveModel, before: Saved, document: Document) -> None:
+        self.live, self.before, self.document = live, before, document
+        self.done_ahead = False
+
+    def ahead(self) -> None:
+        if not self.done_ahead:
+            restore_all(self.live, self.before.values())
+            self.done_ahead = True
+
+    def __call__(self) -> None:
+        if not self.done_ahead:
+            restore_all(self.live, self.before.values())
+        self.done_ahead = False
+        if self.before:
+            self.before.clear()  # undone: the copies are not needed any more
+            self.document.events.weights_changed.emit()
 
 
 class SetTensorValue(TensorCommand):
