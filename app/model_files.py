@@ -7,17 +7,28 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from app import messages
+from app.live_builder import OFF_THREAD_BYTES
 from core.errors import EditError, TorchCanvasError
+from widgets.jobs import Job
 
 WEIGHT_FILTER = "Safetensors (*.safetensors);;PyTorch state_dict (*.pt *.params *.pth)"
 TENSOR_FILTER = "Tensor files (*.pt *.pth *.params *.safetensors);;All files (*)"
 IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 
 
+def read_and_match(path: Path, module):
+    """The state_dict in ``path`` and how it fits ``module`` (on any thread)."""
+    from core.io.weights import load_weights, match_state
+
+    incoming = load_weights(path)
+    return incoming, match_state(module.state_dict(), incoming)
+
+
 class ModelFiles:
     def __init__(self, window: QMainWindow) -> None:
         self.window = window
         self.browsers: list = []
+        self.job: Job | None = None
 
     @property
     def workspace(self):
@@ -51,10 +62,9 @@ class ModelFiles:
         return True
 
     def import_weights(self, path: Path | None = None) -> bool:
-        """Load a state_dict; a partial match lists what differs and asks first."""
-        from core.io.weights import load_weights, match_state
-        from core.runtime.tensors import LoadWeights
-
+        """Load a state_dict as one undo step; a partial match lists what differs and
+        asks first. A file of `OFF_THREAD_BYTES` or more is read, matched and copied on a
+        worker behind a progress dialog with Cancel; True then says it began."""
         module = self.workspace.live.module
         if module is None:
             self.say("Import weights: there is no model yet")
@@ -62,38 +72,112 @@ class ModelFiles:
         path = path or self._ask(False, "Import Weights", "", WEIGHT_FILTER + ";;All files (*)")
         if path is None:
             return False
-        try:
-            incoming = load_weights(path)
-        except (TorchCanvasError, OSError) as error:
-            messages.warning(self.window, "Cannot import weights", f"{path.name}: {error}")
-            return False
-        match = match_state(module.state_dict(), incoming)
-        if not match.fitting:
+        if self.workspace.read_only:
             messages.warning(self.window, "Cannot import weights",
-                                f"{path.name} fits nothing in this network.\n\n"
-                                f"{match.describe()}")
+                             "This project is open read-only: its layer code is not trusted.")
             return False
-        if not match.complete:
-            answer = messages.question(
-                self.window, "Weights do not all fit",
-                f"{path.name} does not match this network exactly.\n\n{match.describe()}\n\n"
-                "Load the tensors that fit?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Yes:
-                return False
         try:
-            command = self.workspace.execute(LoadWeights(
-                self.workspace.live, incoming, match.fitting, f"Import weights from {path.name}"))
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # the read says what is wrong
+        if size >= OFF_THREAD_BYTES:
+            self.job = Job(self.window, f"Reading {path.name}…",
+                           lambda control: read_and_match(path, module),
+                           lambda found: self._matched(path, module, *found),
+                           lambda error: self._import_failed(path, error))
+            self.job.dialog.forceShow()  # modal at once: the network cannot change meanwhile
+            return True
+        try:
+            incoming, match = read_and_match(path, module)
+        except (TorchCanvasError, OSError) as error:
+            self._import_failed(path, error)
+            return False
+        if not self._accepted(path, match):
+            return False
+        command = self._load_command(path, incoming, match)
+        try:
+            self.workspace.execute(command)
         except EditError as error:
             messages.warning(self.window, "Cannot import weights", str(error))
             return False
+        self._loaded(path, command, match)
+        return True
+
+    def _accepted(self, path: Path, match) -> bool:
+        """Whether the tensors that fit are to be loaded: all do, or the person says so."""
+        if not match.fitting:
+            messages.warning(self.window, "Cannot import weights",
+                             f"{path.name} fits nothing in this network.\n\n"
+                             f"{match.describe()}")
+            return False
+        if match.complete:
+            return True
+        answer = messages.question(
+            self.window, "Weights do not all fit",
+            f"{path.name} does not match this network exactly.\n\n{match.describe()}\n\n"
+            "Load the tensors that fit?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _load_command(self, path: Path, incoming, match):
+        from core.runtime.tensors import LoadWeights
+
+        return LoadWeights(self.workspace.live, incoming, match.fitting,
+                           f"Import weights from {path.name}")
+
+    def _matched(self, path: Path, module, incoming, match) -> None:
+        self.job = None
+        if self.workspace.live.module is not module:  # cannot happen while modal
+            self._import_failed(path, EditError("the network changed meanwhile"))
+            return
+        if not self._accepted(path, match):
+            return
+        command = self._load_command(path, incoming, match)
+        del incoming  # the command holds what it needs: a cancelled load lets the file go
+
+        def work(control):
+            command.cancelled, command.progress = control.is_set, control.progress
+            command.prepare()
+
+        count = len(match.fitting)
+        self.job = Job(self.window, f"Loading {count:,} tensor{'s' if count != 1 else ''} "
+                                    f"from {path.name}…", work,
+                       lambda _: self._copied(path, command, match),
+                       lambda error: self._copy_failed(path, command, error), steps=count)
+        self.job.dialog.forceShow()
+
+    def _copied(self, path: Path, command, match) -> None:
+        self.job = None
+        try:
+            self.workspace.execute(command)  # records the change the worker made
+        except EditError as error:
+            command.withdraw()
+            messages.warning(self.window, "Cannot import weights", str(error))
+            return
+        self._loaded(path, command, match)
+
+    def _copy_failed(self, path: Path, command, error: Exception) -> None:
+        command.withdraw()  # a copy finished after Cancel is put back as well
+        self._import_failed(path, error)
+
+    def _import_failed(self, path: Path, error: Exception) -> None:
+        from core.io.atomic import Cancelled
+
+        self.job = None
+        if isinstance(error, Cancelled):
+            self.say(f"Import weights from {path.name} cancelled; nothing was changed")
+            return
+        reason = str(error) if isinstance(error, (TorchCanvasError, OSError)) else \
+            f"{type(error).__name__}: {error}"
+        messages.warning(self.window, "Cannot import weights", f"{path.name}: {reason}")
+
+    def _loaded(self, path: Path, command, match) -> None:
         from core.document.history import undo_warning
 
         warning = undo_warning(command)  # a copy for undo fitting neither memory nor disk
         self.say(f"Loaded {len(match.fitting)} tensors from {path.name}"
                  + (f". {warning}" if warning else ""))
-        return True
 
     def open_tensors(self, path: Path | None = None):
         from core.io.weights import load_tensor_file

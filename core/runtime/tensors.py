@@ -4,6 +4,7 @@ commands, and one backward pass to make gradients appear."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +16,7 @@ from core.catalog.registry import spec_for
 from core.document.edit import Command, Recorder
 from core.document.graph import Document
 from core.errors import EditError, TorchCanvasError
+from core.io.atomic import Cancelled
 from core.runtime.limits import check_fits, tensor_bytes
 from core.runtime.live import LiveModel, TensorAddress, TensorRef
 from core.runtime.shapes import DTYPES
@@ -344,13 +346,19 @@ def clear_gradients(live: LiveModel) -> None:
 
 class LoadWeights(TensorCommand):
     """Copy the tensors of a state_dict that fit into the live model (in place, so tied
-    weights stay tied); undo restores what was there."""
+    weights stay tied); undo restores what was there.
+
+    Made on a worker (`prepare`), ``cancelled`` is asked between tensors (then
+    `Cancelled` is raised and everything is put back) and ``progress`` told how many
+    tensors are done."""
 
     def __init__(self, live: LiveModel, state: dict[str, torch.Tensor], keys: list[str],
                  text: str = "Load weights") -> None:
         super().__init__(live, text)
         self.state: dict[str, torch.Tensor | SavedTensor] = dict(state)
         self.keys = list(keys)
+        self.cancelled: Callable[[], bool] = lambda: False
+        self.progress: Callable[[int], None] = lambda done: None
 
     def change(self) -> None:
         module = self.live.module
@@ -361,13 +369,21 @@ class LoadWeights(TensorCommand):
             tensor = current[key]
             if isinstance(tensor, (UninitializedParameter, UninitializedBuffer)):
                 raise EditError(f"{key} has no size yet; run the dry run first")
-            self.remember(tensor)
+        for key in self.keys:
+            self._stop_if_cancelled()
+            self.remember(current[key])
         with torch.no_grad():
-            for key in self.keys:
+            for done, key in enumerate(self.keys):
+                self._stop_if_cancelled()
                 incoming = self.state[key]
                 if isinstance(incoming, SavedTensor):  # a redo
                     incoming.restore(current[key])
                 else:
                     current[key].copy_(incoming.to(current[key].device, current[key].dtype))
+                self.progress(done + 1)
         # What redo applies again is kept within the undo budget too (none without undo).
         self.state = kept_for_redo(self.state, self.keys) if self.undoable else {}
+
+    def _stop_if_cancelled(self) -> None:
+        if self.cancelled():
+            raise Cancelled("cancelled; the weights are as they were")
