@@ -83,13 +83,26 @@ class CanvasScene(QGraphicsScene):
         self._revived: set[EdgeItem] = set()
         self._reroute_timer = QTimer(self, singleShot=True, interval=0)
         self._reroute_timer.timeout.connect(self._reroute)
+        # While a command runs (between the document's batch_started and batch_finished)
+        # what each event would redo is gathered here and done once at the end: the
+        # boundaries kept clear of new nodes, merges' free ports, the selection put back.
+        self._batching = False
+        self._to_clear: list[str] = []
+        self._merges: set[PortedItem] = set()
+        self._reselect: list[SceneItem | EdgeItem] = []
+        self._selection_touched = False
+        # What was selected when a delete unselected it quietly (`unselect_quietly`):
+        # the items it retires come back selected when the delete is undone.
+        self._unselected: set[str] = set()
+        self._unselected_edges: set[tuple[str, Edge]] = set()
         self.setBackgroundBrush(style.BACKGROUND)
         self.selectionChanged.connect(self._highlight_twins)
         self._subscription = workspace.subscribe({
             "node_added": self._on_node_added, "node_removed": self._on_node_removed,
             "edge_added": self._on_edge_added, "edge_removed": self._on_edge_removed,
             "args_changed": self._on_args_changed, "node_moved": self._on_node_moved,
-            "input_changed": self._on_input_changed}, replaced=self._document_replaced)
+            "input_changed": self._on_input_changed, "batch_started": self._batch_started,
+            "batch_finished": self._batch_finished}, replaced=self._document_replaced)
         self.rebuild()
 
     # Following the document ---------------------------------------------------------
@@ -148,6 +161,65 @@ class CanvasScene(QGraphicsScene):
                     done.add(item)
                     item.update_path()
 
+    def _batch_started(self) -> None:
+        self._batching = True
+
+    def _batch_finished(self) -> None:
+        self._batching = False
+        self._unselected, self._unselected_edges = set(), set()
+        self._settle()
+
+    def _settle(self) -> None:
+        """Do what the events since the last call put off (see `_batching`)."""
+        if self._batching:
+            return
+        to_clear, merges, reselect = self._to_clear, self._merges, self._reselect
+        self._to_clear, self._merges, self._reselect = [], set(), []
+        touched, self._selection_touched = self._selection_touched, False
+        if to_clear:
+            self._keep_boundaries_clear_of(to_clear)
+        for item in merges:
+            self._refresh_merge(item)
+        back = [i for i in reselect if i.scene() is self]
+        if back:  # what a delete took out comes back selected, as it was
+            blocked = self.blockSignals(True)
+            try:
+                self.clearSelection()
+                for item in back:
+                    item.setSelected(True)
+            finally:
+                self.blockSignals(blocked)
+        if back or touched:
+            self.selectionChanged.emit()
+
+    def _take_out(self, item: SceneItem | EdgeItem) -> bool:
+        """Remove ``item`` from the scene; whether it was selected. A selected item is
+        unselected first, without a word: `_settle` tells the selection's listeners
+        once, however many selected items go (a redo of a large delete)."""
+        if not item.isSelected():
+            self.removeItem(item)
+            return False
+        blocked = self.blockSignals(True)
+        try:
+            item.setSelected(False)
+            self.removeItem(item)
+        finally:
+            self.blockSignals(blocked)
+        self._selection_touched = True
+        return True
+
+    def unselect_quietly(self) -> None:
+        """Clear the selection without telling anyone (the caller says it once): a delete
+        of thousands of selected items would tell every listener once per item. What was
+        selected comes back selected if the delete that follows is undone."""
+        self._unselected = set(self.selected_node_ids())
+        self._unselected_edges = {(i.graph_id, i.edge) for i in self.selected_edges()}
+        blocked = self.blockSignals(True)
+        try:
+            self.clearSelection()
+        finally:
+            self.blockSignals(blocked)
+
     def _on_node_added(self, graph_id: str, node_id: str) -> None:
         self._looks_stale = True
         node = self.document.node(node_id)
@@ -155,7 +227,8 @@ class CanvasScene(QGraphicsScene):
             if not self._revive(graph_id, node):
                 self._add_node_item(graph_id, node, None)
             self._mark_dirty(self.nodes[node_id].sceneBoundingRect())
-            self._keep_boundaries_clear(node_id)
+            self._to_clear.append(node_id)
+            self._settle()
         elif graph_id in self._displayed_graphs() or self._needs_rebuild:
             self._schedule_rebuild()
 
@@ -176,12 +249,14 @@ class CanvasScene(QGraphicsScene):
             else:
                 self._remove_twin_links()
         self._mark_dirty(item.sceneBoundingRect())
-        self.removeItem(item)
+        selected = self._take_out(item)
         if isinstance(item, NodeItem) and item.parentItem() is None and \
                 graph_id == self.graph_id and not item.highlighted and not item.probe:
             if len(self._retired) >= MAX_RETIRED:
                 self._retired.clear()
+            item.reselect = selected or node_id in self._unselected
             self._retired[node_id] = item
+        self._settle()
 
     def _revive(self, graph_id: str, node: Node) -> bool:
         """Put back the item of ``node`` if it was deleted as it is now (an undo)."""
@@ -192,18 +267,22 @@ class CanvasScene(QGraphicsScene):
         offset = self.offsets.setdefault(node.id, QPointF())  # below a frame: kept
         item.setPos(QPointF(*self.document.positions.get(node.id, (0.0, 0.0))) + offset)
         self.nodes[node.id] = item
+        if item.reselect:
+            self._reselect.append(item)
         return True
 
     def _on_edge_added(self, graph_id: str, edge: Edge) -> None:
         self._looks_stale = True
         if graph_id in self._displayed_graphs() and not self._needs_rebuild:
             self._add_edge_item(graph_id, edge)
+            self._settle()
 
     def _on_edge_removed(self, graph_id: str, edge: Edge) -> None:
         self._looks_stale = True
         item = self.edges.get((graph_id, edge))
         if item is not None:
             self._remove_edge_item(item)
+            self._settle()
 
     def _on_args_changed(self, node_id: str) -> None:
         if node_id not in self.nodes:
@@ -214,18 +293,26 @@ class CanvasScene(QGraphicsScene):
             self.refresh_nodes(self.document.twins(node_id))
 
     def _keep_boundaries_clear(self, node_id: str) -> None:
+        self._keep_boundaries_clear_of([node_id])
+
+    def _keep_boundaries_clear_of(self, node_ids: list[str]) -> None:
         """The input stays before every node of the graph on show (above it, or left of
         it when the graph flows right), the output after."""
-        if node_id not in self.nodes or self.nodes[node_id].graph_id != self.graph_id:
-            return
         right, step = self.horizontal, flow_step(self.horizontal)
-        spot = self.nodes[node_id].pos()
-        flow = along((spot.x(), spot.y()), right)
+        flows = []
+        for node_id in node_ids:
+            item = self.nodes.get(node_id)
+            if item is not None and item.graph_id == self.graph_id:
+                spot = item.pos()
+                flows.append(spot.x() if right else spot.y())
+        if not flows:
+            return
+        first, last = min(flows), max(flows)
         start, end = self.boundaries.get(INPUT_ROLE), self.boundaries.get(OUTPUT_ROLE)
-        if start is not None and flow - step < along((start.x(), start.y()), right):
-            start.setX(flow - step) if right else start.setY(flow - step)
-        if end is not None and flow + step > along((end.x(), end.y()), right):
-            end.setX(flow + step) if right else end.setY(flow + step)
+        if start is not None and first - step < along((start.x(), start.y()), right):
+            start.setX(first - step) if right else start.setY(first - step)
+        if end is not None and last + step > along((end.x(), end.y()), right):
+            end.setX(last + step) if right else end.setY(last + step)
 
     def set_horizontal(self, horizontal: bool) -> None:
         """Let the graph flow left to right (or top to bottom again): ports move to the
@@ -275,6 +362,7 @@ class CanvasScene(QGraphicsScene):
         self.offsets = {}
         self._retired, self._retired_edges = {}, {}
         self._dirty, self._revived = [], set()
+        self._to_clear, self._merges, self._reselect = [], set(), []
         if self.graph_id != ROOT and not self.document.has_node(self.graph_id):
             self.graph_id = ROOT
         self.expanded = {b for b in self.expanded if self.document.has_node(b)}
@@ -372,31 +460,38 @@ class CanvasScene(QGraphicsScene):
         if source is None or target is None or (graph_id, edge) in self.edges:
             return
         item = self._retired_edges.pop((graph_id, edge), None)
+        keep = False
         if item is not None and item.source is source and item.target is target and \
                 (item.source_is_inner, item.target_is_inner) == (source_inner, target_inner):
             item.attach()
-            start, end = item.endpoints()
-            path = item.path()
-            if path.elementCount() and QPointF(path.elementAt(0)) == start and \
-                    path.currentPosition() == end:  # its ends are where they were
-                item.keep_path = True
-                self._revived.add(item)
+            # Its ends are drawn where they were when it was taken out: the path holds.
+            keep = item.retired_ends == (_end_state(source), _end_state(target))
         else:
             item = EdgeItem(graph_id, edge, source, target, source_inner, target_inner)
         self.addItem(item)
+        if keep:
+            self._revived.add(item)
+            if item.reselect:
+                self._reselect.append(item)
+        else:
+            item.update_path()  # in the scene now, where the nodes in its way can be seen
         self.edges[(graph_id, edge)] = item
         item.set_label(self._edge_label(graph_id, edge))
-        self._refresh_merge(target)
+        if not self._building:
+            self._merges.add(target)
 
     def _remove_edge_item(self, item: EdgeItem) -> None:
         item.detach()
-        self.edges.pop((item.graph_id, item.edge), None)
-        self.removeItem(item)
+        key = (item.graph_id, item.edge)
+        self.edges.pop(key, None)
+        selected = self._take_out(item)
         if not self._building:
             if len(self._retired_edges) >= MAX_RETIRED:
                 self._retired_edges.clear()
-            self._retired_edges[(item.graph_id, item.edge)] = item
-        self._refresh_merge(item.target)
+            item.retired_ends = (_end_state(item.source), _end_state(item.target))
+            item.reselect = selected or key in self._unselected_edges
+            self._retired_edges[key] = item
+            self._merges.add(item.target)
 
     def _refresh_merge(self, item: PortedItem) -> None:
         """A merge shows one free input more than it has connected."""
@@ -770,3 +865,9 @@ class CanvasScene(QGraphicsScene):
             painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
         for y in range(top, int(rect.bottom()), step):
             painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+
+
+def _end_state(item: PortedItem) -> tuple:
+    """What decides where an edge meets ``item``: its place, its look (how many ports)
+    and, for a frame, its size. Equal states: an edge's path drawn then still fits."""
+    return item.scenePos(), getattr(item, "look", None), getattr(item, "_rect", None)

@@ -30,14 +30,19 @@ class EdgeItem(QGraphicsPathItem):
         self.source_is_inner = source_is_inner
         self.target_is_inner = target_is_inner
         self.label = ""
-        self.keep_path = False
+        # Set while deleted (see CanvasScene._remove_edge_item): where its ends were, and
+        # whether it was selected, for an undo that puts it back.
+        self.retired_ends: tuple = ()
+        self.reselect = False
         self._right = False  # the scene flows left to right (see update_path)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(-2)
         self.setPen(QPen(style.EDGE, 1.6))
         self.attach()
-        # No path yet: it is drawn once the edge is in a scene (see itemChange), where
-        # the nodes in its way can be seen.
+        # No path yet: the scene draws it (`update_path`) once the edge is in it, where
+        # the nodes in its way can be seen. No itemChange either: Qt calls it from C++ a
+        # few times for every item added, removed or first shown, which cost more than
+        # anything else when ten thousand edges come back at once.
 
     def attach(self) -> None:
         """Be one of the edges its ends move (again, after `detach`)."""
@@ -121,13 +126,6 @@ class EdgeItem(QGraphicsPathItem):
             rect = item.sceneBoundingRect()
             found = rect if found is None else found.united(rect)
         return SWAP.mapRect(found) if found is not None and self._right else found
-
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemSceneHasChanged and self.keep_path:
-            self.keep_path = False  # put back by an undo, where it was
-        elif change == QGraphicsItem.GraphicsItemChange.ItemSceneHasChanged:
-            self.update_path()  # now the nodes in the way can be seen
-        return super().itemChange(change, value)
 
     def set_label(self, text: str) -> None:
         if text != self.label:

@@ -29,6 +29,8 @@ ITEM_RADIUS = 3.5
 ITEM_FONT_POINTS = 7.0
 ITEM_GAP = 10.0
 
+_SCENE_POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged
+
 INPUT_ROLE = "input"
 OUTPUT_ROLE = "output"
 
@@ -88,13 +90,16 @@ class PortedItem(QGraphicsItem):
         return None
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
-            for edge in self.edges:
-                edge.update_path()  # type: ignore[attr-defined]
-            parent = self.parentItem()
-            if parent is not None and hasattr(parent, "refit"):
-                parent.refit()
-        return super().itemChange(change, value)
+        # Called from C++ several times for every item added, shown or removed: the
+        # other changes return at once (QGraphicsItem's own itemChange returns value).
+        if change is not _SCENE_POSITION_CHANGED:
+            return value
+        for edge in self.edges:
+            edge.update_path()  # type: ignore[attr-defined]
+        parent = self.parentItem()
+        if parent is not None and hasattr(parent, "refit"):
+            parent.refit()
+        return value
 
 
 def summary_title(title: str, width: float, tallest: int,
@@ -141,6 +146,7 @@ class NodeItem(PortedItem):
         self.highlighted = False
         self.probe = ""
         self.node_ref: Callable[[], object] = lambda: None
+        self.reselect = False  # selected when deleted: an undo selects it again
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setAcceptHoverEvents(True)

@@ -93,6 +93,10 @@ class DocumentEvents:
     - ``input_changed()``: the document's input shape or dtype
     - ``weights_changed()``: tensors of the live model changed in place
     - ``device_changed()``: the device the document asks for
+    - ``batch_started()`` and ``batch_finished()``: around the events of one command
+      (see `batch`), so that a view can put off what it would redo after each of them
+      (a delete or its undo tells ten thousand nodes and edges one by one) and do it
+      once at the end
     """
 
     node_added: Event
@@ -105,6 +109,8 @@ class DocumentEvents:
     input_changed: Event
     weights_changed: Event
     device_changed: Event
+    batch_started: Event
+    batch_finished: Event
 
     NAMES = (
         "node_added",
@@ -117,11 +123,14 @@ class DocumentEvents:
         "input_changed",
         "weights_changed",
         "device_changed",
+        "batch_started",
+        "batch_finished",
     )
 
     def __init__(self) -> None:
         for name in self.NAMES:
             setattr(self, name, Event(name))
+        self._batches = 0
 
     def __iter__(self) -> Iterator[Event]:
         return (getattr(self, name) for name in self.NAMES)
@@ -137,3 +146,17 @@ class DocumentEvents:
         finally:
             for event in events:
                 event._blocked -= 1
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Tell ``batch_started`` before the events inside and ``batch_finished`` after
+        them, even when the change inside fails; nested batches make one."""
+        self._batches += 1
+        if self._batches == 1:
+            self.batch_started.emit()
+        try:
+            yield
+        finally:
+            self._batches -= 1
+            if self._batches == 0:
+                self.batch_finished.emit()
