@@ -11,7 +11,11 @@ with the reason.
 The modules are rebuilt from the module paths and classes each operation records
 (`core.io.import_skeleton`), then imported as a live module is
 (`core.io.module_import`). Before the document is handed out, the recorded aten graph is
-run on a random input next to the built document: both must give the same values.
+run on a random input next to the built document: both must give the same values. Both
+run on ``meta`` first, which computes every result's size without allocating it: a record
+whose operations would ask for more memory than the machine can give (an ``aten.full`` of
+a terabyte beside tiny weights) is refused, and one past `CHECK_BYTES` is checked by
+shapes only.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from typing import Any
 
 import torch
 from torch import fx
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
 from core.document.graph import Document
 from core.errors import InvalidFormatError
@@ -34,6 +40,8 @@ from core.io.untrusted import RefusedFileError, load_json, open_regular
 JSON_LIMIT = 256 << 20
 WEIGHT_LIMIT = 8 << 30
 VALUES_CHECKED = 2_000_000  # weights up to which the check runs the values, not shapes only
+CHECK_BYTES = 1 << 30  # what that check may allocate, all its results together
+_META = torch.device("meta")
 _ATEN = re.compile(r"torch\.ops\.aten\.(\w+)\.(\w+)")
 # The serializer's dtype codes (torch/_export/serde/schema.py ScalarType)
 _DTYPES = {1: torch.uint8, 2: torch.int8, 3: torch.int16, 4: torch.int32, 5: torch.int64,
@@ -52,7 +60,7 @@ def import_pt2(path: str | Path) -> tuple[Document, dict[str, torch.Tensor]]:
     with open_regular(path) as (stream, size):
         archive = Archive(stream, size, name)
         program, weights = _read(archive, name)
-    graph, signature, example = _Graph(program, name).build()
+    graph, signature, example = _Graph(program, name).build()  # example: on meta
     module = skeleton_module(graph, signature, weights, name)
     document = convert_graph(module, SimpleNamespace(graph=graph, graph_signature=signature),
                              example)
@@ -194,10 +202,7 @@ class _Graph:
         self.graph.output(tuple(outputs))
         signature = SimpleNamespace(inputs_to_parameters=parameters,
                                     inputs_to_buffers=buffers)
-        example_meta = self.env[inputs[0]].meta["val"]
-        example = torch.randn(tuple(example_meta.shape)) if example_meta.is_floating_point() \
-            else torch.zeros(tuple(example_meta.shape), dtype=example_meta.dtype)
-        return self.graph, signature, example
+        return self.graph, signature, self.env[inputs[0]].meta["val"]
 
     def _fake(self, name: str) -> torch.Tensor:
         meta = self.values.get(name)
@@ -305,29 +310,70 @@ _OUTSIDE_MEMORY = frozenset({"from_file", "save", "_print", "warn", "_test_warn_
 def _check_same(graph: fx.Graph, signature: SimpleNamespace, weights: dict[str, torch.Tensor],
                 document: Document, example: torch.Tensor, name: str) -> None:
     """Run the recorded operations (aten only) and the document on one input: with the
-    file's weights for a network of up to `VALUES_CHECKED` values, on ``meta`` (shapes
-    only) for a larger one, where two forward passes would take seconds."""
+    file's weights for a network of up to `VALUES_CHECKED` values whose run allocates at
+    most `CHECK_BYTES`, on ``meta`` (shapes only) otherwise, where two forward passes
+    would take seconds or the memory. Raises `ModuleImportError` when they differ or
+    when the record's run would not fit in memory (measured on meta, nothing allocated)."""
+    from core.errors import BuildError
     from core.runtime.build import build_module
+    from core.runtime.limits import check_fits
 
-    numeric = sum(t.numel() for t in weights.values()) <= VALUES_CHECKED
-    device = "cpu" if numeric else "meta"
     tensors = {**signature.inputs_to_parameters, **signature.inputs_to_buffers}
-    # copies: an in-place operation in the record must not reach the weights read
-    feed = [(weights[tensors[node.name]] if node.name in tensors else example).to(
-        device, copy=True) for node in graph.nodes if node.op == "placeholder"]
+    placeholders = [node.name for node in graph.nodes if node.op == "placeholder"]
     recorded = fx.GraphModule(torch.nn.Module(), graph)
     with torch.device("meta"):  # no initialization: the file's weights are put in place
         built = build_module(document)
-    state = {key: weights[key].to(device) for key in built.state_dict()}
-    built.load_state_dict(state, strict=True, assign=True)
-    with torch.no_grad():
-        expected = recorded(*feed)[0]
-        got = built.eval()(example.to(device))
+
+    def run(device: str) -> tuple[Any, Any]:
+        sample = torch.randn(example.shape, device=device) if example.is_floating_point() \
+            else torch.zeros(example.shape, dtype=example.dtype, device=device)
+        # copies: an in-place operation in the record must not reach the weights read
+        feed = [weights[tensors[p]].to(device, copy=True) if p in tensors else sample
+                for p in placeholders]
+        state = {key: weights[key].to(device) for key in built.state_dict()}
+        built.load_state_dict(state, strict=True, assign=True)
+        with torch.no_grad():
+            return recorded(*feed)[0], built.eval()(sample)
+
+    try:
+        with _Allocations() as allocations:
+            expected, got = run("meta")
+        check_fits(allocations.total, f"{name}: running the recorded program to check it",
+                   "(its results and the network's, on its recorded input)")
+    except BuildError as error:
+        raise ModuleImportError(str(error)) from None
+    except RuntimeError as error:  # a size past what a tensor can hold, among others
+        raise ModuleImportError(f"{name}: the recorded program cannot be run to check it "
+                                f"({str(error)[:200]})") from None
+    if sum(t.numel() for t in weights.values()) <= VALUES_CHECKED and \
+            allocations.total <= CHECK_BYTES:
+        expected, got = run("cpu")
     same = isinstance(got, torch.Tensor) and got.shape == expected.shape and (
-        not numeric or torch.allclose(got, expected, atol=1e-4, rtol=1e-4))
+        got.device.type == "meta" or torch.allclose(got, expected, atol=1e-4, rtol=1e-4))
     if not same:
         raise ModuleImportError(f"{name}: the network read from the file does not compute "
                                 "what the file records")
+
+
+class _Allocations(TorchDispatchMode):
+    """Runs every aten operation on ``meta`` (a recorded ``device`` argument too) and
+    adds up the bytes of the new tensors they return (a view or an in-place result shares
+    its input's memory, and is not counted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None
+                           ) -> Any:
+        kwargs = dict(kwargs or {})
+        if any(argument.name == "device" for argument in func._schema.arguments):
+            kwargs["device"] = _META
+        result = func(*args, **kwargs)
+        if all(r.alias_info is None for r in func._schema.returns):
+            self.total += sum(leaf.nbytes for leaf in tree_leaves(result)
+                              if isinstance(leaf, torch.Tensor))
+        return result
 
 
 __all__ = ["RefusedFileError", "import_pt2"]

@@ -5,6 +5,7 @@ aten operations only, and the modules rebuilt from the classes' names."""
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import zipfile
 
@@ -153,3 +154,74 @@ def test_what_is_not_a_pt2_file_is_refused(tmp_path):
     path.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InvalidFormatError):
         import_pt2(path)
+
+
+def plant_allocation(program, size, lie=False):
+    """Put in front of the record's first layer an operation that asks for ``size``
+    float32 values: ``aten.full`` with the size as its argument (its recorded shape says 1
+    value when ``lie``), or a weight expanded to that size and cloned."""
+    graph = program["graph_module"]["graph"]
+    stack = graph["nodes"][0]["metadata"]["nn_module_stack"]
+
+    def meta(sizes):
+        return {"dtype": 7, "sizes": [{"as_int": s} for s in sizes], "requires_grad": False,
+                "device": {"type": "cpu", "index": None},
+                "strides": [{"as_int": 1}] * len(sizes), "storage_offset": {"as_int": 0},
+                "layout": 7}
+    graph["tensor_values"].update(huge=meta([1 if lie else size]))
+    graph["nodes"][:0] = [
+        {"target": "torch.ops.aten.full.default", "name": "huge",
+         "inputs": [{"name": "size", "arg": {"as_ints": [size]}, "kind": 1},
+                    {"name": "fill_value", "arg": {"as_float": 1.0}, "kind": 1},
+                    {"name": "device", "arg": {"as_device": {"type": "cpu"}}, "kind": 2}],
+         "outputs": [{"as_tensor": {"name": "huge"}}],
+         "metadata": {"nn_module_stack": stack}}]
+
+
+def plant_expanded_clone(program, size):
+    graph = program["graph_module"]["graph"]
+    first = graph["nodes"][0]
+    stack = first["metadata"]["nn_module_stack"]
+    weight = next(i["arg"]["as_tensor"]["name"] for i in first["inputs"]
+                  if i["name"] == "weight")
+    out, inner = (s["as_int"] for s in graph["tensor_values"][weight]["sizes"])
+    rows = size // (out * inner)
+    for name in ("wide", "copied"):
+        graph["tensor_values"][name] = dict(graph["tensor_values"][weight])
+    graph["nodes"][:0] = [
+        {"target": "torch.ops.aten.expand.default", "name": "wide",
+         "inputs": [{"name": "self", "arg": {"as_tensor": {"name": weight}}, "kind": 1},
+                    {"name": "size", "arg": {"as_ints": [rows, -1, -1]}, "kind": 1}],
+         "outputs": [{"as_tensor": {"name": "wide"}}], "metadata": {"nn_module_stack": stack}},
+        {"target": "torch.ops.aten.clone.default", "name": "copied",
+         "inputs": [{"name": "self", "arg": {"as_tensor": {"name": "wide"}}, "kind": 1}],
+         "outputs": [{"as_tensor": {"name": "copied"}}],
+         "metadata": {"nn_module_stack": stack}}]
+
+
+@pytest.mark.parametrize("plant", [
+    lambda program: plant_allocation(program, 2**38),
+    lambda program: plant_allocation(program, 2**38, lie=True),
+    lambda program: plant_expanded_clone(program, 2**38)],
+    ids=["full", "full-recorded-as-one-value", "expand-clone"])
+def test_a_record_asking_for_a_terabyte_is_refused_before_anything_is_allocated(plant,
+                                                                                tmp_path):
+    """The record is run to check the network read from it: its tiny weights do not make
+    its run small. The sizes come from the operations themselves, worked out on meta."""
+    _, _, path = saved("mlp", tmp_path)
+    edit_program(path, plant)
+    with pytest.raises(ModuleImportError, match=r"running the recorded program to check it "
+                                                r"needs 1,024\.\d GiB .* nothing was allocated"):
+        import_pt2(path)
+
+
+def test_a_record_whose_check_would_take_gigabytes_is_checked_by_shapes_only(tmp_path):
+    original, example, path = saved("mlp", tmp_path)
+    edit_program(path, lambda program: plant_allocation(program, 2**29))  # 2 GiB
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10
+    document, weights = import_pt2(path)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10 < peak + (1 << 30)
+    built = build_module(document)
+    built.load_state_dict(weights, strict=True)
+    with torch.no_grad():
+        assert torch.allclose(built.eval()(example), original(example), atol=1e-5)
