@@ -7,8 +7,11 @@ copies too and change nothing."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import math
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +51,8 @@ GRID_STEPS = 50
 AGEING_MS = 50
 # Histogram rows recorded per epoch (at most: a short epoch records every step).
 HISTOGRAM_ROWS_PER_EPOCH = 4
+# Set once this process has made an optimizer (see _warm_optimizers).
+_OPTIMIZERS_WARM = threading.Event()
 
 
 class _Relay(QObject):
@@ -104,10 +109,10 @@ class Training(QObject):
         self.panel.health_requested.connect(self.health)
         window.destroyed.connect(lambda *_: self._window_closed())
         self._add_export_entry(window)
-        # While the data loads, the first run of a process also imports what torch's
-        # optimizers need; see _age_young_objects.
+        # The first run of a process imports what torch's optimizers need before its
+        # data loads; see _age_young_objects.
         self._ager = QTimer(self, interval=AGEING_MS)
-        self._ager.timeout.connect(_age_young_objects)
+        self._ager.timeout.connect(self._age)
 
     def _add_export_entry(self, window) -> None:
         """File ▸ Export Training Script…, next to Export Python (the Train dock's
@@ -168,9 +173,9 @@ class Training(QObject):
         control = self.control = Control()
 
         def work() -> Split:
+            _warm_optimizers()
             data = load_data(source, target=target, size=size, noise=noise,
                              seed=config.seed, image_size=image_size, channels=channels)
-            _warm_optimizers()
             return split(data, 0.2, config.seed)
 
         def loaded(data: Split) -> None:
@@ -186,7 +191,8 @@ class Training(QObject):
 
         self._say("Loading the data…")
         self._submit(work, loaded)
-        self._ager.start()
+        if not _optimizers_warm():
+            self._ager.start()
 
     # Actions -------------------------------------------------------------------------
 
@@ -382,6 +388,11 @@ class Training(QObject):
         self._say(str(error) if isinstance(error, TorchCanvasError)
                   else f"Training failed: {type(error).__name__}: {error}")
 
+    def _age(self) -> None:
+        _age_young_objects()
+        if _OPTIMIZERS_WARM.is_set():  # the import is over: what follows is not set aside
+            self._ager.stop()
+
     def _stop_ageing(self) -> None:
         if self._ager.isActive():
             self._ager.stop()
@@ -402,12 +413,25 @@ def _warm_optimizers() -> None:
     parameter.sum().backward()
     optimizer.step()
     optimizer.zero_grad()
+    _OPTIMIZERS_WARM.set()
+
+
+def _optimizers_warm() -> bool:
+    """Whether making an optimizer would import nothing large (torch._dynamo is in,
+    whoever imported it: the first elementwise operation on meta does too)."""
+    dynamo = sys.modules.get("torch._dynamo")
+    return _OPTIMIZERS_WARM.is_set() or (
+        dynamo is not None and not getattr(dynamo.__spec__, "_initializing", True))
 
 
 def _age_young_objects() -> None:
     """The objects an import on a worker makes (torch._dynamo's, above) are long-lived,
     but the collector on the GUI thread (app.collector) would walk them all: 100-300 ms
-    at once. Set aside as they come."""
+    at once. Set aside as they come, only while that import runs (once a process: what
+    is set aside is never collected, so a cycle alive then would stay for good), and
+    each time after collecting what was made since the last time (a few milliseconds),
+    so that its garbage is not set aside too."""
+    gc.collect(0)
     set_aside_long_lived()
 
 
