@@ -17,14 +17,16 @@ written to a temporary file first (`core.runtime.spill`) and read back from it.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
+from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
 from core.catalog.registry import spec_for
 from core.document.events import Event
@@ -33,7 +35,13 @@ from core.errors import BuildError, TorchCanvasError
 from core.runtime.build import BuiltModel, build, new_layer, tie_tensors
 from core.runtime.devices import DeviceError, check_device
 from core.runtime.heap import let_go
-from core.runtime.limits import cache_budget, check_fits, check_run_fits, tensor_bytes
+from core.runtime.limits import (
+    cache_budget,
+    check_fits,
+    check_run_fits,
+    memory_budget,
+    tensor_bytes,
+)
 from core.runtime.report import ShapeReport, is_tuple_shape
 from core.runtime.shapes import DTYPES, layer_sizes
 
@@ -96,6 +104,7 @@ class LiveModel:
         self._lazy_types: set[str] = set()
         self._report: ShapeReport | None = None
         self._planned = 0
+        self._budget = 0
         self.changed = Event("live_model_changed")
 
     @property
@@ -125,23 +134,29 @@ class LiveModel:
 
     def _new_module(self, node: Node, seed: int, device: torch.device | None = None
                     ) -> nn.Module:
-        device = torch.device(device or self.device)
-        with torch.random.fork_rng(devices=[]):
+        device = self.device if device is None else torch.device(device)
+        with _forked_rng():
             _seed_layer(_node_seed(seed, node.id), device)
+            if device.type == "cpu" and _rng.plain_cpu:
+                return new_layer(node)  # the device mode costs a third of a small layer
             with device:
                 return new_layer(node)
 
     def _keep(self, node: Node, module: nn.Module, seed: int,
-              key: Key | None = None) -> None:
-        if node.type not in self._lazy_types and _is_lazy(module):
+              key: Key | None = None, copy: bool = True) -> None:
+        parameters = _parameters(module)
+        lazy = any(is_lazy(p) for p in parameters)
+        if lazy and node.type not in self._lazy_types:
             self._lazy_types.add(node.type)
         key = key or self._key(node)
         kept = self._cache.get(key)
         if kept is not None and (kept.module is not None or kept.spilled is not None
                                  or kept.device != self.device):
             return  # what is held (or put aside with its weights) wins over a new one
-        self._cache[key] = Kept(replace(node, args=dict(node.args)), seed, self.device,
-                                module, _made_as(module) if _remakeable(node, module) else None)
+        made_as = _made_as(module, parameters) if not lazy and _remakeable(node, module) \
+            else None
+        self._cache[key] = Kept(replace(node, args=dict(node.args)) if copy else node, seed,
+                                self.device, module, made_as)
         self._addresses = None
 
     def _layer(self, seed: int):
@@ -153,7 +168,8 @@ class LiveModel:
                 self._cache.move_to_end(key)
                 return kept.module
             self._planned += _meta_bytes(node)
-            check_fits(self._planned)
+            if self._planned > self._budget:
+                check_fits(self._planned)
             if kept is not None:
                 return self._bring_back(key, kept)
             module = self._new_module(node, seed)
@@ -275,11 +291,12 @@ class LiveModel:
         when they would not fit and `BuildCancelled` when ``cancelled()`` turns true."""
         check_fits(sum(_meta_bytes(node) for node in nodes))
         made = []
-        for done, node in enumerate(nodes, 1):
-            if cancelled():
-                raise BuildCancelled("building the model was cancelled")
-            made.append((node, self._new_module(node, seed)))
-            progress(done)
+        with _forked_rng():
+            for done, node in enumerate(nodes, 1):
+                if cancelled():
+                    raise BuildCancelled("building the model was cancelled")
+                made.append((node, self._new_module(node, seed)))
+                progress(done)
         return made
 
     def keep_layers(self, made: list[tuple[Node, nn.Module]], report: ShapeReport,
@@ -287,19 +304,20 @@ class LiveModel:
         """Hold modules `make_layers` made (with ``seed``), so the next `sync` reuses
         them."""
         self._report = report
-        for node, module in made:
-            self._keep(node, module, seed)
+        for node, module in made:  # `missing_layers` copied the nodes
+            self._keep(node, module, seed, copy=False)
 
     def sync(self, document: Document, report: ShapeReport | None = None) -> bool:
         """Rebuild from ``document`` (``report``, the dry run of this very document,
         tells lazy layers their input); on an invalid document keep the last model and
         record why in ``error``. Returns True when the model was rebuilt."""
-        self._planned = 0
+        self._planned, self._budget = 0, memory_budget()
         self._report = report
         self._using = set()
         try:
-            self.built = build(document, require_output_path=False,
-                               layer_factory=self._layer(document.seed))
+            with _forked_rng():
+                self.built = build(document, require_output_path=False,
+                                   layer_factory=self._layer(document.seed))
         except TorchCanvasError as error:
             self.error = str(error)
             self._trim()
@@ -432,7 +450,7 @@ def _is_uninitialized(tensor: torch.Tensor) -> bool:
 
 
 def _is_lazy(module: nn.Module) -> bool:
-    return any(isinstance(p, UninitializedParameter) for p in module.parameters())
+    return any(is_lazy(p) for p in module.parameters())
 
 
 def _named_tensors(module: nn.Module) -> list[tuple[str, torch.Tensor]]:
@@ -449,24 +467,62 @@ def _module_bytes(module: nn.Module | None) -> int:
 
 def _remakeable(node: Node, module: nn.Module) -> bool:
     """Whether this layer's seed makes the same module again: PyTorch's own layers with
-    no buffers (a forward pass may change those without telling) that are not lazy."""
+    no buffers (a forward pass may change those without telling); the caller rules out
+    lazy ones."""
     try:
         own = spec_for(node.type).factory_path.startswith("nn.")
     except TorchCanvasError:
         return False
-    return own and not _is_lazy(module) and next(module.buffers(), None) is None
+    if not module._modules:  # a leaf: its own tables, without the walk of `buffers()`
+        return own and all(b is None for b in module._buffers.values())
+    return own and next(module.buffers(), None) is None
 
 
-def _made_as(module: nn.Module) -> tuple[Any, ...]:
+def _parameters(module: nn.Module) -> list[nn.Parameter]:
+    """``list(module.parameters())``, for a leaf module without its generators' cost."""
+    if module._modules:
+        return list(module.parameters())
+    parameters, seen = [], set()
+    for parameter in module._parameters.values():
+        if parameter is not None and id(parameter) not in seen:
+            seen.add(id(parameter))
+            parameters.append(parameter)
+    return parameters
+
+
+def _made_as(module: nn.Module, parameters: list[nn.Parameter] | None = None
+             ) -> tuple[Any, ...]:
     """What tells whether a module's parameters changed since: each one's identity,
     storage and in-place version counter."""
-    return tuple((id(p), p.data_ptr(), p._version) for p in module.parameters())
+    return tuple((id(p), p.data_ptr(), p._version) for p in
+                 (_parameters(module) if parameters is None else parameters))
 
 
 def _meta_bytes(node: Node) -> int:
     """What a layer's known parameters and buffers will take (lazy ones count later)."""
     parameters, buffers = layer_sizes(node.type, node.args)
     return (parameters + buffers) * 4
+
+
+# ``forked``: this thread's build has forked the CPU generator; ``plain_cpu``: torch's
+# default device was the cpu then.
+_rng = threading.local()
+
+
+@contextmanager
+def _forked_rng() -> Iterator[None]:
+    """The CPU generator as it was, once the layers made inside are made: forked once
+    around a whole build instead of once a layer (each layer seeds it itself)."""
+    if getattr(_rng, "forked", False):
+        yield
+        return
+    with torch.random.fork_rng(devices=[]):
+        _rng.forked = True
+        _rng.plain_cpu = torch.get_default_device().type == "cpu"
+        try:
+            yield
+        finally:
+            _rng.forked = False
 
 
 def _seed_layer(seed: int, device: torch.device) -> None:
