@@ -65,16 +65,24 @@ class Job(QObject):
 
     def _done(self, result: Any) -> None:
         self._close()
+        done, failed = self._callbacks()
         if self.cancel.is_set() and self.late_cancel_discards:
             from core.io.atomic import Cancelled
 
-            self.failed_callback(Cancelled("cancelled"))
+            failed(Cancelled("cancelled"))
             return
-        self.done_callback(result)
+        done(result)
 
     def _failed(self, error: Exception) -> None:
         self._close()
-        self.failed_callback(error)
+        self._callbacks()[1](error)
+
+    def _callbacks(self) -> tuple[Callable[[Any], None], Callable[[Exception], None]]:
+        """The callbacks, given up: the job stays a child of its window, and what they
+        hold (a command with its copies for undo) must not live as long as the window."""
+        callbacks = self.done_callback, self.failed_callback
+        self.done_callback = self.failed_callback = _ignore
+        return callbacks
 
     def _advance(self, done: int) -> None:
         if self.finished:
@@ -96,3 +104,7 @@ class Job(QObject):
         self.dialog.reset()
         if not self._advancing:
             self.dialog.deleteLater()
+
+
+def _ignore(_: Any) -> None:
+    return None

@@ -2,7 +2,9 @@
 progress dialog, and records one undo step that gives the old weights back bit for bit;
 a bad or mismatched file says so and changes nothing."""
 
+import gc
 import threading
+import weakref
 
 import pytest
 import torch
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 from safetensors.torch import save_file
 
 import app.model_files
+from core.document.edit import Move
 from core.io import weights as weights_io
 from core.runtime.tensors import TensorCommand
 from tests.app.test_inspection import ready
@@ -80,9 +83,16 @@ def test_weights_load_on_a_worker_as_one_undo_step(qtbot, make_window, tmp_path,
     assert same(state(net), before)
     window.actions["redo"].trigger()
     assert same(state(net), load_file(path))
+    step = weakref.ref(window.workspace.history.next_undo)
     window.actions["undo"].trigger()
     assert same(state(net), before)
     assert not window.actions["undo"].isEnabled()  # one step, undone
+    # Dropped from the history, the step and its copy for redo are freed: the finished
+    # jobs that made it do not keep it.
+    node = window.workspace.document.root.nodes[0]
+    window.workspace.execute(Move({node.id: (0.0, 0.0)}))
+    gc.collect()
+    assert step() is None
 
 
 def test_a_bad_or_mismatched_file_says_so_and_changes_nothing(
