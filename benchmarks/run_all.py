@@ -17,6 +17,7 @@ import bench_meta
 import bench_scale
 import bench_startup
 import bench_train
+import bench_weights
 import torch
 
 if __name__ == "__main__":
@@ -47,3 +48,5 @@ if __name__ == "__main__":
     bench_train.main()
     print()
     bench_memory.main()
+    print()
+    bench_weights.main()
