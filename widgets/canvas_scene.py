@@ -466,13 +466,13 @@ class CanvasScene(QGraphicsScene):
             item.attach()
             # Its ends are drawn where they were when it was taken out: the path holds.
             keep = item.retired_ends == (_end_state(source), _end_state(target))
+            if item.reselect:
+                self._reselect.append(item)
         else:
             item = EdgeItem(graph_id, edge, source, target, source_inner, target_inner)
         self.addItem(item)
         if keep:
             self._revived.add(item)
-            if item.reselect:
-                self._reselect.append(item)
         else:
             item.update_path()  # in the scene now, where the nodes in its way can be seen
         self.edges[(graph_id, edge)] = item
