@@ -1,10 +1,12 @@
 """How the window is laid out: a toggle for every panel in the View menu, named layouts
 (Build, Inspect, Teach) and a reset, and a window that never outgrows its screen — a
-saved layout that does not fit is not restored as it was."""
+saved layout that does not fit is not restored as it was. Until the person arranges the
+panels, the default follows the window's size so the canvas keeps most of it: a small
+window tabs the bottom panels together and keeps them low."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
@@ -22,6 +24,14 @@ LAYOUTS: dict[str, tuple[str, set[str]]] = {
 SIDE_WIDTH = 280  # a side panel may always be this wide,
 SIDE_SHARE = 0.22  # or this share of the window's width
 
+# A window narrower or shorter than this shows the bottom panels as tabs of one dock.
+COMPACT_BELOW = QSize(1200, 760)
+BOTTOM_SHARE = 0.27  # the bottom panels' share of the window's height, by default,
+BOTTOM_HEIGHTS = (150, 300)  # within these bounds
+PARAMETERS_SHARE = 0.58  # of the width, beside the histogram, when not tabbed
+# The bottom panels, in the order of their tabs in a small window.
+BOTTOM_TABS = ("parameters", "histogram", "code", "summary", "steps", "train")
+
 
 def fits(rect: QRect, room: QRect) -> bool:
     return rect.width() <= room.width() and rect.height() <= room.height()
@@ -29,13 +39,27 @@ def fits(rect: QRect, room: QRect) -> bool:
 
 class WindowLayout(QObject):
     """Adds *Panels* and *Layout* to ``menu`` and remembers the window's first layout,
-    which *Reset Layout* brings back."""
+    which *Reset Layout* brings back (tabbed at the bottom in a small window)."""
 
     def __init__(self, window: QMainWindow, menu: QMenu) -> None:
         super().__init__(window)
         self.window = window
         self.default_state: QByteArray = window.saveState()
         self.default_size = window.size()
+        # While True the layout is the default, which follows the window's size; the
+        # person's own arrangement (a dock moved, floated, toggled, a named layout or a
+        # remembered one) ends it, Reset Layout starts it again.
+        self.following_size = True
+        self._compact = False
+        self._arranging = False
+        self._follow_later = QTimer(self, singleShot=True, interval=0)
+        self._follow_later.timeout.connect(self.follow_size)
+        self._size_later = QTimer(self, singleShot=True, interval=0)
+        self._size_later.timeout.connect(self.size_bottom)
+        for dock in self.docks().values():
+            dock.dockLocationChanged.connect(self._arranged_by_person)
+            dock.topLevelChanged.connect(self._arranged_by_person)
+            dock.toggleViewAction().triggered.connect(self._arranged_by_person)
         menu.addSeparator()
         self.panels = menu.addMenu("&Panels")
         # Filled when opened, so a dock added after the window was made is listed too.
@@ -56,8 +80,13 @@ class WindowLayout(QObject):
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.following_size \
+                and self.compact() != self._compact:
+            self._follow_later.start()  # not inside the layout's own resize
         if event.type() != QEvent.Type.Show:
             return False
+        if self.following_size:
+            self._follow_later.start()
         for dock in self.docks().values():
             if isinstance(dock, PanelDock):
                 dock.keep_width()
@@ -78,6 +107,94 @@ class WindowLayout(QObject):
             widths = [min(most, needed_width(dock.panel() or dock)) for dock in side]
             self.window.resizeDocks(side, widths, Qt.Orientation.Horizontal)
 
+    @property
+    def idle(self) -> bool:
+        """Whether the layout has followed the window's last size."""
+        return not (self._follow_later.isActive() or self._size_later.isActive())
+
+    def compact(self) -> bool:
+        return self.window.width() < COMPACT_BELOW.width() or \
+            self.window.height() < COMPACT_BELOW.height()
+
+    def _arranged_by_person(self) -> None:
+        if not self._arranging:
+            self.following_size = False
+
+    def follow_size(self) -> None:
+        """While the layout is the default: the default for the window's size, with the
+        bottom panels at their share of its height."""
+        if not self.following_size:
+            return
+        compact = self.compact()
+        if compact == self._compact:
+            self.size_bottom()
+            return
+        self._arranging = True
+        try:
+            self._tab_bottom() if compact else self._split_bottom()
+        finally:
+            self._arranging = False
+        self._compact = compact
+        # Once the layout has taken the new arrangement in: sizes given before that
+        # are not kept.
+        self._size_later.start()
+
+    def _restore_state(self, state: QByteArray) -> bool:
+        self._arranging = True
+        try:
+            return self.window.restoreState(state)
+        finally:
+            self._arranging = False
+
+    def _bottom_docks(self) -> list[QDockWidget]:
+        docks = self.docks()
+        return [docks[name] for name in BOTTOM_TABS if name in docks]
+
+    def _tab_bottom(self) -> None:
+        """The bottom panels as tabs of one dock, the first on top."""
+        first, *rest = self._bottom_docks()
+        for dock in rest:
+            self.window.tabifyDockWidget(first, dock)
+        first.raise_()
+
+    def _split_bottom(self) -> None:
+        """The first bottom panel (Parameters) beside the others, which share tabs."""
+        _, second, *rest = self._bottom_docks()
+        for dock in (second, *rest):
+            self.window.removeDockWidget(dock)
+        self.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, second,
+                                  Qt.Orientation.Horizontal)
+        second.show()
+        for dock in rest:
+            self.window.tabifyDockWidget(second, dock)
+            dock.show()
+        second.raise_()
+
+    def size_bottom(self) -> None:
+        """Give the bottom panels their default share of the window (only while the
+        layout is the default: a remembered one keeps its sizes)."""
+        if not self.following_size:
+            return
+        docks = self.docks()
+        bottom: list[QDockWidget] = []
+        for name in BOTTOM_TABS:  # one dock of each group of tabs
+            dock = docks.get(name)
+            if dock is not None and dock.isVisible() and not dock.isFloating() and \
+                    self.window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea \
+                    and not set(self.window.tabifiedDockWidgets(dock)) & set(bottom):
+                bottom.append(dock)
+        if not bottom:
+            return
+        least, most = BOTTOM_HEIGHTS
+        height = max(least, min(most, int(self.window.height() * BOTTOM_SHARE)))
+        self.window.resizeDocks(bottom, [height] * len(bottom), Qt.Orientation.Vertical)
+        pair = [docks[name] for name in ("parameters", "histogram")
+                if name in docks and docks[name] in bottom]
+        if len(pair) == 2:
+            width = self.window.width()
+            share = int(width * PARAMETERS_SHARE)
+            self.window.resizeDocks(pair, [share, width - share], Qt.Orientation.Horizontal)
+
     def docks(self) -> dict[str, QDockWidget]:
         return {dock.objectName().removeprefix("dock_"): dock
                 for dock in self.window.findChildren(QDockWidget)
@@ -90,6 +207,7 @@ class WindowLayout(QObject):
 
     def show_layout(self, name: str) -> None:
         """Show the docks of layout ``name`` and hide the others."""
+        self.following_size = False
         shown = LAYOUTS[name][1]
         for dock_name, dock in self.docks().items():
             dock.setVisible(dock_name in shown)
@@ -100,9 +218,15 @@ class WindowLayout(QObject):
         self.fit_to_screen()
 
     def reset(self) -> None:
-        self.window.restoreState(self.default_state)
+        self._restore_default()
         self.fit_to_screen()
         self.balance()
+        self.follow_size()
+
+    def _restore_default(self) -> None:
+        """The first layout, which follows the window's size from now on."""
+        self._restore_state(self.default_state)
+        self.following_size, self._compact = True, False
 
     def room(self) -> QRect | None:
         screen = self.window.screen()
@@ -115,12 +239,12 @@ class WindowLayout(QObject):
         if geometry is not None:
             self.window.restoreGeometry(geometry)
         if state is not None:
-            self.window.restoreState(state)
+            self.following_size = not self._restore_state(state)
         if room is None or (geometry is None and state is None):
             return
         hint = self.window.minimumSizeHint()
         if not fits(QRect(0, 0, hint.width(), hint.height()), room):
-            self.window.restoreState(self.default_state)
+            self._restore_default()
         self.fit_to_screen()
         self._fit_when_shown = True
 

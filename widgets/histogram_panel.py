@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -39,6 +39,14 @@ THEORY = (124, 58, 237)
 MULTIPLE_BINS = 40
 
 
+class _Plot(pg.PlotWidget):
+    """A plot that asks for little height: the panel's wrapped caption makes its dock
+    size it by preferred heights, and pyqtgraph's would make a short dock scroll."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 120)
+
+
 @dataclass
 class Drawn:
     """What one request produced: bins, the earlier bins to compare, and the theory."""
@@ -59,7 +67,7 @@ class HistogramPanel(QWidget):
         super().__init__(parent)
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.tabs = QTabWidget(self)
-        self.plot = pg.PlotWidget()
+        self.plot = _Plot()
         self.plot.setLabel("bottom", "value")
         self.plot.setLabel("left", "count")
         self.plot.showGrid(x=True, y=True, alpha=0.2)

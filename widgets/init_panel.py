@@ -61,7 +61,10 @@ class InitPanel(QWidget):
         layout.addLayout(form)
         layout.addLayout(self.arguments)
         extra = QFormLayout()
-        extra.addRow("Apply to", scope)
+        # On rows of their own: beside a label the long choices would widen the side
+        # panel past its share and give it a horizontal scroll bar.
+        extra.addRow(QLabel("Apply to", self))
+        extra.addRow(scope)
         extra.addRow("Tensors", self.target)
         extra.addRow("Seed", self.seed)
         layout.addLayout(extra)

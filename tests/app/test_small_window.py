@@ -1,0 +1,127 @@
+"""The default layout follows the window's size: at 1024×700 the canvas keeps most of the
+window (the bottom panels become tabs of one low dock), at 1600×1000 Parameters and
+Histogram sit side by side; the side panels need no horizontal scroll bar; a remembered
+layout is restored as it was, sizes included."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
+
+from app.main_window import MainWindow
+from core.catalog.templates import load_template
+from core.workspace import Workspace
+from tests.app.driver import wait_for_shapes
+
+SMALL = (1024, 700)
+LARGE = (1600, 1000)
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+def settle(qtbot, window) -> None:
+    """Until the layout has followed the window's size and the window has laid out."""
+    qtbot.waitUntil(lambda: window.window_layout.idle, timeout=10_000)
+    qtbot.wait(20)
+
+
+def tabbed_together(window, first: str, second: str) -> bool:
+    return window.model_docks[second] in window.tabifiedDockWidgets(window.model_docks[first])
+
+
+def late_window(qtbot, settings, size) -> MainWindow:
+    """As the application starts: the window is shown, then torch loads, the first
+    shapes arrive and the model panels follow."""
+    window = MainWindow(Workspace(load_template("chimera")), settings, ready=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(*size)
+    settle(qtbot, window)
+    window.torch_loaded(panels_later=True)
+    window.make_model_panels()
+    wait_for_shapes(qtbot, window)
+    settle(qtbot, window)
+    return window
+
+
+def side_scroll(window, name: str) -> QScrollArea:
+    return window.window_layout.docks()[name].widget()
+
+
+def test_a_small_window_gives_the_canvas_most_of_its_height(qtbot, make_window):
+    window = make_window("chimera")
+    window.resize(*SMALL)
+    settle(qtbot, window)
+    assert window.view.height() >= 0.55 * window.height()  # was 305 of 700
+    assert tabbed_together(window, "parameters", "histogram")
+    # Every bottom panel is still one click away, Parameters on top.
+    parameters = window.model_docks["parameters"]
+    assert not parameters.visibleRegion().isEmpty()
+    assert window.dockWidgetArea(window.model_docks["histogram"]) == BOTTOM
+    window.model_docks["histogram"].raise_()
+    settle(qtbot, window)
+    assert not window.model_docks["histogram"].visibleRegion().isEmpty()
+    assert not side_scroll(window, "histogram").verticalScrollBar().isVisible()
+
+
+def test_a_large_window_keeps_parameters_beside_the_histogram(qtbot, make_window):
+    window = make_window("chimera")
+    window.resize(*SMALL)
+    settle(qtbot, window)
+    window.resize(*LARGE)
+    settle(qtbot, window)
+    assert not tabbed_together(window, "parameters", "histogram")
+    parameters, histogram = window.model_docks["parameters"], window.model_docks["histogram"]
+    assert parameters.geometry().right() < histogram.geometry().left()
+    assert abs(parameters.geometry().top() - histogram.geometry().top()) <= 2
+    assert window.view.height() >= 0.6 * window.height()
+    for name in ("parameters", "histogram"):  # neither panel scrolls at this size
+        assert not side_scroll(window, name).verticalScrollBar().isVisible(), name
+
+
+def test_panels_made_after_the_window_is_shown_follow_its_size(qtbot, settings):
+    window = late_window(qtbot, settings, SMALL)
+    assert window.view.height() >= 0.55 * window.height()
+    assert tabbed_together(window, "parameters", "histogram")
+
+
+def test_the_inspector_and_initialize_tabs_need_no_horizontal_scroll_bar(qtbot, settings):
+    window = late_window(qtbot, settings, SMALL)
+    scroll = side_scroll(window, "inspector")
+    for tab in range(window.side_tabs.count()):
+        window.side_tabs.setCurrentIndex(tab)
+        settle(qtbot, window)
+        assert not scroll.horizontalScrollBar().isVisible(), window.side_tabs.tabText(tab)
+
+
+def test_a_remembered_layout_is_restored_with_its_sizes(qtbot, settings):
+    first = late_window(qtbot, settings, SMALL)
+    histogram = first.model_docks["histogram"]
+    first.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, histogram)  # the person's
+    first.resizeDocks([first.model_docks["parameters"]], [240], Qt.Orientation.Vertical)
+    settle(qtbot, first)
+    height = first.model_docks["parameters"].height()
+    assert first.close()
+    window = late_window(qtbot, settings, SMALL)
+    assert window.dockWidgetArea(window.model_docks["histogram"]) == \
+        Qt.DockWidgetArea.RightDockWidgetArea
+    assert abs(window.model_docks["parameters"].height() - height) <= 4
+    window.resize(*LARGE)  # a remembered layout does not follow the size either
+    settle(qtbot, window)
+    assert window.dockWidgetArea(window.model_docks["histogram"]) == \
+        Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def test_moving_a_panel_ends_the_default_and_reset_brings_it_back(qtbot, make_window):
+    window = make_window("mlp")
+    window.resize(*LARGE)
+    settle(qtbot, window)
+    code = window.model_docks["code"]
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, code)
+    window.resize(*SMALL)
+    settle(qtbot, window)
+    assert window.dockWidgetArea(code) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert not tabbed_together(window, "parameters", "histogram")
+    window.window_layout.reset_action.trigger()
+    settle(qtbot, window)
+    assert window.dockWidgetArea(code) == BOTTOM
+    assert tabbed_together(window, "parameters", "histogram")
+    assert window.view.height() >= 0.55 * window.height()
