@@ -240,7 +240,7 @@ def load() -> dict:
                         ("torch_load", "torch.load(weights_only)")):
         print(f"  {label:28s} {times[name] * 1000:7.1f} ms · every tensor read once "
               f"{times[name + '_read'] * 1000:7.0f} ms")
-    print(f"  ratios to torch.load: mapped {times['ours'] / times['torch_load']:.3f} "
+    print(f"  ratios to torch.load: mapped {times['ours'] / times['torch_load']:.4f} "
           f"(target ≤ 0.5), before {times['before'] / times['torch_load']:.2f}, load_file "
           f"{times['load_file'] / times['torch_load']:.2f}; read once: mapped "
           f"{times['ours_read'] / times['torch_load_read']:.2f}, load_file "
