@@ -138,7 +138,10 @@ class ModelFiles:
 
         def work(control):
             command.cancelled, command.progress = control.is_set, control.progress
-            command.prepare()
+            try:
+                command.prepare()
+            finally:  # a redo on a worker later reports to no finished job
+                command.cancelled, command.progress = (lambda: False), (lambda done: None)
 
         count = len(match.fitting)
         self.job = Job(self.window, f"Loading {count:,} tensor{'s' if count != 1 else ''} "

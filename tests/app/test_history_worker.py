@@ -133,3 +133,28 @@ def test_a_redo_that_fails_on_the_worker_changes_nothing(qtbot, make_window, lar
     monkeypatch.setattr(ApplyInitializer, "change", original)
     step(qtbot, window, "redo")  # tried again, it is made
     assert not same(weights(net), before)
+
+
+def test_an_undo_that_fails_on_the_worker_can_be_tried_again(qtbot, make_window, large,
+                                                            monkeypatch):
+    window = make_window("mlp")
+    wait_for_shapes(qtbot, window)
+    net = window.workspace.live.module
+    before = weights(net)
+    apply_normal(qtbot, window, seed=3)
+    import core.runtime.tensors
+
+    original = core.runtime.tensors.restore_all
+
+    def fail(*args):
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(core.runtime.tensors, "restore_all", fail)
+    step(qtbot, window, "undo")
+    assert "Undoing failed: OSError: the disk went away" in \
+        window.statusBar().currentMessage()
+    assert window.actions["undo"].text().startswith("&Undo Initialize")
+    monkeypatch.setattr(core.runtime.tensors, "restore_all", original)
+    step(qtbot, window, "undo")
+    assert same(weights(net), before)
+    assert window.actions["redo"].text().startswith("&Redo Initialize")
