@@ -44,13 +44,12 @@ class Projects:
         return True
 
     def open_in_background(self, path: Path):
-        """Read the file on a worker (progress after a second, Cancel keeps what is open)."""
-        from core.io.files import read_project
+        """Read the file and build its model on a worker (progress after a second, Cancel
+        keeps what is open); the GUI thread only puts them in place."""
         from widgets.jobs import Job
 
-        return Job(self.window, f"Opening {path.name}…",
-                   lambda cancel: read_project(path, wait_for_check=False),
-                   lambda project: self._show_project(path, project),
+        return Job(self.window, f"Opening {path.name}…", lambda cancel: _read(path),
+                   lambda read: self._show_project(path, *read),
                    lambda error: self._open_failed(path, error))
 
     def _open_failed(self, path: Path, error: Exception) -> None:
@@ -61,10 +60,10 @@ class Projects:
             return
         messages.warning(self.window, "Cannot open", f"{path.name}: {error}")
 
-    def _show_project(self, path: Path, project) -> None:
+    def _show_project(self, path: Path, project, opened=None) -> None:
         self.settings.add_recent(path)
         self.update_recent_menu()
-        if self._show(project, path, path):
+        if self._show(project, path, path, opened=opened):
             self.window.statusBar().showMessage(f"Opened {path}", 5000)
         if project.check is not None:  # the weights' checksum, still being summed
             from widgets.background import Background
@@ -92,15 +91,17 @@ class Projects:
         self.workspace.history.mark_dirty()
         self.window.update_title()
 
-    def _show(self, project, path: Path | None, source: Path, origin: str = "") -> bool:
-        """Show ``project`` as the file ``path``; False when it opened read-only."""
+    def _show(self, project, path: Path | None, source: Path, origin: str = "",
+              opened=None) -> bool:
+        """Show ``project`` as the file ``path`` (``opened``: its model, built on the
+        worker that read it); False when it opened read-only."""
         if not self._trust_layer_code(project.document, source, origin):
             self.workspace.replace(project.document, path, None)
             self.workspace.read_only = True
             self.window.update_title()
             self.window.statusBar().showMessage(READ_ONLY, 15000)
             return False
-        notes = self.workspace.replace(project.document, path, project.weights)
+        notes = self.workspace.replace(project.document, path, project.weights, opened)
         if notes:
             messages.information(self.window, "Opened with changes", "\n\n".join(notes))
         return True
@@ -264,3 +265,19 @@ class Projects:
             messages.warning(self.window, "Cannot export", str(error))
             return
         self.window.statusBar().showMessage(f"Wrote {name}", 5000)
+
+
+def _read(path: Path):
+    """On the opening worker: the project, and its model built with its weights where no
+    layer code waits for the person's trust (that model is built after the prompt)."""
+    from core.document.validate import untrusted_layers
+    from core.io.files import read_project
+    from core.workspace import open_model
+
+    project = read_project(path, wait_for_check=False)
+    if project.weights is None or untrusted_layers(project.document):
+        return project, None
+    try:
+        return project, open_model(project.document, project.weights)
+    except Exception:  # the GUI thread builds it as it always did, and meets the fault there
+        return project, None

@@ -36,6 +36,43 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class OpenedModel:
+    """What `Workspace.replace` makes of a project before it shows it: the notes for the
+    person and, for a project with weights, its live model with them loaded (see
+    `open_model`)."""
+
+    document: Document
+    live: LiveModel | None
+    notes: list[str]
+
+
+def open_model(document: Document, weights: dict | None) -> OpenedModel:
+    """Check the device ``document`` was saved for (one this machine lacks: the cpu, and a
+    note) and build its live model with ``weights`` (`LiveModel.load_project`). It
+    touches nothing but ``document``, so the worker that read the project may call it
+    and the GUI thread only puts the result in place (`Workspace.replace`)."""
+    notes = []
+    if weights is not None or document.device != "cpu":
+        from core.runtime.devices import DeviceError, check_device
+
+        try:
+            check_device(document.device)
+        except DeviceError as error:
+            notes.append(f"This project was saved for {document.device}: {error}; it "
+                         "runs on the cpu instead.")
+            document.device = "cpu"
+    if weights is None:
+        return OpenedModel(document, None, notes)
+    from core.runtime.live import LiveModel
+    from core.runtime.shapes import infer_shapes
+
+    live = LiveModel(document.device)
+    notes += [f"Weights: {problem}" for problem in
+              live.load_project(document, infer_shapes(document), weights)]
+    return OpenedModel(document, live, notes)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The document and its weights as they were at one moment, for a writer on another
     thread; ``position`` is that moment in the history (see `Workspace.mark_saved`)."""
@@ -81,22 +118,16 @@ class Workspace:
         self._held = None
 
     def replace(self, document: Document, path: Path | None = None,
-                weights: dict | None = None) -> list[str]:
-        """Put ``document`` (with its saved ``weights``) in place of the open one.
+                weights: dict | None = None, opened: OpenedModel | None = None
+                ) -> list[str]:
+        """Put ``document`` (with its saved ``weights``) in place of the open one;
+        ``opened``, `open_model` of them made on a worker, is put in place as it is.
 
         Returns notes for the person: a device this machine lacks (the model then runs
         on the cpu), or weights that did not all fit.
         """
-        notes = []
-        if weights is not None or document.device != "cpu":
-            from core.runtime.devices import DeviceError, check_device
-
-            try:
-                check_device(document.device)
-            except DeviceError as error:
-                notes.append(f"This project was saved for {document.device}: {error}; it "
-                             "runs on the cpu instead.")
-                document.device = "cpu"
+        if opened is None or opened.document is not document:
+            opened = open_model(document, weights)
         self.history.changed.disconnect(self.state_changed.emit)
         self.document.events.structure_changed.disconnect(self._document_changed)
         self.document.events.input_changed.disconnect(self._document_changed)
@@ -109,11 +140,14 @@ class Workspace:
         self.revision += 1
         self.history = History(document)
         self._adopt(document)
-        if weights is not None:
-            notes += [f"Weights: {p}" for p in self.live.load_state(weights)]
+        if opened.live is not None:
+            self._live = opened.live
+            self._live.changed.connect(self.live_changed.emit)
+            self._stale = False
+            self.live_changed.emit()
         self.document_replaced.emit()
         self.state_changed.emit()
-        return notes
+        return opened.notes
 
     # The live model -------------------------------------------------------------------
 

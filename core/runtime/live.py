@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
+from torch.overrides import TorchFunctionMode
 
 from core.catalog.registry import spec_for
 from core.document.events import Event
@@ -42,6 +43,7 @@ from core.runtime.limits import (
     memory_budget,
     tensor_bytes,
 )
+from core.runtime.plan import ModulePlan, plan_document
 from core.runtime.report import ShapeReport, is_tuple_shape
 from core.runtime.shapes import DTYPES, layer_sizes
 
@@ -105,6 +107,7 @@ class LiveModel:
         self._report: ShapeReport | None = None
         self._planned = 0
         self._budget = 0
+        self._from_file: _FromFile | None = None
         self.changed = Event("live_model_changed")
 
     @property
@@ -142,8 +145,10 @@ class LiveModel:
             with device:
                 return new_layer(node)
 
-    def _keep(self, node: Node, module: nn.Module, seed: int,
-              key: Key | None = None, copy: bool = True) -> None:
+    def _keep(self, node: Node, module: nn.Module, seed: int, key: Key | None = None,
+              copy: bool = True, as_made: bool = True) -> None:
+        """Hold ``module`` under ``key``; ``as_made`` False: its weights are not those its
+        seed makes (they came from a file), so undo must copy them, never remake them."""
         parameters = _parameters(module)
         lazy = any(is_lazy(p) for p in parameters)
         if lazy and node.type not in self._lazy_types:
@@ -153,8 +158,8 @@ class LiveModel:
         if kept is not None and (kept.module is not None or kept.spilled is not None
                                  or kept.device != self.device):
             return  # what is held (or put aside with its weights) wins over a new one
-        made_as = _made_as(module, parameters) if not lazy and _remakeable(node, module) \
-            else None
+        made_as = _made_as(module, parameters) if as_made and not lazy and \
+            _remakeable(node, module) else None
         self._cache[key] = Kept(replace(node, args=dict(node.args)) if copy else node, seed,
                                 self.device, module, made_as)
         self._addresses = None
@@ -172,8 +177,9 @@ class LiveModel:
                 check_fits(self._planned)
             if kept is not None:
                 return self._bring_back(key, kept)
-            module = self._new_module(node, seed)
-            self._keep(node, module, seed, key)
+            filled = self._from_file.make(node, key, self.device) if self._from_file else None
+            module = filled if filled is not None else self._new_module(node, seed)
+            self._keep(node, module, seed, key, as_made=filled is None)
             return module
         return make
 
@@ -370,19 +376,48 @@ class LiveModel:
             self._addresses = None
             self.changed.emit()
 
-    def load_state(self, state: dict[str, torch.Tensor]) -> list[str]:
+    def load_project(self, document: Document, report: ShapeReport,
+                     weights: dict[str, torch.Tensor]) -> list[str]:
+        """`sync`, `materialize` and `load_state` of a project's saved ``weights``, one
+        after the other: the same model and the same notes, but a layer whose every tensor
+        the file holds (under each name the network gives it, in its shape) is made
+        without its random init and filled from the file, not filled twice; the others
+        are made from their seeds as `sync` makes them. Any thread may call it on a live
+        model that no other thread sees yet (a project being opened)."""
+        self._from_file = from_file = _FromFile(document, weights)
+        try:
+            built = self.sync(document, report)
+            misplaced = from_file.misplaced(self.built) if built else []
+            if misplaced:  # a layer the network holds elsewhere than its plan said
+                for key in misplaced:
+                    del self._cache[key]
+                self._from_file = None
+                built = self.sync(document, report)  # those made from their seeds
+        finally:
+            self._from_file = None
+        if built:
+            self.materialize(document, report)
+        return self.load_state(weights, from_file.loaded(self.built) if built else set())
+
+    def load_state(self, state: dict[str, torch.Tensor],
+                   loaded: set[str] | frozenset[str] = frozenset()) -> list[str]:
         """Load a saved state_dict (a project's weights); lazy layers take their sizes
-        from it. Returns the problems, one line each (empty when everything fit)."""
+        from it. ``loaded``: keys whose tensors the model already holds (`load_project`),
+        not copied again. Returns the problems, one line each (empty when everything
+        fit)."""
         if self.built is None:
             return ["there is no model to load the weights into"]
+        if loaded:
+            state = {key: tensor for key, tensor in state.items() if key not in loaded}
         try:
             result = self.built.module.load_state_dict(state, strict=False)
         except RuntimeError as error:
             return [str(error).strip().splitlines()[0]]
         self.changed.emit()
         problems = []
-        if result.missing_keys:
-            problems.append(f"not in the file: {', '.join(result.missing_keys[:6])}")
+        missing = [key for key in result.missing_keys if key not in loaded]
+        if missing:
+            problems.append(f"not in the file: {', '.join(missing[:6])}")
         if result.unexpected_keys:
             problems.append(f"not in the network: {', '.join(result.unexpected_keys[:6])}")
         return problems
@@ -443,6 +478,99 @@ class MadeLayers(list):
 
 class BuildCancelled(BuildError):
     """The person stopped an off-thread build; the model was left as it was."""
+
+
+class _FromFile:
+    """The layers a project's weights make outright, and which tensors they filled."""
+
+    def __init__(self, document: Document, weights: dict[str, torch.Tensor]) -> None:
+        self.weights = weights
+        try:
+            self.paths = _layer_paths(document, plan_document(document))
+        except TorchCanvasError:  # an invalid document: `sync` says why
+            self.paths = {}
+        self.filled: dict[int, tuple[Key, list[str], list[str]]] = {}
+
+    def make(self, node: Node, key: Key, device: torch.device) -> nn.Module | None:
+        """``node``'s module filled from the file, made without its random init; None
+        where the file lacks any of its tensors (or has one in another shape): such a
+        layer is made from its seed."""
+        paths = self.paths.get(node.id)
+        try:
+            if not paths or not spec_for(node.type).factory_path.startswith("nn.") or \
+                    _meta_bytes(node) == 0:  # PyTorch's own layers keep nothing else;
+                return None  # nothing to fill (or lazy): made from its seed
+            with device, _Unfilled():
+                module = new_layer(node)
+            state = module.state_dict()
+        except Exception:  # made from its seed instead, which says what is wrong
+            return None
+        if any(m._non_persistent_buffers_set for m in module.modules()) or any(
+                not isinstance(t, torch.Tensor) or is_lazy(t) for t in state.values()):
+            return None  # a value the file does not hold would stay unset
+        for path in paths:
+            for name, tensor in state.items():
+                stored = self.weights.get(f"{path}.{name}")
+                if not isinstance(stored, torch.Tensor) or stored.shape != tensor.shape:
+                    return None
+        try:  # copied, not assigned: the file's tensors are mapped from the file
+            module.load_state_dict({name: self.weights[f"{paths[0]}.{name}"]
+                                    for name in state})
+        except RuntimeError:
+            return None
+        self.filled[id(module)] = (key, paths, list(state))
+        return module
+
+    def _held_at(self, built: BuiltModel | None) -> dict[int, list[str]]:
+        held: dict[int, list[str]] = {}
+        if built is not None:
+            for path, module in built.module.named_modules(remove_duplicate=False):
+                if id(module) in self.filled:
+                    held.setdefault(id(module), []).append(path)
+        return held
+
+    def misplaced(self, built: BuiltModel | None) -> list[Key]:
+        """The keys of filled modules that the network holds elsewhere than planned."""
+        held = self._held_at(built)
+        return [key for identity, (key, paths, _) in self.filled.items()
+                if sorted(held.get(identity, [])) != sorted(paths)]
+
+    def loaded(self, built: BuiltModel | None) -> set[str]:
+        """The file's keys the filled modules hold already. A module held under several
+        names (tied) is left to the whole model's load, which copies each name in turn."""
+        held = self._held_at(built)
+        return {f"{paths[0]}.{name}" for identity, (_, paths, names) in self.filled.items()
+                if len(paths) == 1 and held.get(identity) == paths for name in names}
+
+
+def _layer_paths(document: Document, plan: ModulePlan, prefix: str = "",
+                 paths: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """Each layer node (its owner, for a twin) → the names the built network holds its
+    module under (``0``, ``block.layers.1``): where its tensors are in a state_dict."""
+    paths = {} if paths is None else paths
+    for name, node_id in plan.attributes:
+        if node_id in plan.blocks:
+            _layer_paths(document, plan.blocks[node_id], f"{prefix}{name}.", paths)
+        else:
+            node = document.node(node_id)
+            paths.setdefault(node.shares or node_id, []).append(prefix + name)
+    return paths
+
+
+class _Unfilled(TorchFunctionMode):
+    """Layers made to be filled from a file at once skip their random fill (every value
+    it would write, the file's replace)."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in _FILLS:
+            return args[0] if args else kwargs["tensor"]
+        return func(*args, **kwargs)
+
+
+_FILLS = {getattr(nn.init, name) for name in dir(nn.init)
+          if name.endswith("_") and not name.startswith("_")} | {
+    torch.Tensor.uniform_, torch.Tensor.normal_, torch.Tensor.fill_, torch.Tensor.zero_}
 
 
 def _is_uninitialized(tensor: torch.Tensor) -> bool:
