@@ -366,9 +366,13 @@ class _Allocations(TorchDispatchMode):
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None
                            ) -> Any:
-        kwargs = dict(kwargs or {})
-        if any(argument.name == "device" for argument in func._schema.arguments):
-            kwargs["device"] = _META
+        args, kwargs = list(args), dict(kwargs or {})
+        for index, argument in enumerate(func._schema.arguments):
+            if argument.name == "device":
+                if index < len(args) and not argument.kwarg_only:
+                    args[index] = _META
+                else:
+                    kwargs["device"] = _META
         result = func(*args, **kwargs)
         if all(r.alias_info is None for r in func._schema.returns):
             self.total += sum(leaf.nbytes for leaf in tree_leaves(result)

@@ -225,3 +225,15 @@ def test_a_record_whose_check_would_take_gigabytes_is_checked_by_shapes_only(tmp
     built.load_state_dict(weights, strict=True)
     with torch.no_grad():
         assert torch.allclose(built.eval()(example), original(example), atol=1e-5)
+
+
+def test_the_sizing_run_keeps_every_operation_on_meta_and_counts_new_results_only():
+    from core.io.import_pt2 import _Allocations
+
+    cpu = torch.device("cpu")
+    with _Allocations() as counted:
+        made = torch.ops.aten.full.default([4, 4], 1.0, device=cpu)  # keyword device
+        moved = torch.ops.aten.to.device(made, cpu, torch.float64)  # positional device
+        view = torch.ops.aten.expand.default(moved, [1000, 4, 4])  # shares moved's memory
+    assert {made.device.type, moved.device.type, view.device.type} == {"meta"}
+    assert counted.total == 16 * 4 + 16 * 8
