@@ -186,9 +186,7 @@ class MainWindow(QMainWindow):
         self.side_tabs.removeTab(1)
         waiting.deleteLater()
         self.side_tabs.addTab(self.initializers, "Initialize")
-        bottom = [self.model_docks["parameters"], self.model_docks["histogram"]]
-        self.resizeDocks(bottom, [300, 300], Qt.Orientation.Vertical)
-        self.resizeDocks(bottom, [700, 500], Qt.Orientation.Horizontal)
+        self.window_layout.size_bottom()  # a remembered layout keeps its own sizes
         self.inspection = Inspection(self.workspace, self.scene, self.parameters,
                                      self.tensor_view, self.histograms, self.initializers,
                                      lambda text: self.statusBar().showMessage(text, 8000),
