@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from core.document.edit import Compound
+from core.document.edit import Command, Compound
 from core.document.graph import INPUT, OUTPUT, Edge
 from core.document.placement import replace_link
 from core.document.validate import input_range
@@ -47,6 +47,10 @@ class ConnectDrag:
         self.scene = scene
         self._active: tuple[str, str, int, int | None, QGraphicsPathItem, QPointF] | None \
             = None
+        # An item's link let go on empty canvas: the GetItem not yet added, the commands
+        # that add it along with the layer the search then adds (`with_pick`), and the
+        # shape of the item it picks, which the new layer is sized from.
+        self._pending_pick: tuple[str, list[Command], object] | None = None
 
     @property
     def active(self) -> bool:
@@ -54,6 +58,7 @@ class ConnectDrag:
 
     def start(self, item: PortedItem, point: QPointF) -> bool:
         """Begin a drag if ``point`` is on an output port of ``item``."""
+        self._pending_pick = None
         source = connection_source(item, point)
         picked = item.item_at(point) if source is None and isinstance(item, NodeItem) \
             and self._items_shown() else None
@@ -119,12 +124,15 @@ class ConnectDrag:
                       empty: bool) -> bool:
         """A link from the port of item ``item`` of ``source``'s tuple: a ``GetItem``
         picking it (one already there is reused) feeds the port under ``point``, all one
-        undo step. Let go on empty canvas, the layer search is fed by the GetItem."""
+        undo step. Let go on empty canvas, the layer search is fed by the GetItem, which
+        is added only with the layer chosen there, in the same undo step."""
         picker, steps = self.scene.item_picker(graph_id, source, item)
         if empty:
-            if self.scene.graph_at(point)[0] != graph_id or \
-                    (steps and not self.scene.execute(Compound("Pick Item", steps))):
+            if self.scene.graph_at(point)[0] != graph_id:
                 return False
+            shape = self.scene.output_shape_of(graph_id, source)
+            self._pending_pick = (picker, steps, shape[item] if isinstance(shape, tuple)
+                                  and item < len(shape) else None) if steps else None
             self.scene.link_dropped.emit(graph_id, picker, 0, point)
             return False
         target = self._target_in(graph_id, point)
@@ -135,6 +143,21 @@ class ConnectDrag:
             return False
         link = replace_link(self.scene.document, graph_id, Edge(picker, target[1], target[2]))
         return self.scene.execute(Compound(f"Connect item {item}", [*steps, link]))
+
+    def with_pick(self, command: Command, source: str) -> Command:
+        """``command``, which adds a layer fed by ``source``, preceded by the commands
+        that add ``source`` when it is the GetItem of an item's link let go on empty
+        canvas and not yet added; a search cancelled leaves nothing behind."""
+        pending, self._pending_pick = self._pending_pick, None
+        if pending is None or pending[0] != source or self.scene.document.has_node(source):
+            return command
+        return Compound(command.text, [*pending[1], command])
+
+    def pending_shape(self, source: str):
+        """The shape the GetItem ``source``, not yet added, will give; None when
+        ``source`` is no such GetItem or the shape is unknown."""
+        pending = self._pending_pick
+        return pending[2] if pending is not None and pending[0] == source else None
 
     def target(self, point: QPointF) -> tuple[str, str, int] | None:
         """``(graph_id, node, port)`` a release at ``point`` connects to."""

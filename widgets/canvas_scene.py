@@ -683,8 +683,8 @@ class CanvasScene(QGraphicsScene):
         shift = QPointF(style.NODE_WIDTH / 2, 0) if self.horizontal else \
             QPointF(0, style.NODE_HEIGHT / 2)
         position = (round(local.x() + shift.x(), 1), round(local.y() + shift.y(), 1))
-        return self._add(placement.add_fed_by(graph_id, source, source_port, node, position),
-                         node.id)
+        return self._add(self.connecting.with_pick(
+            placement.add_fed_by(graph_id, source, source_port, node, position), source), node.id)
 
     def item_picker(self, graph_id: str, source: str, item: int) -> tuple[str, list[Command]]:
         """The ``GetItem`` that picks item ``item`` of the tuple ``source`` returns, and
@@ -714,7 +714,8 @@ class CanvasScene(QGraphicsScene):
             return self.report.input_shape if graph_id == ROOT else \
                 block.input_shapes[0] if block is not None and block.input_shapes else None
         found = self.report.nodes.get(source)
-        return found.output_shape if found is not None else None
+        return found.output_shape if found is not None else \
+            self.connecting.pending_shape(source)  # an item's GetItem, still to be added
 
     def step_selection(self, direction: str) -> str | None:
         """Select the node the arrow key ``direction`` leads to from the selected one."""

@@ -129,9 +129,11 @@ def test_an_item_link_let_go_on_empty_canvas_feeds_the_search_from_a_getitem(qtb
     window = recurrent_window(qtbot, settings, "GRU")
     gru = window.scene.nodes["rnn"]
     drag(window, gru.item_port(0), gru.item_port(0) + QPointF(400, 60))
-    (picker,) = pickers(window.workspace.document)
-    assert picker.args["index"] == (0,)
-    assert window.view._search_link == (ROOT, picker.id, 0)
+    assert not pickers(window.workspace.document)  # added with the layer chosen
+    picker, steps, shape = window.scene.connecting._pending_pick
+    assert steps[0].commands[0].node.args["index"] == (0,)
+    assert shape == (2, 5, 16)  # the item's: the search filters, the layer is sized by it
+    assert window.view._search_link == (ROOT, picker, 0)
     assert window.view.search.isVisible()
 
 
