@@ -194,9 +194,6 @@ class ModelFiles:
         except (TorchCanvasError, OSError) as error:
             messages.warning(self.window, "Cannot open tensors", f"{path.name}: {error}")
             return None
-        # The browser keeps them while it is open: copies of a mapped safetensors file,
-        # which a program rewriting or truncating it meanwhile cannot change or end.
-        tensors = {name: tensor.clone() for name, tensor in tensors.items()}
         browser = TensorBrowser(path.name, tensors, self.window)
         self.browsers.append(browser)
         browser.finished.connect(lambda _=0, b=browser: self.browsers.remove(b))

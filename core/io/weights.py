@@ -146,17 +146,18 @@ def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike[str]) -
         write_atomically(path, lambda stream: write_safetensors(stream, state))
 
 
-def _read_file(path: str | os.PathLike[str]) -> object:
-    """What a weights or tensor file holds: safetensors as named tensors, a torch.save
-    file as whatever it holds — loaded with ``weights_only=True``, so nothing runs.
-    The format is told by the content, whatever the suffix says."""
+def _read_file(path: str | os.PathLike[str], map_file: bool = False) -> object:
+    """What a weights or tensor file holds: safetensors as named tensors (``map_file``:
+    over a mapping of the file, see `mapped`), a torch.save file as whatever it holds —
+    loaded with ``weights_only=True``, so nothing runs. The format is told by the
+    content, whatever the suffix says."""
     name = Path(path).name
     try:
         with open_regular(path) as (stream, size):
             head = stream.read(16)
             kind = sniff(head, size)
             if kind == "safetensors":
-                buffer = mapped(stream, size, name)
+                buffer = mapped(stream, size, name) if map_file else None
                 if buffer is None:
                     stream.seek(0)
                     buffer = read_into_tensor(stream, size, name)
@@ -247,8 +248,11 @@ def _check_sizes(loaded: object, name: str, file_size: int) -> None:
 
 
 def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
-    """Read a state_dict from safetensors or a ``torch.save`` file (weights only)."""
-    loaded = _read_file(path)
+    """Read a state_dict from safetensors or a ``torch.save`` file (weights only).
+
+    A safetensors file is mapped, not read: its tensors alias the file (see `mapped`);
+    copy them to keep them past a program rewriting it in place."""
+    loaded = _read_file(path, map_file=True)
     if not isinstance(loaded, dict) or not all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
     ):
@@ -307,7 +311,8 @@ def savable_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def load_tensor_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """A file holding a tensor, a list of tensors or a dict of tensors (the chapter's
-    x-file, x-files and mydict), as named tensors; nothing else is unpickled."""
+    x-file, x-files and mydict), as named tensors; nothing else is unpickled. Read into
+    memory: a browser or a data set keeps them for long."""
     loaded = _read_file(path)
     if isinstance(loaded, torch.Tensor):
         return {"tensor": loaded}
