@@ -50,7 +50,7 @@ class HistoryJobs(QObject):
 
     def _start(self, verb: str, command, work, recorded) -> None:
         size = command.size_bytes / 2**20
-        self.job = Job(self.window, f"{verb} {command.text} ({size:,.0f} MiB of weights)…",
+        self.job = Job(self.window, f"{verb} {command.text}: {size:,.0f} MiB of weights…",
                        lambda control: work(), lambda _: self._finish(recorded),
                        lambda error: self._failed(verb, error), late_cancel_discards=False)
         self.job.dialog.setCancelButton(None)  # half put back is no state to stop in
