@@ -65,9 +65,12 @@ class CanvasScene(QGraphicsScene):
         self.connecting = ConnectDrag(self)
         self._needs_rebuild = False
         self._building = False
-        # Looks drawn before these changed (a node or an edge came or went) need a full
-        # refresh at the next dry run; otherwise only the nodes whose shapes changed.
+        # Looks drawn before the input changed need a full refresh at the next dry run;
+        # otherwise only the nodes drawn from another report entry than the new one, or
+        # drawn without the whole document (`_drawn`), and the labels of new links.
         self._looks_stale = True
+        self._drawn: dict[str, object] = {}
+        self._new_edges: set[EdgeItem] = set()
         self._labels: dict[str, str] = {}
         self._owners: set[str | None] = set()
         self._highlighted: set[str] = set()
@@ -221,7 +224,7 @@ class CanvasScene(QGraphicsScene):
             self.blockSignals(blocked)
 
     def _on_node_added(self, graph_id: str, node_id: str) -> None:
-        self._looks_stale = True
+        self._drawn[graph_id] = _UNDRAWN  # a block's card counts its nodes
         node = self.document.node(node_id)
         if graph_id == self.graph_id and node.graph is None and not self._needs_rebuild:
             if not self._revive(graph_id, node):
@@ -233,7 +236,7 @@ class CanvasScene(QGraphicsScene):
             self._schedule_rebuild()
 
     def _on_node_removed(self, graph_id: str, node_id: str) -> None:
-        self._looks_stale = True
+        self._drawn[graph_id] = _UNDRAWN
         if self.graph_id != ROOT and not self.document.has_node(self.graph_id):
             self.graph_id = ROOT
             self._schedule_rebuild()
@@ -272,13 +275,13 @@ class CanvasScene(QGraphicsScene):
         return True
 
     def _on_edge_added(self, graph_id: str, edge: Edge) -> None:
-        self._looks_stale = True
+        self._drawn[graph_id] = _UNDRAWN  # a block's inputs (a merge's: `_refresh_merge`)
         if graph_id in self._displayed_graphs() and not self._needs_rebuild:
             self._add_edge_item(graph_id, edge)
             self._settle()
 
     def _on_edge_removed(self, graph_id: str, edge: Edge) -> None:
-        self._looks_stale = True
+        self._drawn[graph_id] = _UNDRAWN
         item = self.edges.get((graph_id, edge))
         if item is not None:
             self._remove_edge_item(item)
@@ -363,6 +366,7 @@ class CanvasScene(QGraphicsScene):
         self._retired, self._retired_edges = {}, {}
         self._dirty, self._revived = [], set()
         self._to_clear, self._merges, self._reselect = [], set(), []
+        self._drawn, self._new_edges = {}, set()
         if self.graph_id != ROOT and not self.document.has_node(self.graph_id):
             self.graph_id = ROOT
         self.expanded = {b for b in self.expanded if self.document.has_node(b)}
@@ -477,6 +481,7 @@ class CanvasScene(QGraphicsScene):
             item.update_path()  # in the scene now, where the nodes in its way can be seen
         self.edges[(graph_id, edge)] = item
         item.set_label(self._edge_label(graph_id, edge))
+        self._new_edges.add(item)  # labelled again from the next report
         if not self._building:
             self._merges.add(target)
 
@@ -531,20 +536,35 @@ class CanvasScene(QGraphicsScene):
 
     def _look(self, context: LookContext, node_id: str):
         shape = self.report.nodes.get(node_id) if self.report else None
+        self._drawn[node_id] = _UNDRAWN if context.light else shape
         return context.look(node_id, shape)
 
     def apply_report(self, report: ShapeReport) -> None:
         """Show the shapes, counts and errors of the newest dry run: every look when the
-        graph changed since they were drawn, else only the nodes whose shapes changed."""
+        input, the names or the sharing changed since they were drawn, else only the
+        nodes drawn from another entry of a report (or in a hurry: a new node, a merge
+        whose links changed, a block whose inside changed) and the labels of the links
+        leaving them or new since. An undo that puts ten thousand items back redraws
+        none of them."""
         previous, self.report = self.report, report
         context = LookContext(self.document)
+        renamed = context.labels != self._labels
+        # A shared node's card names its twins: with sharing about, redraw them all.
         if self._looks_stale or previous is None or previous.input_shape != report.input_shape \
-                or context.labels != self._labels or context.owners != self._owners:
+                or context.owners != self._owners or (renamed and context.owners):
             self.refresh_looks(context)
             return
+        drawn, shapes = self._drawn, report.nodes
         changed = {node_id for node_id in self.nodes
-                   if report.nodes.get(node_id) != previous.nodes.get(node_id)}
-        self._refresh_looks_of(context, changed)
+                   if drawn.get(node_id, _UNDRAWN) is _UNDRAWN
+                   or shapes.get(node_id) != drawn[node_id]}
+        if renamed:  # a card shows its own name, and an error the names of others
+            old, new = self._labels, context.labels
+            changed |= {node_id for node_id, item in self.nodes.items()
+                        if old.get(node_id) != new.get(node_id) or item.look.error}
+            # Kept for items taken out meanwhile: an undo puts them back as they were.
+            self._labels = {**old, **new}
+        self._refresh_looks_of(context, changed | {self.graph_id})  # and the input's text
 
     def refresh_nodes(self, node_ids: list[str]) -> None:
         """Redraw just these nodes (an argument edit changes no other)."""
@@ -556,6 +576,7 @@ class CanvasScene(QGraphicsScene):
     def refresh_looks(self, context: LookContext | None = None) -> None:
         context = context or LookContext(self.document)
         self._looks_stale = False
+        self._new_edges = set()
         self._labels, self._owners = context.labels, context.owners
         self._refresh_looks_of(context, None)
 
@@ -569,9 +590,11 @@ class CanvasScene(QGraphicsScene):
                 item.set_look(self._look(context, node_id))
                 if item.look.inputs != inputs:
                     ported.add(node_id)
+        new_edges, self._new_edges = self._new_edges, set()
         for (graph_id, edge), item in self.edges.items():
             source = graph_id if edge.src == INPUT else edge.src
-            if node_ids is None or source in node_ids or edge.dst in node_ids:
+            if node_ids is None or source in node_ids or edge.dst in node_ids or \
+                    item in new_edges:
                 item.set_label(self._edge_label(graph_id, edge))
                 if source in ported or edge.dst in ported:
                     item.update_path()
@@ -866,6 +889,9 @@ class CanvasScene(QGraphicsScene):
             painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
         for y in range(top, int(rect.bottom()), step):
             painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+
+
+_UNDRAWN = object()  # a look drawn without the whole document: the next report redraws it
 
 
 def _end_state(item: PortedItem) -> tuple:

@@ -58,6 +58,7 @@ class LookContext:
         ``labels`` are names from an earlier plan, to redraw a few nodes without
         lowering the document again (a refresh after the next dry run corrects them)."""
         self.document = document
+        self.light = light
         self.untrusted = set(untrusted_layers(document)) if document.custom_layers else set()
         self.owners: set[str | None] = set()
         self.incoming: dict[str, dict[str, int]] = {}
