@@ -14,6 +14,7 @@ import bench_import
 import bench_inspect
 import bench_memory
 import bench_meta
+import bench_open
 import bench_scale
 import bench_startup
 import bench_train
@@ -38,6 +39,8 @@ if __name__ == "__main__":
     bench_inspect.main()
     print()
     bench_files.main()
+    print()
+    bench_open.main()
     print()
     bench_import.main()
     print()
