@@ -52,8 +52,8 @@ class HistoryJobs(QObject):
         size = command.size_bytes / 2**20
         self.job = Job(self.window, f"{verb} {command.text}: {size:,.0f} MiB of weights…",
                        lambda control: work(), lambda _: self._finish(recorded),
-                       lambda error: self._failed(verb, error), late_cancel_discards=False)
-        self.job.dialog.setCancelButton(None)  # half put back is no state to stop in
+                       lambda error: self._failed(verb, error), late_cancel_discards=False,
+                       cancellable=False)  # half put back is no state to stop in
         self.job.dialog.forceShow()  # modal at once: no edit may reach those tensors
 
     def _finish(self, recorded) -> None:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel, QProgressDialog, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QProgressDialog, QPushButton, QWidget
 
 from widgets.background import Background
 
@@ -37,20 +38,39 @@ class JobControl(threading.Event):
             self._advanced.emit(done)
 
 
+class ProgressDialog(QProgressDialog):
+    """Escape (or closing it) cancels, as the Cancel button does; without that button
+    the dialog stays until the work ends, so the window stays modal."""
+
+    def reject(self) -> None:
+        if self.findChild(QPushButton) is not None:
+            self.cancel()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.findChild(QPushButton) is None:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
 class Job(QObject):
     advanced = Signal(int)
 
     def __init__(self, parent: QWidget, title: str, work: Callable[[JobControl], Any],
                  done: Callable[[Any], None], failed: Callable[[Exception], None],
-                 late_cancel_discards: bool = True, steps: int = 0) -> None:
+                 late_cancel_discards: bool = True, steps: int = 0,
+                 cancellable: bool = True) -> None:
         """``late_cancel_discards``: a result that arrives after Cancel is dropped (a
         read whose result nobody wants); False when finished work cannot be taken back
         (a file was written) and must be reported as done. ``steps``: how many the work
-        reports through `JobControl.progress` (0: it reports none)."""
+        reports through `JobControl.progress` (0: it reports none). ``cancellable``:
+        False for work that cannot stop half-way (the dialog then has no Cancel)."""
         super().__init__(parent)
         self.late_cancel_discards = late_cancel_discards
         self.cancel = JobControl(self.advanced)
-        self.dialog = QProgressDialog(title, "Cancel", 0, steps, parent)
+        self.dialog = ProgressDialog(title, "Cancel", 0, steps, parent)
+        if not cancellable:
+            self.dialog.setCancelButton(None)
         self.advanced.connect(self._advance)
         self._advancing = False
         self.dialog.setWindowTitle("TorchCanvas")

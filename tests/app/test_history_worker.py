@@ -158,3 +158,33 @@ def test_an_undo_that_fails_on_the_worker_can_be_tried_again(qtbot, make_window,
     step(qtbot, window, "undo")
     assert same(weights(net), before)
     assert window.actions["redo"].text().startswith("&Redo Initialize")
+
+
+def test_escape_leaves_the_window_modal_until_the_undo_ends(qtbot, make_window, large,
+                                                           monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = make_window("mlp")
+    wait_for_shapes(qtbot, window)
+    net = window.workspace.live.module
+    before = weights(net)
+    apply_normal(qtbot, window, seed=3)
+    release = threading.Event()
+    original = PutBack.ahead
+
+    def slow(self):
+        release.wait(10)
+        original(self)
+
+    monkeypatch.setattr(PutBack, "ahead", slow)
+    window.actions["undo"].trigger()
+    dialog = window.history_jobs.job.dialog
+    assert dialog.isVisible()
+    assert dialog.windowModality() == Qt.WindowModality.WindowModal
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    dialog.close()
+    assert dialog.isVisible() and not window.history_jobs.idle
+    release.set()
+    qtbot.waitUntil(lambda: window.history_jobs.idle, timeout=10_000)
+    assert same(weights(net), before)
