@@ -156,7 +156,8 @@ class Inspection(QObject):
         self.job = Job(self.parent(), f"Initializing {size / 2**20:,.0f} MiB of weights…",
                        lambda control: command.prepare(),
                        lambda _: self._prepared(command, revision),
-                       self._initializer_failed, late_cancel_discards=False)
+                       self._initializer_failed, late_cancel_discards=False,
+                       cancellable=False)  # its Cancel hid the dialog and stopped nothing
         self.job.dialog.forceShow()  # modal at once: no edit may reach the tensors it fills
 
     def _prepared(self, command, revision: int) -> None:
