@@ -147,7 +147,8 @@ class ModelFiles:
         self.job = Job(self.window, f"Loading {count:,} tensor{'s' if count != 1 else ''} "
                                     f"from {path.name}…", work,
                        lambda _: self._copied(path, command, match),
-                       lambda error: self._copy_failed(path, command, error), steps=count)
+                       lambda error: self._copy_failed(path, command, error), steps=count,
+                       modal_until_done=True)  # no edit while the worker puts things back
         self.job.dialog.forceShow()
 
     def _copied(self, path: Path, command, match) -> None:

@@ -44,7 +44,7 @@ class ProgressDialog(QProgressDialog):
 
     def reject(self) -> None:
         if self.findChild(QPushButton) is not None:
-            self.cancel()
+            self.canceled.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.findChild(QPushButton) is None:
@@ -59,18 +59,23 @@ class Job(QObject):
     def __init__(self, parent: QWidget, title: str, work: Callable[[JobControl], Any],
                  done: Callable[[Any], None], failed: Callable[[Exception], None],
                  late_cancel_discards: bool = True, steps: int = 0,
-                 cancellable: bool = True) -> None:
+                 cancellable: bool = True, modal_until_done: bool = False) -> None:
         """``late_cancel_discards``: a result that arrives after Cancel is dropped (a
         read whose result nobody wants); False when finished work cannot be taken back
         (a file was written) and must be reported as done. ``steps``: how many the work
         reports through `JobControl.progress` (0: it reports none). ``cancellable``:
-        False for work that cannot stop half-way (the dialog then has no Cancel)."""
+        False for work that cannot stop half-way (the dialog then has no Cancel).
+        ``modal_until_done``: after Cancel the dialog stays, saying so, until the work
+        has stopped (work that changes what the window shows puts it back first)."""
         super().__init__(parent)
         self.late_cancel_discards = late_cancel_discards
         self.cancel = JobControl(self.advanced)
         self.dialog = ProgressDialog(title, "Cancel", 0, steps, parent)
         if not cancellable:
             self.dialog.setCancelButton(None)
+        if modal_until_done:
+            self.dialog.canceled.disconnect(self.dialog.cancel)
+            self.dialog.canceled.connect(self._cancelling)
         self.advanced.connect(self._advance)
         self._advancing = False
         self.dialog.setWindowTitle("TorchCanvas")
@@ -82,6 +87,10 @@ class Job(QObject):
         self.runner = Background(self._done, self._failed, self)
         self.done_callback, self.failed_callback = done, failed
         self.runner.submit(lambda: work(self.cancel))
+
+    def _cancelling(self) -> None:
+        self.dialog.setLabelText(f"{self.dialog.labelText()}\nCancelling…")
+        self.dialog.canceled.disconnect(self._cancelling)
 
     def _done(self, result: Any) -> None:
         self._close()

@@ -143,3 +143,33 @@ def test_a_cancelled_copy_puts_everything_back(qtbot, make_window, tmp_path, mon
     assert reported == [1] and large == ["read worker", "copy worker"]
     assert "cancelled; nothing was changed" in window.statusBar().currentMessage()
     assert same(state(net), before) and window.actions["undo"].text() == undo
+
+
+def test_escape_cancels_the_copy_and_the_window_stays_modal_until_it_is_undone(
+        qtbot, make_window, tmp_path, monkeypatch, large):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = make_window("file-io-mlp")
+    net = ready(qtbot, window)
+    before = state(net)
+    release = threading.Event()
+    original = TensorCommand.remember
+
+    def held(self, tensor):
+        release.wait(10)
+        original(self, tensor)
+
+    monkeypatch.setattr(TensorCommand, "remember", held)
+    path = theirs(tmp_path)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    window.actions["import_weights"].trigger()
+    qtbot.waitUntil(lambda: window.files.job is not None
+                    and window.files.job.dialog.labelText().startswith("Loading"))
+    dialog = window.files.job.dialog
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible() and dialog.labelText().endswith("Cancelling…")
+    release.set()
+    qtbot.waitUntil(lambda: window.files.job is None, timeout=10_000)
+    assert "cancelled; nothing was changed" in window.statusBar().currentMessage()
+    assert same(state(net), before)
