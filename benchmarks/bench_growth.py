@@ -6,8 +6,10 @@ Bruijn sequence so that no (in, out) pair repeats and no cache can hide the work
 layer. The canvas passes (select all, delete, undo) run in the main window offscreen as a
 person's Ctrl+A, Del and Ctrl+Z do, each until the event loop is idle; plan, dry run,
 Python and summary run on the document from a cold start (no plan kept, no layer
-remembered). The last columns give each pass's time per node at the smallest and largest
-size and the growth from 10,000 to 20,000 nodes (linear: 2×).
+remembered), and the first live build (every layer made from its seed, as on the
+window's worker) on the plan of the dry run before it. The last columns give each
+pass's time per node at the smallest and largest size and the growth from 10,000 to
+20,000 nodes (linear: 2×).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_GROWTH_SIZES", "1000,10000,20000")
               .split(","))
 CANVAS = ("select all", "delete", "undo")
-CORE = ("plan", "dry run", "codegen", "summary")
+CORE = ("plan", "dry run", "codegen", "summary", "live build")
 # BENCH_GROWTH_CANVAS=0: the core passes alone (no window)
 WITH_CANVAS = os.environ.get("BENCH_GROWTH_CANVAS", "1") != "0"
 
@@ -75,6 +77,7 @@ def _timed(action: Callable[[], Any]) -> float:
 def core_passes(document) -> dict[str, float]:
     from core.io.codegen import to_python
     from core.runtime import shapes
+    from core.runtime.live import LiveModel
     from core.runtime.plan import plan_document
     from core.runtime.summary import model_summary
 
@@ -91,6 +94,9 @@ def core_passes(document) -> dict[str, float]:
     figures["codegen"] = _timed(lambda: to_python(document))
     cold()
     figures["summary"] = _timed(lambda: model_summary(document))
+    cold()
+    report = shapes.infer_shapes(document)  # a live build follows a dry run, on its plan
+    figures["live build"] = _timed(lambda: LiveModel("cpu").sync(document, report))
     return figures
 
 
