@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -137,13 +137,15 @@ class LiveModel:
 
     def _new_module(self, node: Node, seed: int, device: torch.device | None = None
                     ) -> nn.Module:
+        if not getattr(_rng, "forked", False):
+            with _forked_rng():
+                return self._new_module(node, seed, device)
         device = self.device if device is None else torch.device(device)
-        with _forked_rng():
-            _seed_layer(_node_seed(seed, node.id), device)
-            if device.type == "cpu" and _rng.plain_cpu:
-                return new_layer(node)  # the device mode costs a third of a small layer
-            with device:
-                return new_layer(node)
+        _seed_layer(_node_seed(seed, node.id), device)
+        if device.type == "cpu" and _rng.plain_cpu:
+            return new_layer(node)  # the device mode costs a third of a small layer
+        with device:
+            return new_layer(node)
 
     def _keep(self, node: Node, module: nn.Module, seed: int, key: Key | None = None,
               copy: bool = True, as_made: bool = True) -> None:
@@ -160,8 +162,8 @@ class LiveModel:
             return  # what is held (or put aside with its weights) wins over a new one
         made_as = _made_as(module, parameters) if as_made and not lazy and \
             _remakeable(node, module) else None
-        self._cache[key] = Kept(replace(node, args=dict(node.args)) if copy else node, seed,
-                                self.device, module, made_as)
+        self._cache[key] = Kept(_copied(node) if copy else node, seed, self.device, module,
+                                made_as)
         self._addresses = None
 
     def _layer(self, seed: int):
@@ -277,7 +279,7 @@ class LiveModel:
     def missing_layers(self, document: Document, report: ShapeReport) -> LayerBuild:
         """The layers `sync` would have to create for ``document`` (each once, copied:
         the document may change while a worker makes them)."""
-        nodes = [replace(node, args=dict(node.args)) for _, node in document.walk()
+        nodes = [_copied(node) for _, node in document.walk()
                  if node.graph is None and node.shares is None
                  and self._missing(self._key(node, report))]
         return LayerBuild(self, nodes, document.seed)
@@ -571,6 +573,15 @@ class _Unfilled(TorchFunctionMode):
 _FILLS = {getattr(nn.init, name) for name in dir(nn.init)
           if name.endswith("_") and not name.startswith("_")} | {
     torch.Tensor.uniform_, torch.Tensor.normal_, torch.Tensor.fill_, torch.Tensor.zero_}
+
+
+def _copied(node: Node) -> Node:
+    """``replace(node, args=dict(node.args))`` without running ``__init__`` again (a
+    fifth of what keeping a small layer costs)."""
+    copied = object.__new__(Node)
+    copied.__dict__.update(node.__dict__)
+    copied.args = dict(node.args)
+    return copied
 
 
 def _is_uninitialized(tensor: torch.Tensor) -> bool:
