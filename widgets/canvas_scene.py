@@ -215,8 +215,10 @@ class CanvasScene(QGraphicsScene):
         """Clear the selection without telling anyone (the caller says it once): a delete
         of thousands of selected items would tell every listener once per item. What was
         selected comes back selected if the delete that follows is undone."""
-        self._unselected = set(self.selected_node_ids())
-        self._unselected_edges = {(i.graph_id, i.edge) for i in self.selected_edges()}
+        selected = self.selectedItems()
+        self._unselected = {i.node_id for i in selected if isinstance(i, (NodeItem, FrameItem))}
+        self._unselected_edges = {(i.graph_id, i.edge) for i in selected
+                                  if isinstance(i, EdgeItem)}
         blocked = self.blockSignals(True)
         try:
             self.clearSelection()

@@ -30,6 +30,7 @@ class EdgeItem(QGraphicsPathItem):
         self.source_is_inner = source_is_inner
         self.target_is_inner = target_is_inner
         self.label = ""
+        self._bounds: QRectF | None = None  # see boundingRect
         # Set while deleted (see CanvasScene._remove_edge_item): where its ends were, and
         # whether it was selected, for an undo that puts it back.
         self.retired_ends: tuple = ()
@@ -82,7 +83,9 @@ class EdgeItem(QGraphicsPathItem):
                          QPointF(lane, top))
             path.lineTo(lane, bottom)
             path.cubicTo(QPointF(lane, middle_bottom), QPointF(end.x(), middle_bottom), end)
+        self._bounds = None
         self.setPath(SWAP.map(path) if self._right else path)
+        self._bounds = None  # Qt may have asked while the old path was still in place
 
     def _detour(self, start: QPointF, end: QPointF) -> tuple[float, float, float] | None:
         """A lane that passes the nodes between ``start`` and ``end``: its x and where
@@ -138,7 +141,12 @@ class EdgeItem(QGraphicsPathItem):
         return stroker.createStroke(self.path())
 
     def boundingRect(self) -> QRectF:
-        return super().boundingRect().adjusted(-60, -12, 60, 12)
+        # Asked a few times for every edge added or shown; the path changes only in
+        # update_path (the pen, which the base class counts in, never after __init__).
+        bounds = self._bounds
+        if bounds is None:
+            bounds = self._bounds = super().boundingRect().adjusted(-60, -12, 60, 12)
+        return bounds
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:

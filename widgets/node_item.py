@@ -153,12 +153,16 @@ class NodeItem(PortedItem):
         self._rect = QRectF(-style.NODE_WIDTH / 2, -style.NODE_HEIGHT / 2,
                             style.NODE_WIDTH, style.NODE_HEIGHT)
         self._item_spots: tuple[tuple[str, ...], bool, list[QPointF]] | None = None
+        # Qt asks a few times for every item added or shown: worked out once per look
+        # and probe (cards with item ports, whose spots follow the flow, are not kept).
+        self._bounds: QRectF | None = None
 
     def set_look(self, look: NodeLook) -> None:
         if look != self.look:
             if look.inputs != self.look.inputs or look.items != self.look.items:
                 self.prepareGeometryChange()
             self.look = look
+            self._bounds = None
             self.update()
 
     def hoverEnterEvent(self, event) -> None:
@@ -210,13 +214,17 @@ class NodeItem(PortedItem):
         if text != self.probe:
             self.prepareGeometryChange()
             self.probe = text
+            self._bounds = None
             self.update()
 
     def boundingRect(self) -> QRectF:
-        rect = self._rect.adjusted(-8, -18, 8, 30 if self.probe else 8)
-        if self.look.items:
-            rect = rect.united(self._items_rect())
-        return rect
+        bounds = self._bounds
+        if bounds is None:
+            bounds = self._rect.adjusted(-8, -18, 8, 30 if self.probe else 8)
+            if self.look.items:
+                return bounds.united(self._items_rect())
+            self._bounds = bounds
+        return bounds
 
     def _items_rect(self) -> QRectF:
         """What the item ports and their labels cover."""
