@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app import messages
 from app.actions import ACTIONS, make_actions
 from app.autosave import Autosaver
+from app.direction import lay_out_across
 from app.history_jobs import HistoryJobs
 from app.importing import ModelImporter
 from app.live_builder import LiveBuilder
@@ -259,6 +260,8 @@ class MainWindow(QMainWindow):
             self.teaching.document_changed()
 
     def _document_replaced(self) -> None:
+        if self.scene.horizontal and lay_out_across(self.workspace.document):
+            self.scene.rebuild()  # opened while left to right: its positions ran down
         self.update_title()
         if self.ready:
             self.request_shapes()  # the dry run goes on while the panels are made

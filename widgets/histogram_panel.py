@@ -40,11 +40,19 @@ MULTIPLE_BINS = 40
 
 
 class _Plot(pg.PlotWidget):
-    """A plot that asks for little height: the panel's wrapped caption makes its dock
-    size it by preferred heights, and pyqtgraph's would make a short dock scroll."""
+    """A plot that asks for little height, so a short dock gives it what is left rather
+    than scrolling to the height pyqtgraph would like."""
 
     def sizeHint(self) -> QSize:
         return QSize(320, 120)
+
+
+class _Caption(QLabel):
+    """Wrapped, but laid out by its size hints alone: a height-for-width caption makes
+    the dock's scroll area size the whole panel by its preferred height, and scroll."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
 
 
 @dataclass
@@ -72,7 +80,7 @@ class HistogramPanel(QWidget):
         self.plot.setLabel("left", "count")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.legend = self.plot.addLegend(offset=(-10, 10))
-        self.caption = QLabel(self)
+        self.caption = _Caption(self)
         self.caption.setWordWrap(True)
         self.values = QRadioButton("values", self)
         self.gradients = QRadioButton("gradients", self)

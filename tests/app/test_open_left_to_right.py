@@ -1,0 +1,79 @@
+"""A network opened (or imported, or made new) while View ▸ Lay Out Left to Right is on
+is shown left to right at once when its file was laid out top to bottom; a file laid out
+across keeps its positions; opening is no edit (nothing to undo, nothing to save)."""
+
+from app.direction import flows_down
+from app.main_window import MainWindow
+from core.catalog.templates import load_template
+from core.document.graph import ROOT
+from core.document.layout import layered_positions
+from core.io.files import save_document
+from core.workspace import Workspace
+
+CHAIN = ["n1", "n2", "n3", "n4", "n6"]  # the residual block's main chain
+
+
+def down(name: str):
+    """A template laid out top to bottom, as a file saved with the direction off is."""
+    document = load_template(name)
+    layout = layered_positions(document.root)
+    document.positions.update({node.id: layout[node.id] for node in document.root.nodes})
+    return document
+
+
+def columns(window, names) -> list[float]:
+    at = window.workspace.document.positions
+    xs = [at[n][0] for n in names]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs), xs  # one column further each
+    return xs
+
+
+def test_a_file_laid_out_top_to_bottom_opens_left_to_right(qtbot, settings, tmp_path):
+    document = down("residual-block")
+    assert flows_down(document.root, document.positions)
+    path = tmp_path / "block.tcanvas"
+    save_document(document, path)
+    settings.store.setValue("canvas/left_to_right", True)
+    window = MainWindow(Workspace(load_template("mlp")), settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.scene.horizontal
+    columns(window, ["n1", "n2", "n3"])  # the first network, new, is already across
+    assert window.open_path(path)
+    qtbot.waitUntil(lambda: "n6" in window.scene.nodes, timeout=10_000)
+    columns(window, CHAIN)
+    at = window.workspace.document.positions
+    assert len({at[n][1] for n in CHAIN}) == 1  # the main chain in one row
+    for node_id in CHAIN:  # and drawn there
+        assert window.scene.nodes[node_id].pos().x() == at[node_id][0]
+    assert not window.workspace.modified and not window.workspace.history.can_undo
+
+
+def test_a_file_laid_out_across_keeps_its_positions(qtbot, settings, tmp_path):
+    settings.store.setValue("canvas/left_to_right", True)
+    first = MainWindow(Workspace(load_template("residual-block")), settings)
+    qtbot.addWidget(first)
+    document = first.workspace.document
+    assert not flows_down(document.root, document.positions)
+    document.positions["n3"] = (document.positions["n3"][0], 40.0)  # a person's touch
+    placed = dict(document.positions)
+    path = tmp_path / "across.tcanvas"
+    save_document(document, path)
+    first.workspace.history.mark_clean()
+    window = MainWindow(Workspace(load_template("mlp")), settings)
+    qtbot.addWidget(window)
+    assert window.open_path(path)
+    assert window.workspace.document.positions == placed
+
+
+def test_top_to_bottom_opens_files_as_they_are(qtbot, settings, tmp_path):
+    document = down("residual-block")
+    placed = dict(document.positions)
+    path = tmp_path / "block.tcanvas"
+    save_document(document, path)
+    window = MainWindow(Workspace(load_template("mlp")), settings)
+    qtbot.addWidget(window)
+    assert not window.scene.horizontal
+    assert window.open_path(path)
+    assert window.workspace.document.positions == placed
+    assert window.scene.graph_id == ROOT
