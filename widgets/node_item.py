@@ -17,11 +17,13 @@ from widgets import style
 from widgets.node_look import NodeLook
 
 # Below FULL_FROM a card shows its title alone, in a font that grows as the view zooms
-# out so it stays about SUMMARY_PIXELS high on screen; below PLAIN_BELOW only its shape.
+# out so it stays about SUMMARY_PIXELS high on screen (the same on every card); below
+# PLAIN_BELOW only its shape.
 FULL_FROM = 0.7
 PLAIN_BELOW = 0.12
-SUMMARY_PIXELS = 12.0
-SMALLEST_PIXELS = 8.0
+SUMMARY_PIXELS = 10.5  # a whole "BatchNorm2d" from a zoom of 0.5
+SUMMARY_LINES = 2.4  # a summary's title font fits two lines, with their spacing, in a card
+SMALLEST_PIXELS = 8.5  # two lines smaller than this on screen: one line
 
 # The small ports of a tuple's items: their radius, the label font, and the room
 # between one item's label and the next port.
@@ -102,19 +104,26 @@ class PortedItem(QGraphicsItem):
         return value
 
 
-def summary_title(title: str, width: float, tallest: int,
+def summary_title(title: str, width: float, height: float,
                   detail_level: float) -> tuple[QFont, str]:
-    """The font and text of a zoomed-out card's title: about SUMMARY_PIXELS high on
-    screen (at most ``tallest`` in the scene), smaller down to SMALLEST_PIXELS when the
-    title is long, and elided only when even that does not fit ``width``."""
+    """The font and text of a zoomed-out card's title: the name above the layer's kind
+    (``"conv1 · Conv2d"`` on two lines), each line elided on its own to ``width``. The
+    size depends on the zoom alone, about SUMMARY_PIXELS high on screen and at most what
+    lets two lines fit ``height``, so every card of a graph shows the same size; zoomed
+    out so far that two lines would not read, one larger line: the name, or the kind
+    where the name is only a position in a sequence ("3")."""
     font = style.font(9, bold=True)
-    pixels = max(1, min(tallest, round(SUMMARY_PIXELS / max(detail_level, 1e-3))))
-    font.setPixelSize(pixels)
-    wide = QFontMetricsF(font).horizontalAdvance(title)
-    if wide > width:
-        smallest = round(SMALLEST_PIXELS / max(detail_level, 1e-3))
-        font.setPixelSize(max(1, min(pixels, smallest), int(pixels * width / wide)))
-    return font, QFontMetricsF(font).elidedText(title, Qt.TextElideMode.ElideRight, width)
+    wanted = round(SUMMARY_PIXELS / max(detail_level, 1e-3))
+    name, between, kind = title.partition(" · ")
+    lines = [name, kind] if between else [title]
+    pixels = min(wanted, int(height / SUMMARY_LINES))
+    if pixels * detail_level < SMALLEST_PIXELS:  # far out: one line, larger
+        pixels = min(wanted, int(height / (SUMMARY_LINES / 2)))
+        lines = [kind if between and name.lstrip("▸ ").isdigit() else lines[0]]
+    font.setPixelSize(max(1, pixels))
+    metrics = QFontMetricsF(font)
+    return font, "\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
+                           for line in lines)
 
 
 def item_spots(rect: QRectF, items: tuple[str, ...], right: bool) -> list[QPointF]:
@@ -269,7 +278,7 @@ class NodeItem(PortedItem):
         painter.setPen(style.ERROR if look.error else style.TEXT)
         box = self._rect.adjusted(16, 2, -6, -2)
         font, text = summary_title(("▸ " if look.is_block else "") + look.title, box.width(),
-                                   int(self._rect.height() * 0.6), detail_level)
+                                   box.height(), detail_level)
         painter.setFont(font)
         painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
