@@ -5,8 +5,8 @@ longest turn of its event loop), its time in all, and the wall time to settled.
 
 Side by side, in fresh processes taking turns: the window as it opens a project now (the
 worker that reads the file also builds the model, filling each layer from the file
-without a random init) and as it opened one before (the file read on a worker, then the
-model made on the GUI thread from its seeds and filled with the file's weights).
+without a random init) and as it opened one before (the same code with the model made
+as before: on the GUI thread, every layer from its seed, then filled from the file).
 ``python benchmarks/bench_open.py [rounds] [source tree]`` runs another source tree (an
 earlier commit's, unpacked) as a third column."""
 
@@ -60,20 +60,25 @@ OPEN = textwrap.dedent("""
     idle.wait(time.perf_counter())
     gc.collect()
 
-    def before():  # the file read on a worker, the model made on the GUI thread
+    if how == "before":  # the file read on a worker, the model made on the GUI thread
+        import app.projects as projects_module
         from core.io.files import read_project
-        from widgets.jobs import Job
+        from core.runtime.live import LiveModel
 
-        def show(project):
-            from dataclasses import replace
-            window.projects._show_project(path, replace(project, weights=None))
-            window.workspace.live.load_state(project.weights)  # made from seeds, filled
-        return Job(window, "Opening", lambda cancel: read_project(path, wait_for_check=False),
-                   show, lambda error: print(error))
+        def read_only(path):
+            return read_project(path, wait_for_check=False), None
+
+        def built_then_loaded(self, document, report, weights):
+            if self.sync(document, report):  # every layer from its seed
+                self.materialize(document, report)
+            return self.load_state(weights)
+
+        projects_module._read = read_only
+        LiveModel.load_project = built_then_loaded
 
     turns = []
     start = time.perf_counter()
-    job = window.open_in_background(path) if how == "now" else before()
+    job = window.open_in_background(path)
     turns.append(time.perf_counter() - start)
 
     def settled():
