@@ -471,7 +471,8 @@ class CanvasScene(QGraphicsScene):
                 (item.source_is_inner, item.target_is_inner) == (source_inner, target_inner):
             item.attach()
             # Its ends are drawn where they were when it was taken out: the path holds.
-            keep = item.retired_ends == (_end_state(source), _end_state(target))
+            keep = item.retired_ends == _ends_state(source, target)
+            item.retired_ends = ()
             if item.reselect:
                 self._reselect.append(item)
         else:
@@ -495,7 +496,7 @@ class CanvasScene(QGraphicsScene):
         if not self._building:
             if len(self._retired_edges) >= MAX_RETIRED:
                 self._retired_edges.clear()
-            item.retired_ends = (_end_state(item.source), _end_state(item.target))
+            item.retired_ends = _ends_state(item.source, item.target)
             item.reselect = selected or key in self._unselected_edges
             self._retired_edges[key] = item
             self._merges.add(item.target)
@@ -896,7 +897,10 @@ class CanvasScene(QGraphicsScene):
 _UNDRAWN = object()  # a look drawn without the whole document: the next report redraws it
 
 
-def _end_state(item: PortedItem) -> tuple:
-    """What decides where an edge meets ``item``: its place, its look (how many ports)
-    and, for a frame, its size. Equal states: an edge's path drawn then still fits."""
-    return item.scenePos(), getattr(item, "look", None), getattr(item, "_rect", None)
+def _ends_state(source: PortedItem, target: PortedItem) -> tuple:
+    """What decides where an edge meets its ends: their places, their looks (how many
+    ports) and, for a frame, its size. Equal states: a path drawn then still fits. One
+    flat tuple: ten thousand deleted edges keep one each, and the collector walks them."""
+    start, end = source.scenePos(), target.scenePos()
+    return (start.x(), start.y(), getattr(source, "look", None), getattr(source, "_rect", None),
+            end.x(), end.y(), getattr(target, "look", None), getattr(target, "_rect", None))
