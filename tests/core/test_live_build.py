@@ -1,0 +1,67 @@
+"""A live build forks the CPU generator once around all its layers and pauses automatic
+cycle collection while it runs: each layer is still the one its own seed makes, and the
+generator and the collector are left as they were."""
+
+import gc
+
+import pytest
+import torch
+
+from core.document.compose import Composer
+from core.runtime.build import new_layer
+from core.runtime.live import LiveModel, _node_seed
+from core.runtime.shapes import infer_shapes
+
+
+def document():
+    c = Composer()
+    layers = []
+    for i in range(6):
+        layers += [c.layer("Linear", in_features=8 + i, out_features=9 + i), c.layer("ReLU")]
+    layers.append(c.layer("BatchNorm1d", num_features=14))
+    result = c.document(*layers, input_shape=(3, 8))
+    result.seed = 7
+    return result
+
+
+def alone(node, seed):
+    """The layer as one made by itself from its seed."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(_node_seed(seed, node.id))
+        return new_layer(node)
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_each_layer_is_its_seeds_and_the_generator_and_collector_are_left_alone(collecting):
+    net = document()
+    torch.manual_seed(123)
+    expected_next = torch.rand(4)
+    torch.manual_seed(123)
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        live = LiveModel()
+        assert live.sync(net, infer_shapes(net))
+        assert gc.isenabled() == collecting
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert torch.equal(torch.rand(4), expected_next)
+    for index, node in enumerate(net.root.nodes):
+        made = alone(node, net.seed).state_dict()
+        held = live.module[index].state_dict()
+        assert list(held) == list(made)
+        assert all(torch.equal(held[k], made[k]) for k in made), node.id
+
+
+def test_layers_made_on_a_worker_are_those_sync_makes():
+    net = document()
+    report = infer_shapes(net)
+    worker = LiveModel()
+    made = worker.missing_layers(net, report).make()
+    assert len(made) == len(net.root.nodes)
+    synced = LiveModel()
+    synced.sync(net, report)
+    for node, module in made:
+        index = [n.id for n in net.root.nodes].index(node.id)
+        theirs = synced.module[index].state_dict()
+        assert all(torch.equal(module.state_dict()[k], theirs[k]) for k in theirs)
