@@ -8,6 +8,10 @@ or an argument edit brings its weights back. Lazy layers are sized from the dry 
 input shapes (`materialize`); a lazy layer is remembered with the input it was sized
 for, so a new input size gives it a new module instead of a stale one.
 
+A project's layers are made from its file where it holds them whole (`load_project`):
+no random init that the file's values would overwrite, and, since their seeds do not
+make those values, undo copies them instead of making them again.
+
 Modules no longer in the network are kept within `cache_budget` bytes; past it the least
 recently used are put aside: one whose weights are still those it was made with is
 dropped and made again from its seed when it comes back (bit for bit), any other is
@@ -393,7 +397,7 @@ class LiveModel:
             misplaced = from_file.misplaced(self.built) if built else []
             if misplaced:  # a layer the network holds elsewhere than its plan said
                 for key in misplaced:
-                    del self._cache[key]
+                    self._cache.pop(key, None)
                 self._from_file = None
                 built = self.sync(document, report)  # those made from their seeds
         finally:
