@@ -423,11 +423,7 @@ class MainWindow(QMainWindow):
             return
         # Taken out of the selection at once: removing selected items one by one tells
         # every selection listener once per item, quadratic in a large delete.
-        blocked = self.scene.blockSignals(True)
-        try:
-            self.scene.clearSelection()
-        finally:
-            self.scene.blockSignals(blocked)
+        self.scene.unselect_quietly()
         if not self.scene.execute(command):
             self.scene.select_nodes(nodes)
         self.scene.selectionChanged.emit()
