@@ -187,7 +187,6 @@ class CanvasScene(QGraphicsScene):
         if back:  # what a delete took out comes back selected, as it was
             blocked = self.blockSignals(True)
             try:
-                self.clearSelection()
                 for item in back:
                     item.setSelected(True)
             finally:
