@@ -47,8 +47,10 @@ def test_a_whole_editing_session_undoes_to_the_empty_canvas(qtbot, make_window, 
     step()
     select(window, first)
     trigger(window, "delete")  # a selected edge or node goes with Delete; undo brings it back
-    trigger(window, "undo")
+    trigger(window, "undo")  # the node comes back selected, as it was
+    assert scene.selected_node_ids() == [first]
     edge = edge_item(window, first, OUTPUT)
+    scene.clearSelection()  # a click on the edge selects it alone
     edge.setSelected(True)
     trigger(window, "delete")
     assert Edge(first, OUTPUT) not in document.root.edges
