@@ -116,6 +116,7 @@ class CanvasScene(QGraphicsScene):
 
     def _document_replaced(self) -> None:
         self.graph_id, self.expanded, self.report = ROOT, set(), None
+        self._batching = False  # the old document's batch_finished goes elsewhere
         self.rebuild()
 
     def detach(self) -> None:
