@@ -123,7 +123,7 @@ class WindowLayout(QObject):
     def follow_size(self) -> None:
         """While the layout is the default: the default for the window's size, with the
         bottom panels at their share of its height."""
-        if not self.following_size:
+        if not self.following_size or len(self._bottom_docks()) < 2:
             return
         compact = self.compact()
         if compact == self._compact:
