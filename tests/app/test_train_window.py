@@ -143,7 +143,8 @@ def test_histograms_over_time_grow_a_row_per_record_and_follow_the_weights(
     assert source.every == 2 and source.records == 1 + 8 * 10 // 2
     assert [view.layer.itemText(i) for i in range(view.layer.count())] == \
         source.names() == list(window.workspace.live.module.state_dict())
-    qtbot.waitUntil(lambda: view.image_of("weights").shape[0] == source.records)
+    qtbot.waitUntil(lambda: (image := view.image_of("weights")) is not None
+                    and image.shape[0] == source.records)  # drawn on a timer
     weights, gradients = view.image_of("weights"), view.image_of("gradients")
     assert gradients.shape == (source.records - 1, 64)  # no gradient before a step
     first = window.workspace.live.module.state_dict()[view.layer.currentText()].numel()
