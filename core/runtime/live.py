@@ -20,27 +20,29 @@ written to a temporary file first (`core.runtime.spill`) and read back from it.
 
 from __future__ import annotations
 
-import gc
-import hashlib
-import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
-from torch.overrides import TorchFunctionMode
+from torch.nn.parameter import is_lazy
 
-from core.catalog.registry import spec_for
 from core.document.events import Event
 from core.document.graph import Document, Node
 from core.errors import BuildError, TorchCanvasError
 from core.runtime.build import BuiltModel, build, new_layer, tie_tensors
 from core.runtime.devices import DeviceError, check_device
+from core.runtime.fill_from_file import FromFile
 from core.runtime.heap import let_go
+from core.runtime.layer_seeding import (
+    build_rng,
+    collector_paused,
+    forked_rng,
+    node_seed,
+    seed_layer,
+)
 from core.runtime.limits import (
     cache_budget,
     check_fits,
@@ -48,9 +50,19 @@ from core.runtime.limits import (
     memory_budget,
     tensor_bytes,
 )
-from core.runtime.plan import ModulePlan, plan_document
+from core.runtime.module_facts import (
+    copied_node,
+    is_lazy_module,
+    is_uninitialized,
+    made_as_of,
+    meta_bytes,
+    module_bytes,
+    named_tensors,
+    parameters_of,
+    remakeable,
+)
 from core.runtime.report import ShapeReport, is_tuple_shape
-from core.runtime.shapes import DTYPES, layer_sizes
+from core.runtime.shapes import DTYPES
 
 if TYPE_CHECKING:
     from core.runtime.spill import Spilled
@@ -68,7 +80,6 @@ class TensorRef:
 Key = tuple[Any, ...]
 """A kept module's identity: node id, type, arguments (and, for a lazy layer, its input)."""
 
-MODULE_OVERHEAD = 1 << 10  # what an empty module costs, so modules without weights count
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,7 @@ class Kept:
 
     def untouched(self) -> bool:
         return self.made_as is not None and self.module is not None and \
-            _made_as(self.module) == self.made_as
+            made_as_of(self.module) == self.made_as
 
 
 class LiveModel:
@@ -112,7 +123,7 @@ class LiveModel:
         self._report: ShapeReport | None = None
         self._planned = 0
         self._budget = 0
-        self._from_file: _FromFile | None = None
+        self._from_file: FromFile | None = None
         self.changed = Event("live_model_changed")
 
     @property
@@ -129,7 +140,7 @@ class LiveModel:
         fit this machine (its activations, not only the weights, are counted)."""
         module = self.module
         weights = sum(t.nbytes for t in {id(t): t for t in module.state_dict(
-            keep_vars=True).values()}.values() if not _is_uninitialized(t)) if module else 0
+            keep_vars=True).values()}.values() if not is_uninitialized(t)) if module else 0
         check_run_fits(weights, self._report)
 
     def _key(self, node: Node, report: ShapeReport | None = None) -> Key:
@@ -142,12 +153,12 @@ class LiveModel:
 
     def _new_module(self, node: Node, seed: int, device: torch.device | None = None
                     ) -> nn.Module:
-        if not getattr(_rng, "forked", False):
-            with _forked_rng():
+        if not getattr(build_rng, "forked", False):
+            with forked_rng():
                 return self._new_module(node, seed, device)
         device = self.device if device is None else torch.device(device)
-        _seed_layer(_node_seed(seed, node.id), device)
-        if device.type == "cpu" and _rng.plain_cpu:
+        seed_layer(node_seed(seed, node.id), device)
+        if device.type == "cpu" and build_rng.plain_cpu:
             return new_layer(node)  # the device mode costs a third of a small layer
         with device:
             return new_layer(node)
@@ -156,7 +167,7 @@ class LiveModel:
               copy: bool = True, as_made: bool = True) -> None:
         """Hold ``module`` under ``key``; ``as_made`` False: its weights are not those its
         seed makes (they came from a file), so undo must copy them, never remake them."""
-        parameters = _parameters(module)
+        parameters = parameters_of(module)
         lazy = any(is_lazy(p) for p in parameters)
         if lazy and node.type not in self._lazy_types:
             self._lazy_types.add(node.type)
@@ -165,9 +176,9 @@ class LiveModel:
         if kept is not None and (kept.module is not None or kept.spilled is not None
                                  or kept.device != self.device):
             return  # what is held (or put aside with its weights) wins over a new one
-        made_as = _made_as(module, parameters) if as_made and not lazy and \
-            _remakeable(node, module) else None
-        self._cache[key] = Kept(_copied(node) if copy else node, seed, self.device, module,
+        made_as = made_as_of(module, parameters) if as_made and not lazy and \
+            remakeable(node, module) else None
+        self._cache[key] = Kept(copied_node(node) if copy else node, seed, self.device, module,
                                 made_as)
         self._addresses = None
 
@@ -179,7 +190,7 @@ class LiveModel:
             if kept is not None and kept.module is not None:
                 self._cache.move_to_end(key)
                 return kept.module
-            self._planned += _meta_bytes(node)
+            self._planned += meta_bytes(node)
             if self._planned > self._budget:
                 check_fits(self._planned)
             if kept is not None:
@@ -203,7 +214,7 @@ class LiveModel:
             kept.spilled.drop()
             kept.spilled, kept.made_as = None, None
         else:
-            kept.made_as = _made_as(module)
+            kept.made_as = made_as_of(module)
         kept.module = module  # ``device`` stays where it was made: its seed's device
         self._cache.move_to_end(key)
         self._addresses = None
@@ -213,7 +224,7 @@ class LiveModel:
         """Free ``kept``'s module: dropped when its seed makes it again, else written to
         a temporary file; False when neither can be done (it stays held)."""
         assert kept.module is not None
-        if not kept.untouched() and not _is_lazy(kept.module):  # a lazy one holds nothing
+        if not kept.untouched() and not is_lazy_module(kept.module):  # a lazy one holds nothing
             from core.runtime.spill import Spilled, SpillError
 
             try:
@@ -226,12 +237,12 @@ class LiveModel:
 
     def kept_bytes(self) -> int:
         """Parameters and buffers held in modules not in the network built last."""
-        return sum(_module_bytes(kept.module) for key, kept in self._cache.items()
+        return sum(module_bytes(kept.module) for key, kept in self._cache.items()
                    if kept.module is not None and key not in self._in_use)
 
     def _trim(self) -> None:
         budget = cache_budget()
-        idle = [(key, kept, _module_bytes(kept.module)) for key, kept in self._cache.items()
+        idle = [(key, kept, module_bytes(kept.module)) for key, kept in self._cache.items()
                 if kept.module is not None and key not in self._in_use]
         total = sum(size for _, _, size in idle)
         for _, kept, size in idle:  # the least recently used first
@@ -248,7 +259,7 @@ class LiveModel:
             self._addresses = {}
             for key, kept in self._cache.items():
                 if kept.module is not None:
-                    for name, held in _named_tensors(kept.module):
+                    for name, held in named_tensors(kept.module):
                         self._addresses.setdefault(id(held), TensorAddress(key, name))
         return self._addresses.get(id(tensor))
 
@@ -262,21 +273,21 @@ class LiveModel:
         """The tensors of the module kept under ``key`` as it was made: made again from
         its seed (bit for bit; on the device it was first made on)."""
         kept = self._cache[key]
-        return dict(_named_tensors(self._new_module(kept.node, kept.seed, kept.device)))
+        return dict(named_tensors(self._new_module(kept.node, kept.seed, kept.device)))
 
     def mark_as_made(self, key: Key) -> None:
         """The module under ``key`` was given back every value it was made with (undo
         of a change to weights as made): it may again be made anew instead of copied."""
         kept = self._cache.get(key)
         if kept is not None and kept.module is not None:
-            kept.made_as = _made_as(kept.module)
+            kept.made_as = made_as_of(kept.module)
 
     def tensor_at(self, address: TensorAddress) -> torch.Tensor:
         """The tensor at ``address`` now (its module brought back if it was put aside)."""
         kept = self._cache[address.key]
         module = kept.module if kept.module is not None else \
             self._bring_back(address.key, kept)
-        return dict(_named_tensors(module))[address.name]
+        return dict(named_tensors(module))[address.name]
 
     # Building off the GUI thread: `missing_layers` and `keep_layers` on the thread that
     # owns the model, `make_layers` (which touches nothing of it but reads) on a worker.
@@ -284,7 +295,7 @@ class LiveModel:
     def missing_layers(self, document: Document, report: ShapeReport) -> LayerBuild:
         """The layers `sync` would have to create for ``document`` (each once, copied:
         the document may change while a worker makes them)."""
-        nodes = [_copied(node) for _, node in document.walk()
+        nodes = [copied_node(node) for _, node in document.walk()
                  if node.graph is None and node.shares is None
                  and self._missing(self._key(node, report))]
         return LayerBuild(self, nodes, document.seed)
@@ -302,9 +313,9 @@ class LiveModel:
                     ) -> list[tuple[Node, nn.Module]]:
         """New modules for ``nodes``, made as `sync` would make them; raises `BuildError`
         when they would not fit and `BuildCancelled` when ``cancelled()`` turns true."""
-        check_fits(sum(_meta_bytes(node) for node in nodes))
+        check_fits(sum(meta_bytes(node) for node in nodes))
         made = []
-        with _forked_rng(), _collector_paused():
+        with forked_rng(), collector_paused():
             for done, node in enumerate(nodes, 1):
                 if cancelled():
                     raise BuildCancelled("building the model was cancelled")
@@ -328,7 +339,7 @@ class LiveModel:
         self._report = report
         self._using = set()
         try:
-            with _forked_rng(), _collector_paused():
+            with forked_rng(), collector_paused():
                 self.built = build(document, require_output_path=False,
                                    layer_factory=self._layer(document.seed))
         except TorchCanvasError as error:
@@ -356,7 +367,7 @@ class LiveModel:
         for node_id, module in self.built.modules.items():
             if not document.has_node(node_id) or document.node(node_id).graph is not None:
                 continue
-            if document.node(node_id).type not in self._lazy_types or not _is_lazy(module):
+            if document.node(node_id).type not in self._lazy_types or not is_lazy_module(module):
                 continue
             shape = report.nodes.get(node_id)
             if shape is None or not shape.input_shapes or shape.error or \
@@ -374,7 +385,7 @@ class LiveModel:
                                   device=self.device) for i, s in enumerate(shape.input_shapes)]
             try:  # seeded like a new layer: the same design sizes to the same weights
                 with torch.no_grad(), torch.random.fork_rng(devices=[]):
-                    _seed_layer(_node_seed(document.seed, node_id), torch.device(self.device))
+                    seed_layer(node_seed(document.seed, node_id), torch.device(self.device))
                     module(*inputs)
             except Exception:  # the dry run said it fits; a failure leaves it lazy
                 continue
@@ -391,7 +402,7 @@ class LiveModel:
         without its random init and filled from the file, not filled twice; the others
         are made from their seeds as `sync` makes them. Any thread may call it on a live
         model that no other thread sees yet (a project being opened)."""
-        self._from_file = from_file = _FromFile(document, weights)
+        self._from_file = from_file = FromFile(document, weights)
         try:
             built = self.sync(document, report)
             misplaced = from_file.misplaced(self.built) if built else []
@@ -445,7 +456,7 @@ class LiveModel:
             if kept.module is not None:
                 untouched = kept.untouched()
                 kept.module.to(target)
-                kept.made_as = _made_as(kept.module) if untouched else None
+                kept.made_as = made_as_of(kept.module) if untouched else None
         self._addresses = None
         if self.built is not None:
             tie_tensors(self.built)
@@ -464,7 +475,7 @@ class LayerBuild:
 
     @property
     def size_bytes(self) -> int:
-        return sum(_meta_bytes(node) for node in self.nodes)
+        return sum(meta_bytes(node) for node in self.nodes)
 
     def make(self, cancelled: Callable[[], bool] = lambda: False,
              progress: Callable[[int], None] = lambda done: None) -> MadeLayers:
@@ -485,216 +496,3 @@ class MadeLayers(list):
 
 class BuildCancelled(BuildError):
     """The person stopped an off-thread build; the model was left as it was."""
-
-
-class _FromFile:
-    """The layers a project's weights make outright, and which tensors they filled."""
-
-    def __init__(self, document: Document, weights: dict[str, torch.Tensor]) -> None:
-        self.weights = weights
-        try:
-            self.paths = _layer_paths(document, plan_document(document))
-        except TorchCanvasError:  # an invalid document: `sync` says why
-            self.paths = {}
-        self.filled: dict[int, tuple[Key, list[str], list[str]]] = {}
-
-    def make(self, node: Node, key: Key, device: torch.device) -> nn.Module | None:
-        """``node``'s module filled from the file, made without its random init; None
-        where the file lacks any of its tensors (or has one in another shape): such a
-        layer is made from its seed."""
-        paths = self.paths.get(node.id)
-        try:
-            if not paths or not spec_for(node.type).factory_path.startswith("nn.") or \
-                    _meta_bytes(node) == 0:  # PyTorch's own layers keep nothing else;
-                return None  # nothing to fill (or lazy): made from its seed
-            with device, _Unfilled():
-                module = new_layer(node)
-            state = module.state_dict()
-        except Exception:  # made from its seed instead, which says what is wrong
-            return None
-        if any(m._non_persistent_buffers_set for m in module.modules()) or any(
-                not isinstance(t, torch.Tensor) or is_lazy(t) for t in state.values()):
-            return None  # a value the file does not hold would stay unset
-        for path in paths:
-            for name, tensor in state.items():
-                stored = self.weights.get(f"{path}.{name}")
-                if not isinstance(stored, torch.Tensor) or stored.shape != tensor.shape:
-                    return None
-        try:  # copied, not assigned: the file's tensors are mapped from the file
-            module.load_state_dict({name: self.weights[f"{paths[0]}.{name}"]
-                                    for name in state})
-        except RuntimeError:
-            return None
-        self.filled[id(module)] = (key, paths, list(state))
-        return module
-
-    def _held_at(self, built: BuiltModel | None) -> dict[int, list[str]]:
-        held: dict[int, list[str]] = {}
-        if built is not None:
-            for path, module in built.module.named_modules(remove_duplicate=False):
-                if id(module) in self.filled:
-                    held.setdefault(id(module), []).append(path)
-        return held
-
-    def misplaced(self, built: BuiltModel | None) -> list[Key]:
-        """The keys of filled modules that the network holds elsewhere than planned."""
-        held = self._held_at(built)
-        return [key for identity, (key, paths, _) in self.filled.items()
-                if sorted(held.get(identity, [])) != sorted(paths)]
-
-    def loaded(self, built: BuiltModel | None) -> set[str]:
-        """The file's keys the filled modules hold already. A module held under several
-        names (tied) is left to the whole model's load, which copies each name in turn."""
-        held = self._held_at(built)
-        return {f"{paths[0]}.{name}" for identity, (_, paths, names) in self.filled.items()
-                if len(paths) == 1 and held.get(identity) == paths for name in names}
-
-
-def _layer_paths(document: Document, plan: ModulePlan, prefix: str = "",
-                 paths: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
-    """Each layer node (its owner, for a twin) → the names the built network holds its
-    module under (``0``, ``block.layers.1``): where its tensors are in a state_dict."""
-    paths = {} if paths is None else paths
-    for name, node_id in plan.attributes:
-        if node_id in plan.blocks:
-            _layer_paths(document, plan.blocks[node_id], f"{prefix}{name}.", paths)
-        else:
-            node = document.node(node_id)
-            paths.setdefault(node.shares or node_id, []).append(prefix + name)
-    return paths
-
-
-class _Unfilled(TorchFunctionMode):
-    """Layers made to be filled from a file at once skip their random fill (every value
-    it would write, the file's replace)."""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func in _FILLS:
-            return args[0] if args else kwargs["tensor"]
-        return func(*args, **kwargs)
-
-
-_FILLS = {getattr(nn.init, name) for name in dir(nn.init)
-          if name.endswith("_") and not name.startswith("_")} | {
-    torch.Tensor.uniform_, torch.Tensor.normal_, torch.Tensor.fill_, torch.Tensor.zero_}
-
-
-def _copied(node: Node) -> Node:
-    """``replace(node, args=dict(node.args))`` without running ``__init__`` again (a
-    fifth of what keeping a small layer costs)."""
-    copied = object.__new__(Node)
-    copied.__dict__.update(node.__dict__)
-    copied.args = dict(node.args)
-    return copied
-
-
-def _is_uninitialized(tensor: torch.Tensor) -> bool:
-    return isinstance(tensor, (UninitializedParameter, UninitializedBuffer))
-
-
-def _is_lazy(module: nn.Module) -> bool:
-    return any(is_lazy(p) for p in module.parameters())
-
-
-def _named_tensors(module: nn.Module) -> list[tuple[str, torch.Tensor]]:
-    return [*module.named_parameters(remove_duplicate=False),
-            *module.named_buffers(remove_duplicate=False)]
-
-
-def _module_bytes(module: nn.Module | None) -> int:
-    if module is None:
-        return 0
-    tensors = {id(t): t for _, t in _named_tensors(module) if not _is_uninitialized(t)}
-    return MODULE_OVERHEAD + sum(t.nbytes for t in tensors.values())
-
-
-def _remakeable(node: Node, module: nn.Module) -> bool:
-    """Whether this layer's seed makes the same module again: PyTorch's own layers with
-    no buffers (a forward pass may change those without telling); the caller rules out
-    lazy ones."""
-    try:
-        own = spec_for(node.type).factory_path.startswith("nn.")
-    except TorchCanvasError:
-        return False
-    if not module._modules:  # a leaf: its own tables, without the walk of `buffers()`
-        return own and all(b is None for b in module._buffers.values())
-    return own and next(module.buffers(), None) is None
-
-
-def _parameters(module: nn.Module) -> list[nn.Parameter]:
-    """``list(module.parameters())``, for a leaf module without its generators' cost."""
-    if module._modules:
-        return list(module.parameters())
-    parameters, seen = [], set()
-    for parameter in module._parameters.values():
-        if parameter is not None and id(parameter) not in seen:
-            seen.add(id(parameter))
-            parameters.append(parameter)
-    return parameters
-
-
-def _made_as(module: nn.Module, parameters: list[nn.Parameter] | None = None
-             ) -> tuple[Any, ...]:
-    """What tells whether a module's parameters changed since: each one's identity,
-    storage and in-place version counter."""
-    return tuple((id(p), p.data_ptr(), p._version) for p in
-                 (_parameters(module) if parameters is None else parameters))
-
-
-def _meta_bytes(node: Node) -> int:
-    """What a layer's known parameters and buffers will take (lazy ones count later)."""
-    parameters, buffers = layer_sizes(node.type, node.args)
-    return (parameters + buffers) * 4
-
-
-# ``forked``: this thread's build has forked the CPU generator; ``plain_cpu``: torch's
-# default device was the cpu then.
-_rng = threading.local()
-
-
-@contextmanager
-def _forked_rng() -> Iterator[None]:
-    """The CPU generator as it was, once the layers made inside are made: forked once
-    around a whole build instead of once a layer (each layer seeds it itself)."""
-    if getattr(_rng, "forked", False):
-        yield
-        return
-    with torch.random.fork_rng(devices=[]):
-        _rng.forked = True
-        _rng.plain_cpu = torch.get_default_device().type == "cpu"
-        try:
-            yield
-        finally:
-            _rng.forked = False
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No automatic cycle collection during a build: its layers all live on, and each
-    full collection walked them again (a third of a 10,000-layer build, growing with it).
-    Where collection is already manual (the window collects on the GUI thread), nothing
-    changes; nothing is collected here."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _seed_layer(seed: int, device: torch.device) -> None:
-    """torch.manual_seed also queues a seed, with a stack trace, for every accelerator torch
-    has not started: 0.6 ms a layer, 6 s of a 10,000-layer build. A layer made on the CPU
-    draws from the CPU's generator alone."""
-    if device.type == "cpu":
-        torch.default_generator.manual_seed(seed)
-    else:
-        torch.manual_seed(seed)
-
-
-def _node_seed(seed: int, node_id: str) -> int:
-    digest = hashlib.blake2b(f"{seed}/{node_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") & ((1 << 63) - 1)

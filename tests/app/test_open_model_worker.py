@@ -7,7 +7,7 @@ import torch
 
 from core.document.compose import Composer
 from core.io.files import save_document
-from core.runtime import live as live_module
+from core.runtime.fill_from_file import FromFile
 from core.runtime.live import LiveModel
 from tests.app.test_inspection import ready
 
@@ -40,7 +40,7 @@ def test_opening_builds_the_model_off_the_gui_thread(qtbot, make_window, dialogs
     ready(qtbot, window)  # its own model built
     on_gui_thread = []
     for owner, name in ((LiveModel, "_new_module"), (LiveModel, "load_project"),
-                        (LiveModel, "load_state"), (live_module._FromFile, "make")):
+                        (LiveModel, "load_state"), (FromFile, "make")):
         original = getattr(owner, name)
 
         def spied(*args, _original=original, _name=name, **kwargs):

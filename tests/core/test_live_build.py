@@ -9,7 +9,8 @@ import torch
 
 from core.document.compose import Composer
 from core.runtime.build import new_layer
-from core.runtime.live import LiveModel, _node_seed
+from core.runtime.layer_seeding import node_seed
+from core.runtime.live import LiveModel
 from core.runtime.shapes import infer_shapes
 
 
@@ -27,7 +28,7 @@ def document():
 def alone(node, seed):
     """The layer as one made by itself from its seed."""
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_node_seed(seed, node.id))
+        torch.manual_seed(node_seed(seed, node.id))
         return new_layer(node)
 
 

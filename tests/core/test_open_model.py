@@ -12,7 +12,7 @@ from core.document.compose import Composer
 from core.document.graph import Document
 from core.io.files import read_project, save_document
 from core.io.weights import savable_state
-from core.runtime import live as live_module
+from core.runtime import fill_from_file
 from core.runtime.init import ApplyInitializer
 from core.runtime.live import LiveModel
 from core.runtime.shapes import infer_shapes
@@ -167,7 +167,7 @@ def test_undo_after_an_initializer_gives_the_files_weights_back(tmp_path):
 def test_a_layer_held_elsewhere_than_planned_is_made_from_its_seed(monkeypatch):
     document, ids = network()
     weights = without(saved_weights(document), "body.0.")  # the block's Linear: not in the file
-    paths = live_module._layer_paths
+    paths = fill_from_file.layer_paths
 
     def misplanned(document, plan, *args):
         found = paths(document, plan, *args)
@@ -176,9 +176,9 @@ def test_a_layer_held_elsewhere_than_planned_is_made_from_its_seed(monkeypatch):
             found[ids["inner"]] = ["3"]  # the tied Linear's name: its shapes fit
         return found
 
-    monkeypatch.setattr(live_module, "_layer_paths", misplanned)
+    monkeypatch.setattr(fill_from_file, "layer_paths", misplanned)
     after, notes_after = opened(document, weights)
-    monkeypatch.setattr(live_module, "_layer_paths", paths)
+    monkeypatch.setattr(fill_from_file, "layer_paths", paths)
     before, notes_before = loaded_after_a_build(document, weights)
     assert notes_after == notes_before
     assert_same_model(after, before)
