@@ -240,7 +240,11 @@ class WindowLayout(QObject):
             self.window.restoreGeometry(geometry)
         if state is not None:
             self.following_size = not self._restore_state(state)
-        if room is None or (geometry is None and state is None):
+        if room is None:
+            return
+        if geometry is None and state is None:  # the first start: the default size may not fit
+            self.fit_to_screen()
+            self._fit_when_shown = True
             return
         hint = self.window.minimumSizeHint()
         if not fits(QRect(0, 0, hint.width(), hint.height()), room):

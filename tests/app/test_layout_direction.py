@@ -101,6 +101,8 @@ def test_arrow_keys_follow_the_flow_to_the_right(qtbot, make_window):
 
 def test_fit_centres_the_graph_after_it_turned_into_a_row(qtbot, make_window):
     window = make_window("mlp")
+    window.resize(1280, 800)  # room for the row at a legible zoom (the test screen is smaller)
+    qtbot.wait(20)
     sideways(window).trigger()  # the graph was a tall column, now it is a flat row
     window.view.fit()
     bounds = window.scene.itemsBoundingRect()

@@ -135,3 +135,11 @@ def test_moving_a_panel_ends_the_default_and_reset_brings_it_back(qtbot, make_wi
     assert window.dockWidgetArea(code) == BOTTOM
     assert tabbed_together(window, "parameters", "histogram")
     eventually(qtbot, lambda: window.view.height() >= 0.55 * window.height())
+
+
+def test_the_first_start_fits_a_screen_smaller_than_the_default_size(qtbot, make_window):
+    window = make_window("mlp")  # no remembered geometry: the default size is 1280×800
+    room = window.screen().availableGeometry()
+    assert room.width() < 1280 or room.height() < 800, "the test screen must be smaller"
+    frame = window.frameGeometry()
+    assert room.contains(frame), f"{frame} does not fit the screen {room}"
