@@ -116,6 +116,8 @@ class Job(QObject):
     def _advance(self, done: int) -> None:
         if self.finished:
             return  # a step reported just before the work ended
+        if self._advancing:
+            return  # delivered by the outer setValue's turn of the loop; a later step follows
         # A modal progress dialog turns the event loop inside setValue; the work may end
         # there, and a dialog deleted under its own setValue crashes: delete it after.
         self._advancing = True
