@@ -2,7 +2,7 @@
 is shown left to right at once when its file was laid out top to bottom; a file laid out
 across keeps its positions; opening is no edit (nothing to undo, nothing to save)."""
 
-from app.direction import flows_down
+from app.direction import flows_down, lay_out_across
 from app.main_window import MainWindow
 from core.catalog.templates import load_template
 from core.document.graph import ROOT
@@ -77,3 +77,43 @@ def test_top_to_bottom_opens_files_as_they_are(qtbot, settings, tmp_path):
     assert window.open_path(path)
     assert window.workspace.document.positions == placed
     assert window.scene.graph_id == ROOT
+
+
+def across(name: str):
+    """A template laid out left to right, as a file saved with the direction on is."""
+    document = load_template(name)
+    layout = layered_positions(document.root, right=True)
+    document.positions.update({node.id: layout[node.id] for node in document.root.nodes})
+    return document
+
+
+def test_a_mostly_placed_graph_keeps_its_places_and_places_the_rest_across():
+    document = across("residual-block")
+    document.positions["n3"] = (document.positions["n3"][0], 40.0)  # a person's touch
+    del document.positions["n6"]  # a node the file gives no place
+    placed = dict(document.positions)
+    assert lay_out_across(document)
+    at = document.positions
+    assert {n: at[n] for n in placed} == placed
+    assert at["n6"] == layered_positions(document.root, right=True)["n6"]
+
+
+def test_an_arrangement_that_does_not_clearly_run_down_is_kept():
+    document = across("residual-block")
+    # The person's own arrangement: four links run down, two across (n4-n5, n1-n5).
+    document.positions.update({"n1": (0.0, 0.0), "n2": (0.0, 300.0), "n3": (40.0, 600.0),
+                               "n4": (0.0, 900.0), "n5": (1500.0, 1000.0),
+                               "n6": (1350.0, 0.0)})
+    placed = dict(document.positions)
+    assert not flows_down(document.root, placed)
+    assert not lay_out_across(document)
+    assert document.positions == placed
+
+
+def test_a_graph_with_no_node_placed_is_laid_out_across():
+    document = load_template("residual-block")
+    for node in document.root.nodes:
+        document.positions.pop(node.id, None)
+    assert lay_out_across(document)
+    assert {n: document.positions[n] for n in CHAIN} == \
+        {n: layered_positions(document.root, right=True)[n] for n in CHAIN}
