@@ -102,6 +102,8 @@ class Workspace:
         self._live: LiveModel | None = None
         self._stale = True
         self._held: str | None = None
+        self._busy: list[str] = []
+        self._waiting: list[Callable[[], Any]] = []
         self.revision = 0
         self.history = History(self.document)
         self._adopt(self.document)
@@ -148,6 +150,36 @@ class Workspace:
         self.document_replaced.emit()
         self.state_changed.emit()
         return opened.notes
+
+    # Weights busy ---------------------------------------------------------------------
+
+    @property
+    def busy(self) -> str | None:
+        """What a worker is doing with the live model's weights now (an undo of a large
+        step, an initializer, an import, an Open until it is shown), or None. Whoever
+        writes or copies the weights on this thread meanwhile waits (`when_idle`)."""
+        return self._busy[0] if self._busy else None
+
+    def begin_busy(self, reason: str) -> None:
+        """A job starts that writes the live model's weights off this thread; each
+        `begin_busy` is ended by one `end_busy`."""
+        self._busy.append(reason)
+
+    def end_busy(self) -> None:
+        """The job that began last has ended; when none is left, what waited runs, in
+        the order it came (one of them may begin another job: the rest wait for it)."""
+        if self._busy:
+            self._busy.pop()
+        while self._waiting and not self._busy:
+            self._waiting.pop(0)()
+
+    def when_idle(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` now if no job is busy with the weights, else when the last
+        one ends."""
+        if self._busy:
+            self._waiting.append(callback)
+        else:
+            callback()
 
     # The live model -------------------------------------------------------------------
 
