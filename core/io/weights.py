@@ -247,12 +247,14 @@ def _check_sizes(loaded: object, name: str, file_size: int) -> None:
                                "all, more than a file of its size can")
 
 
-def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+def load_weights(path: str | os.PathLike[str], map_file: bool = True
+                 ) -> dict[str, torch.Tensor]:
     """Read a state_dict from safetensors or a ``torch.save`` file (weights only).
 
     A safetensors file is mapped, not read: its tensors alias the file (see `mapped`);
-    copy them to keep them past a program rewriting it in place."""
-    loaded = _read_file(path, map_file=True)
+    copy them to keep them past a program rewriting it in place, or read it into
+    memory (``map_file=False``)."""
+    loaded = _read_file(path, map_file=map_file)
     if not isinstance(loaded, dict) or not all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
     ):
