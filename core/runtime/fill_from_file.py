@@ -15,6 +15,7 @@ from core.catalog.registry import spec_for
 from core.document.graph import Document, Node
 from core.errors import TorchCanvasError
 from core.runtime.build import BuiltModel, new_layer
+from core.runtime.layer_seeding import draws
 from core.runtime.module_facts import meta_bytes
 from core.runtime.plan import ModulePlan, plan_document
 
@@ -42,7 +43,7 @@ class FromFile:
             if not paths or not spec_for(node.type).factory_path.startswith("nn.") or \
                     meta_bytes(node) == 0:  # PyTorch's own layers keep nothing else;
                 return None  # nothing to fill (or lazy): made from its seed
-            with device, Unfilled():
+            with draws, device, Unfilled():  # never between another layer's seed and draws
                 module = new_layer(node)
             state = module.state_dict()
         except Exception:  # made from its seed instead, which says what is wrong

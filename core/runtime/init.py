@@ -22,6 +22,7 @@ from torch.nn.parameter import UninitializedParameter
 from core.catalog.arguments import ArgSpec, choice, real
 from core.document.graph import Document
 from core.errors import ArgumentError, EditError
+from core.runtime.layer_seeding import draws
 from core.runtime.live import LiveModel, TensorRef
 from core.runtime.tensors import TensorCommand
 
@@ -268,7 +269,7 @@ class ApplyInitializer(TensorCommand):
     def _reset(self, owners: list[str]) -> None:
         for position, owner in enumerate(dict.fromkeys(owners)):
             module = self.live.built.modules[owner]  # type: ignore[union-attr]
-            with torch.random.fork_rng(devices=[]):
+            with draws, torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.seed * 1_000_003 + position)
                 reset = getattr(module, "reset_parameters", None)
                 if callable(reset):

@@ -15,6 +15,12 @@ import torch
 # default device was the cpu then.
 build_rng = threading.local()
 
+draws = threading.RLock()
+"""torch has one CPU generator for the whole process: a layer seeded on one thread must
+draw its weights before another thread seeds the generator, draws from it or sets it back
+(builds on workers, lazy layers sized, Initialize (default) redone on a worker). Held for
+one layer at a time, so no thread waits for another's whole build."""
+
 
 @contextmanager
 def forked_rng() -> Iterator[None]:
@@ -23,13 +29,16 @@ def forked_rng() -> Iterator[None]:
     if getattr(build_rng, "forked", False):
         yield
         return
-    with torch.random.fork_rng(devices=[]):
-        build_rng.forked = True
-        build_rng.plain_cpu = torch.get_default_device().type == "cpu"
-        try:
-            yield
-        finally:
-            build_rng.forked = False
+    with draws:
+        state = torch.get_rng_state()
+    build_rng.forked = True
+    build_rng.plain_cpu = torch.get_default_device().type == "cpu"
+    try:
+        yield
+    finally:
+        build_rng.forked = False
+        with draws:
+            torch.set_rng_state(state)
 
 
 @contextmanager

@@ -39,6 +39,7 @@ from core.runtime.heap import let_go
 from core.runtime.layer_seeding import (
     build_rng,
     collector_paused,
+    draws,
     forked_rng,
     node_seed,
     seed_layer,
@@ -157,11 +158,12 @@ class LiveModel:
             with forked_rng():
                 return self._new_module(node, seed, device)
         device = self.device if device is None else torch.device(device)
-        seed_layer(node_seed(seed, node.id), device)
-        if device.type == "cpu" and build_rng.plain_cpu:
-            return new_layer(node)  # the device mode costs a third of a small layer
-        with device:
-            return new_layer(node)
+        with draws:
+            seed_layer(node_seed(seed, node.id), device)
+            if device.type == "cpu" and build_rng.plain_cpu:
+                return new_layer(node)  # the device mode costs a third of a small layer
+            with device:
+                return new_layer(node)
 
     def _keep(self, node: Node, module: nn.Module, seed: int, key: Key | None = None,
               copy: bool = True, as_made: bool = True) -> None:
@@ -384,7 +386,7 @@ class LiveModel:
             inputs = [torch.zeros(s, dtype=dtype if i == 0 else torch.float32,
                                   device=self.device) for i, s in enumerate(shape.input_shapes)]
             try:  # seeded like a new layer: the same design sizes to the same weights
-                with torch.no_grad(), torch.random.fork_rng(devices=[]):
+                with torch.no_grad(), forked_rng(), draws:
                     seed_layer(node_seed(document.seed, node_id), torch.device(self.device))
                     module(*inputs)
             except Exception:  # the dry run said it fits; a failure leaves it lazy

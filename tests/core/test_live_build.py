@@ -66,3 +66,44 @@ def test_layers_made_on_a_worker_are_those_sync_makes():
         index = [n.id for n in net.root.nodes].index(node.id)
         theirs = synced.module[index].state_dict()
         assert all(torch.equal(module.state_dict()[k], theirs[k]) for k in theirs)
+
+
+def chain(count: int, seed: int):
+    c = Composer()
+    result = c.document(*[c.layer("Linear", in_features=64, out_features=64)
+                          for _ in range(count)], input_shape=(2, 64))
+    result.seed = seed
+    return result
+
+
+def test_builds_on_two_threads_at_once_each_make_the_weights_of_their_own_seeds():
+    """torch has one CPU generator: a worker building (a project opening) while the GUI
+    thread builds must not draw between the other's seed and its draws."""
+    import sys
+    import threading
+
+    def weights(d):
+        live = LiveModel()
+        live.sync(d, infer_shapes(d))
+        return {name: t.clone() for name, t in live.module.state_dict().items()}
+
+    small, big = chain(20, 1), chain(1500, 2)
+    expected = weights(small)
+    stop = threading.Event()
+
+    def keep_building() -> None:
+        while not stop.is_set():
+            weights(big)
+
+    worker = threading.Thread(target=keep_building)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)  # as the window sets it
+    worker.start()
+    try:
+        builds = [weights(small) for _ in range(20)]
+    finally:
+        stop.set()
+        worker.join()
+        sys.setswitchinterval(interval)
+    differing = sum(any(not torch.equal(b[k], expected[k]) for k in expected) for b in builds)
+    assert differing == 0, f"{differing} of 20 builds drew another thread's numbers"
