@@ -49,7 +49,7 @@ class GuiThreadCollector(QObject):
         arrived = [name for name in self.awaited if imported(name)]
         if arrived:
             self.awaited = [name for name in self.awaited if name not in arrived]
-            gc.collect(0)  # what was made since the last turn: its garbage goes first
+            gc.collect()  # all garbage goes first (set aside, it would stay for good)
             set_aside_long_lived()  # once a process for each: see LATE_IMPORTS
             return
         for generation, (count, threshold) in enumerate(zip(gc.get_count(), THRESHOLDS,
