@@ -237,3 +237,21 @@ def test_the_sizing_run_keeps_every_operation_on_meta_and_counts_new_results_onl
         view = torch.ops.aten.expand.default(moved, [1000, 4, 4])  # shares moved's memory
     assert {made.device.type, moved.device.type, view.device.type} == {"meta"}
     assert counted.total == 16 * 4 + 16 * 8
+
+
+def test_a_check_that_fails_only_when_run_for_values_is_refused_with_the_reason(
+        tmp_path, monkeypatch):
+    """An operation's own scratch memory (a convolution's columns, a sort's buffers) is
+    not among the results sized on meta: a run on the cpu that fails is the file's fault,
+    said as such, never an error of the program's."""
+    _, _, path = saved("mlp", tmp_path)
+    linear = torch.nn.Linear.forward
+
+    def out_of_memory_on_the_cpu(self, x):
+        if x.device.type == "cpu":
+            raise RuntimeError("DefaultCPUAllocator: not enough memory")
+        return linear(self, x)
+
+    monkeypatch.setattr(torch.nn.Linear, "forward", out_of_memory_on_the_cpu)
+    with pytest.raises(ModuleImportError, match=r"fails when run to check it.*not enough"):
+        import_pt2(path)
