@@ -1,7 +1,8 @@
 """Autosave: while the document has unsaved changes, a recovery copy is written at most
 every 30 seconds, off the GUI thread; saving or closing normally removes it. When the
 recovery folder cannot be used (a file in its place, no space, no rights) the person is
-told once, in the status bar and the log, and the work goes on."""
+told once, in the status bar and the log, and the work goes on. While a job writes the
+weights or builds the model on a worker, a round is skipped: its copy would be torn."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer
 
+from app.history_jobs import job_running
 from app.locations import autosave_seconds, recovery_folder
 from core.errors import TorchCanvasError
 from core.io.recovery import RecoveryStore
@@ -45,6 +47,8 @@ class Autosaver(QObject):
         workspace = self.window.workspace
         if not (self.changed and workspace.modified) or not self.writer.idle:
             return
+        if job_running(self.window) is not None:
+            return  # a worker is writing the weights, or building: the next round copies
         self.changed = False
         snapshot = workspace.snapshot()
         key, store, original = self.key, self.store, workspace.path

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
+from app.history_jobs import job_running
 from app.live_builder import OFF_THREAD_BYTES
 from core.errors import EditError, TorchCanvasError
 from core.runtime.report import ShapeReport
@@ -152,22 +153,36 @@ class Inspection(QObject):
             return
         from widgets.jobs import Job
 
+        reason = job_running(self.parent())
+        if reason is not None:
+            self.histograms.expected = None
+            self.initializers.error.setText(f"Cannot initialize now: {reason}. Try again "
+                                            "when it is done.")
+            return
         revision = self.workspace.revision
+        self.workspace.begin_busy("initializing the weights")  # writers wait for it
         self.job = Job(self.parent(), f"Initializing {size / 2**20:,.0f} MiB of weights…",
                        lambda control: command.prepare(),
                        lambda _: self._prepared(command, revision),
-                       self._initializer_failed, late_cancel_discards=False,
+                       self._prepare_failed, late_cancel_discards=False,
                        cancellable=False)  # its Cancel hid the dialog and stopped nothing
         self.job.dialog.forceShow()  # modal at once: no edit may reach the tensors it fills
 
     def _prepared(self, command, revision: int) -> None:
         self.job = None
-        if revision != self.workspace.revision:  # cannot happen while modal; never record
-            command.withdraw()                   # a change to a network that moved on
-            self._initializer_failed(EditError("the network changed meanwhile; nothing was "
-                                               "changed"))
-            return
-        self._record_initializer(command)
+        try:
+            if revision != self.workspace.revision:  # the weights busy state prevents it
+                command.withdraw()                   # a change to a network that moved on
+                self._initializer_failed(EditError("the network changed meanwhile; nothing "
+                                                   "was changed"))
+                return
+            self._record_initializer(command)
+        finally:
+            self.workspace.end_busy()
+
+    def _prepare_failed(self, error: Exception) -> None:
+        self.workspace.end_busy()
+        self._initializer_failed(error)
 
     def _initializer_failed(self, error: Exception) -> None:
         self.job = None

@@ -30,7 +30,12 @@ class LiveBuilder(QObject):
         return self.job is None
 
     def follow(self, report: ShapeReport, revision: int, plan=None) -> None:
-        """Bring the live model in step with this dry run of ``revision``."""
+        """Bring the live model in step with this dry run of ``revision``, once no job
+        writes its weights on a worker (`Workspace.when_idle`): a sync may drop or move
+        the modules that job writes."""
+        self.workspace.when_idle(lambda: self._follow(report, revision, plan))
+
+    def _follow(self, report: ShapeReport, revision: int, plan) -> None:
         build = self.workspace.layers_to_build(report, revision)
         if build is None or (len(build.nodes) < OFF_THREAD_LAYERS
                              and build.size_bytes < OFF_THREAD_BYTES):
@@ -48,7 +53,8 @@ class LiveBuilder(QObject):
 
     def _built(self, report: ShapeReport, revision: int, plan, made) -> None:
         self.job = None
-        self.workspace.adopt_report(report, revision, plan, made)
+        self.workspace.when_idle(lambda: self.workspace.adopt_report(report, revision, plan,
+                                                                     made))
 
     def _failed(self, error: Exception) -> None:
         from core.runtime.live import BuildCancelled

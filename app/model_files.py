@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from app import messages
+from app.history_jobs import job_running
 from app.live_builder import OFF_THREAD_BYTES
 from core.errors import EditError, TorchCanvasError
 from widgets.jobs import Job
@@ -17,10 +18,12 @@ IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 
 
 def read_and_match(path: Path, module):
-    """The state_dict in ``path`` and how it fits ``module`` (on any thread)."""
+    """The state_dict in ``path`` and how it fits ``module`` (on any thread). It is read
+    into memory, not mapped: the tensors wait for the person's answer and are kept for
+    Redo, and a file rewritten meanwhile would end the process when they are read."""
     from core.io.weights import load_weights, match_state
 
-    incoming = load_weights(path)
+    incoming = load_weights(path, map_file=False)
     return incoming, match_state(module.state_dict(), incoming)
 
 
@@ -64,7 +67,10 @@ class ModelFiles:
     def import_weights(self, path: Path | None = None) -> bool:
         """Load a state_dict as one undo step; a partial match lists what differs and
         asks first. A file of `OFF_THREAD_BYTES` or more is read, matched and copied on a
-        worker behind a progress dialog with Cancel; True then says it began."""
+        worker behind a progress dialog with Cancel; True then says it began. From the
+        read to the record the weights are busy (`Workspace.begin_busy`): a training run
+        finishing or an Open meanwhile waits, and the network is checked again after the
+        person answers."""
         module = self.workspace.live.module
         if module is None:
             self.say("Import weights: there is no model yet")
@@ -76,32 +82,63 @@ class ModelFiles:
             messages.warning(self.window, "Cannot import weights",
                              "This project is open read-only: its layer code is not trusted.")
             return False
+        reason = job_running(self.window)
+        if reason is not None:
+            self.say(f"Cannot import weights now: {reason}. Try again when it is done.")
+            return False
         try:
             size = path.stat().st_size
         except OSError:
             size = 0  # the read says what is wrong
+        started = self._network()
+        self.workspace.begin_busy(f"importing weights from {path.name}")
         if size >= OFF_THREAD_BYTES:
             self.job = Job(self.window, f"Reading {path.name}…",
                            lambda control: read_and_match(path, module),
-                           lambda found: self._matched(path, module, *found),
-                           lambda error: self._import_failed(path, error))
+                           lambda found: self._matched(path, started, *found),
+                           lambda error: self._read_failed(path, error))
             self.job.dialog.forceShow()  # modal at once: the network cannot change meanwhile
             return True
         try:
             incoming, match = read_and_match(path, module)
         except (TorchCanvasError, OSError) as error:
-            self._import_failed(path, error)
+            self._read_failed(path, error)
             return False
-        if not self._accepted(path, match):
-            return False
-        command = self._load_command(path, incoming, match)
         try:
-            self.workspace.execute(command)
-        except EditError as error:
-            messages.warning(self.window, "Cannot import weights", str(error))
-            return False
-        self._loaded(path, command, match)
-        return True
+            if not self._agreed(path, started, match):
+                return False
+            command = self._load_command(path, incoming, match)
+            try:
+                self.workspace.execute(command)
+            except EditError as error:
+                messages.warning(self.window, "Cannot import weights", str(error))
+                return False
+            self._loaded(path, command, match)
+            return True
+        finally:
+            self.workspace.end_busy()
+
+    def _network(self) -> tuple:
+        """What an import is made for: the history, the revision and the module."""
+        live = self.workspace.live_now
+        return (self.workspace.history, self.workspace.revision,
+                live.module if live is not None else None)
+
+    def _unchanged(self, path: Path, started: tuple) -> bool:
+        """Whether the network is still the one ``started`` (else the person is told)."""
+        (history, revision, module), now = started, self._network()
+        if (module is not None and now[0] is history and now[1] == revision
+                and now[2] is module):
+            return True
+        self._import_failed(path, EditError("the network changed meanwhile; nothing was "
+                                            "changed"))
+        return False
+
+    def _agreed(self, path: Path, started: tuple, match) -> bool:
+        """The tensors that fit are to be loaded, and the network is still the one they
+        were matched with (a build or an Open may have finished while the person read)."""
+        return (self._unchanged(path, started) and self._accepted(path, match)
+                and self._unchanged(path, started))
 
     def _accepted(self, path: Path, match) -> bool:
         """Whether the tensors that fit are to be loaded: all do, or the person says so."""
@@ -126,13 +163,23 @@ class ModelFiles:
         return LoadWeights(self.workspace.live, incoming, match.fitting,
                            f"Import weights from {path.name}")
 
-    def _matched(self, path: Path, module, incoming, match) -> None:
+    def _read_failed(self, path: Path, error: Exception) -> None:
+        self.workspace.end_busy()
+        self._import_failed(path, error)
+
+    def _matched(self, path: Path, started: tuple, incoming, match) -> None:
         self.job = None
-        if self.workspace.live.module is not module:  # cannot happen while modal
-            self._import_failed(path, EditError("the network changed meanwhile"))
-            return
-        if not self._accepted(path, match):
-            return
+        copying = False
+        try:
+            copying = self._copy(path, started, incoming, match)
+        finally:
+            if not copying:
+                self.workspace.end_busy()
+
+    def _copy(self, path: Path, started: tuple, incoming, match) -> bool:
+        """Start the copy job once the person agrees; False when nothing started."""
+        if not self._agreed(path, started, match):
+            return False
         command = self._load_command(path, incoming, match)
         del incoming  # the command holds what it needs: a cancelled load lets the file go
 
@@ -146,23 +193,31 @@ class ModelFiles:
         count = len(match.fitting)
         self.job = Job(self.window, f"Loading {count:,} tensor{'s' if count != 1 else ''} "
                                     f"from {path.name}…", work,
-                       lambda _: self._copied(path, command, match),
+                       lambda _: self._copied(path, started, command, match),
                        lambda error: self._copy_failed(path, command, error), steps=count,
                        modal_until_done=True)  # no edit while the worker puts things back
         self.job.dialog.forceShow()
+        return True
 
-    def _copied(self, path: Path, command, match) -> None:
+    def _copied(self, path: Path, started: tuple, command, match) -> None:
         self.job = None
         try:
-            self.workspace.execute(command)  # records the change the worker made
-        except EditError as error:
-            command.withdraw()
-            messages.warning(self.window, "Cannot import weights", str(error))
-            return
-        self._loaded(path, command, match)
+            if not self._unchanged(path, started):  # the busy state keeps this from happening
+                command.withdraw()
+                return
+            try:
+                self.workspace.execute(command)  # records the change the worker made
+            except EditError as error:
+                command.withdraw()
+                messages.warning(self.window, "Cannot import weights", str(error))
+                return
+            self._loaded(path, command, match)
+        finally:
+            self.workspace.end_busy()  # what waited for the weights runs now
 
     def _copy_failed(self, path: Path, command, error: Exception) -> None:
         command.withdraw()  # a copy finished after Cancel is put back as well
+        self.workspace.end_busy()
         self._import_failed(path, error)
 
     def _import_failed(self, path: Path, error: Exception) -> None:

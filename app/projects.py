@@ -45,12 +45,23 @@ class Projects:
 
     def open_in_background(self, path: Path):
         """Read the file and build its model on a worker (progress after a second, Cancel
-        keeps what is open); the GUI thread only puts them in place."""
+        keeps what is open); the GUI thread only puts them in place. Until then the
+        weights are busy (`Workspace.begin_busy`): an Undo of a large step pressed before
+        the progress shows is refused rather than run on a model about to go."""
         from widgets.jobs import Job
 
+        self.workspace.begin_busy(f"opening {path.name}")
+
+        def read(found) -> None:
+            self.workspace.end_busy()
+            self._show_project(path, *found)
+
+        def failed(error: Exception) -> None:
+            self.workspace.end_busy()
+            self._open_failed(path, error)
+
         return Job(self.window, f"Opening {path.name}…", lambda cancel: _read(path),
-                   lambda read: self._show_project(path, *read),
-                   lambda error: self._open_failed(path, error))
+                   read, failed)
 
     def _open_failed(self, path: Path, error: Exception) -> None:
         from core.io.atomic import Cancelled
@@ -61,6 +72,11 @@ class Projects:
         messages.warning(self.window, "Cannot open", f"{path.name}: {error}")
 
     def _show_project(self, path: Path, project, opened=None) -> None:
+        """Put the project read from ``path`` in place once no job writes the weights of
+        the open one on a worker (`Workspace.when_idle`)."""
+        self.workspace.when_idle(lambda: self._show_project_now(path, project, opened))
+
+    def _show_project_now(self, path: Path, project, opened=None) -> None:
         self.settings.add_recent(path)
         self.update_recent_menu()
         if self._show(project, path, path, opened=opened):

@@ -220,10 +220,20 @@ class Training(QObject):
             return Trainer(clone, data, config, control, on_epoch=on_epoch,
                            histograms=histograms).run()
 
+        history = self.workspace.history
+
         def finished(result: TrainResult) -> None:
             self.last_result = result
             if not result.epochs:
                 self._say("Stopped before the first epoch; the model is as it was.")
+                return
+            # a job writing the weights on a worker (a large undo, an import) ends first
+            self.workspace.when_idle(lambda: applied(result))
+
+        def applied(result: TrainResult) -> None:
+            if self.workspace.history is not history:
+                self._say("Training finished, but another document was opened meanwhile "
+                          "(New or Open): its weights were not applied.")
                 return
             command = ApplyTraining(self.workspace.live, clone,
                                     f"Train ({len(result.epochs)} epochs)")

@@ -31,9 +31,9 @@ def large(monkeypatch):
 
     original_load, original_prepare = weights_io.load_weights, TensorCommand.prepare
 
-    def load(path):
+    def load(path, **options):
         threads.append(on("read"))
-        return original_load(path)
+        return original_load(path, **options)
 
     def prepare(self):
         threads.append(on("copy"))
