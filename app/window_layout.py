@@ -47,8 +47,9 @@ class WindowLayout(QObject):
         self.default_state: QByteArray = window.saveState()
         self.default_size = window.size()
         # While True the layout is the default, which follows the window's size; the
-        # person's own arrangement (a dock moved, floated, toggled, a named layout or a
-        # remembered one) ends it, Reset Layout starts it again.
+        # person's own arrangement (a dock moved, floated, toggled, closed or resized by
+        # its separator, a named layout or a remembered one) ends it, Reset Layout starts
+        # it again.
         self.following_size = True
         self._compact = False
         self._arranging = False
@@ -60,6 +61,7 @@ class WindowLayout(QObject):
             dock.dockLocationChanged.connect(self._arranged_by_person)
             dock.topLevelChanged.connect(self._arranged_by_person)
             dock.toggleViewAction().triggered.connect(self._arranged_by_person)
+            dock.installEventFilter(self)  # its title bar's close button
         menu.addSeparator()
         self.panels = menu.addMenu("&Panels")
         # Filled when opened, so a dock added after the window was made is listed too.
@@ -80,6 +82,15 @@ class WindowLayout(QObject):
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is not self.window:
+            if event.type() == QEvent.Type.Close:
+                self._arranged_by_person()
+            return False
+        # The window itself gets the mouse only on the separators between its docks: a
+        # drag there resizes them.
+        if event.type() == QEvent.Type.MouseMove and \
+                event.buttons() & Qt.MouseButton.LeftButton:
+            self._arranged_by_person()
         if event.type() == QEvent.Type.Resize and self.following_size \
                 and self.compact() != self._compact:
             self._follow_later.start()  # not inside the layout's own resize
@@ -150,25 +161,39 @@ class WindowLayout(QObject):
         docks = self.docks()
         return [docks[name] for name in BOTTOM_TABS if name in docks]
 
+    def _on_top(self, dock: QDockWidget) -> bool:
+        """Whether ``dock`` is shown and, among tabs, the one picked: Qt keeps the other
+        tabs' docks "visible", moved above and left of the window."""
+        where = dock.geometry()
+        return dock.isVisible() and where.right() >= 0 and where.bottom() >= 0
+
     def _tab_bottom(self) -> None:
-        """The bottom panels as tabs of one dock, the first on top."""
-        first, *rest = self._bottom_docks()
+        """The bottom panels as tabs of one dock; on top the one the person picked
+        among the tabs beside Parameters, else Parameters."""
+        docks = self._bottom_docks()
+        first, *rest = docks
+        picked = next((dock for dock in [*docks[2:], *docks[:2]] if self._on_top(dock)),
+                      first)
         for dock in rest:
             self.window.tabifyDockWidget(first, dock)
-        first.raise_()
+        picked.raise_()
 
     def _split_bottom(self) -> None:
-        """The first bottom panel (Parameters) beside the others, which share tabs."""
+        """The first bottom panel (Parameters) beside the others, which share tabs; a
+        panel the person closed stays closed, and the tab they picked stays on top."""
         _, second, *rest = self._bottom_docks()
-        for dock in (second, *rest):
+        others = [second, *rest]
+        shown = [dock for dock in others if not dock.isHidden()]
+        picked = next((dock for dock in others if self._on_top(dock)), second)
+        for dock in others:
             self.window.removeDockWidget(dock)
         self.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, second,
                                   Qt.Orientation.Horizontal)
-        second.show()
         for dock in rest:
             self.window.tabifyDockWidget(second, dock)
+        for dock in shown:
             dock.show()
-        second.raise_()
+        picked.raise_()
 
     def size_bottom(self) -> None:
         """Give the bottom panels their default share of the window (only while the

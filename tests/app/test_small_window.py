@@ -1,9 +1,11 @@
 """The default layout follows the window's size: at 1024×700 the canvas keeps most of the
 window (the bottom panels become tabs of one low dock), at 1600×1000 Parameters and
 Histogram sit side by side; the side panels need no horizontal scroll bar; a remembered
-layout is restored as it was, sizes included."""
+layout is restored as it was, sizes included; a panel the person closed stays closed, one
+they resized keeps its size and the tab they picked stays on top."""
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QScrollArea
 
 from app.main_window import MainWindow
@@ -143,3 +145,68 @@ def test_the_first_start_fits_a_screen_smaller_than_the_default_size(qtbot, make
     assert room.width() < 1280 or room.height() < 800, "the test screen must be smaller"
     frame = window.frameGeometry()
     assert room.contains(frame), f"{frame} does not fit the screen {room}"
+
+
+def drag_above_bottom(qtbot, window, by: int) -> None:
+    """Drag the separator above the bottom panels ``by`` pixels up, as a person does."""
+    where = window.model_docks["parameters"].geometry()
+    start = QPoint(where.center().x(), where.top() - 3)
+    end = start - QPoint(0, by)
+    QTest.mouseMove(window, start)
+    qtbot.wait(30)
+    QTest.mousePress(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for step in (start - QPoint(0, 10), end):
+        QTest.mouseMove(window, step)
+        qtbot.wait(30)
+    QTest.mouseRelease(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    settle(qtbot, window)
+
+
+def test_a_panel_closed_by_its_own_button_stays_closed(qtbot, make_window):
+    window = make_window("mlp")
+    wait_for_shapes(qtbot, window)
+    window.resize(*SMALL)
+    settle(qtbot, window)
+    code = window.model_docks["code"]
+    code.close()  # what the dock's title-bar button does
+    for size in (LARGE, SMALL, LARGE):
+        window.resize(*size)
+        settle(qtbot, window)
+        assert code.isHidden(), f"the closed panel came back at {size}"
+    assert window.model_docks["summary"].isVisible()
+
+
+def test_a_bottom_panel_resized_by_hand_keeps_its_height(qtbot, make_window):
+    window = make_window("mlp")
+    wait_for_shapes(qtbot, window)
+    window.resize(*SMALL)
+    settle(qtbot, window)
+    parameters = window.model_docks["parameters"]
+    before = parameters.height()
+    drag_above_bottom(qtbot, window, 80)
+    height = parameters.height()
+    assert height >= before + 60, (before, height)
+    window.hide()  # as when a minimized window comes back
+    window.show()
+    qtbot.waitExposed(window)
+    settle(qtbot, window)
+    assert abs(parameters.height() - height) <= 4, (height, parameters.height())
+    window.resize(1100, 740)  # still small: the tabs stay as the person left them
+    settle(qtbot, window)
+    assert tabbed_together(window, "parameters", "histogram")
+    assert abs(parameters.height() - height) <= 4, (height, parameters.height())
+
+
+def test_the_tab_the_person_picked_stays_on_top_as_the_window_changes(qtbot, make_window):
+    window = make_window("mlp")
+    wait_for_shapes(qtbot, window)
+    window.resize(*SMALL)
+    settle(qtbot, window)
+    code = window.model_docks["code"]
+    code.raise_()  # the person picks the Code tab
+    settle(qtbot, window)
+    for size in (LARGE, SMALL):
+        window.resize(*size)
+        settle(qtbot, window)
+        eventually(qtbot, lambda: not code.visibleRegion().isEmpty())
+    assert tabbed_together(window, "parameters", "code")
