@@ -53,6 +53,7 @@ class WindowLayout(QObject):
         self.following_size = True
         self._compact = False
         self._arranging = False
+        self._on_separator = False
         self._follow_later = QTimer(self, singleShot=True, interval=0)
         self._follow_later.timeout.connect(self.follow_size)
         self._size_later = QTimer(self, singleShot=True, interval=0)
@@ -86,9 +87,11 @@ class WindowLayout(QObject):
             if event.type() == QEvent.Type.Close:
                 self._arranged_by_person()
             return False
-        # The window itself gets the mouse only on the separators between its docks: a
-        # drag there resizes them.
-        if event.type() == QEvent.Type.MouseMove and \
+        # A press on no child is on a separator between docks (a child's press that it
+        # ignores reaches the window too): a drag from there resizes them.
+        if event.type() == QEvent.Type.MouseButtonPress:
+            self._on_separator = self.window.childAt(event.position().toPoint()) is None
+        elif event.type() == QEvent.Type.MouseMove and self._on_separator and \
                 event.buttons() & Qt.MouseButton.LeftButton:
             self._arranged_by_person()
         if event.type() == QEvent.Type.Resize and self.following_size \

@@ -210,3 +210,21 @@ def test_the_tab_the_person_picked_stays_on_top_as_the_window_changes(qtbot, mak
         settle(qtbot, window)
         eventually(qtbot, lambda: not code.visibleRegion().isEmpty())
     assert tabbed_together(window, "parameters", "code")
+
+
+def test_a_drag_inside_a_panel_is_no_arrangement(qtbot, make_window):
+    window = make_window("mlp")
+    wait_for_shapes(qtbot, window)
+    window.resize(*SMALL)
+    settle(qtbot, window)
+    bar = window.statusBar()  # a press it ignores goes on to the window
+    start = QPoint(bar.width() // 2, bar.height() // 2)
+    QTest.mousePress(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(bar, start - QPoint(40, 0))
+    QTest.mouseRelease(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       start - QPoint(40, 0))
+    settle(qtbot, window)
+    assert window.window_layout.following_size
+    window.resize(*LARGE)
+    settle(qtbot, window)
+    assert not tabbed_together(window, "parameters", "histogram")
