@@ -192,6 +192,7 @@ class Training(QObject):
         self._say("Loading the data…")
         self._submit(work, loaded)
         if not _optimizers_warm():
+            gc.collect()  # once a process: the garbage now would be set aside for good
             self._ager.start()
 
     # Actions -------------------------------------------------------------------------

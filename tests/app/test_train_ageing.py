@@ -44,3 +44,19 @@ def test_garbage_made_while_the_import_is_set_aside_is_collected_first():
     finally:
         if automatic:
             gc.enable()
+
+
+def test_garbage_older_than_the_first_run_is_not_set_aside_with_the_import(
+        qtbot, make_window, monkeypatch):
+    window = make_window("mlp")
+    panel = train_ready(qtbot, window)
+    panel.epochs.setValue(1)
+    old = Cycle()
+    gc.collect()  # it survives into the oldest generation (a project closed before)
+    alive = weakref.ref(old)
+    del old
+    monkeypatch.setattr(training, "_optimizers_warm", lambda: False)  # the first run
+    panel.start.click()
+    wait_done(qtbot, window)
+    gc.collect()
+    assert alive() is None, "set aside with the import, it would never be freed"
