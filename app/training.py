@@ -179,6 +179,10 @@ class Training(QObject):
             return split(data, 0.2, config.seed)
 
         def loaded(data: Split) -> None:
+            # the input may change and the weights are copied: after any job writing them
+            self.workspace.when_idle(lambda: fitted(data))
+
+        def fitted(data: Split) -> None:
             if control.stopped:
                 self._say("Stopped before the first epoch; the model is as it was.")
                 return
