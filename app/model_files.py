@@ -15,6 +15,7 @@ from widgets.jobs import Job
 WEIGHT_FILTER = "Safetensors (*.safetensors);;PyTorch state_dict (*.pt *.params *.pth)"
 TENSOR_FILTER = "Tensor files (*.pt *.pth *.params *.safetensors);;All files (*)"
 IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
+CHANGED = "the network changed meanwhile; nothing was changed"
 
 
 def read_and_match(path: Path, module):
@@ -124,14 +125,16 @@ class ModelFiles:
         return (self.workspace.history, self.workspace.revision,
                 live.module if live is not None else None)
 
+    def _same_network(self, started: tuple) -> bool:
+        (history, revision, module), now = started, self._network()
+        return (module is not None and now[0] is history and now[1] == revision
+                and now[2] is module)
+
     def _unchanged(self, path: Path, started: tuple) -> bool:
         """Whether the network is still the one ``started`` (else the person is told)."""
-        (history, revision, module), now = started, self._network()
-        if (module is not None and now[0] is history and now[1] == revision
-                and now[2] is module):
+        if self._same_network(started):
             return True
-        self._import_failed(path, EditError("the network changed meanwhile; nothing was "
-                                            "changed"))
+        self._import_failed(path, EditError(CHANGED))
         return False
 
     def _agreed(self, path: Path, started: tuple, match) -> bool:
@@ -202,8 +205,9 @@ class ModelFiles:
     def _copied(self, path: Path, started: tuple, command, match) -> None:
         self.job = None
         try:
-            if not self._unchanged(path, started):  # the busy state keeps this from happening
+            if not self._same_network(started):  # the busy state keeps this from happening
                 command.withdraw()
+                self._import_failed(path, EditError(CHANGED))
                 return
             try:
                 self.workspace.execute(command)  # records the change the worker made
