@@ -46,6 +46,9 @@ def open_window(qtbot, settings, document, size=(1024, 700)) -> MainWindow:
     qtbot.waitExposed(window)
     window.activateWindow()
     wait_for_shapes(qtbot, window)
+    # the docks take their share of the window a few turns after it shows
+    qtbot.waitUntil(lambda: window.window_layout.idle, timeout=10_000)
+    qtbot.wait(100)
     return window
 
 
