@@ -51,17 +51,26 @@ class Projects:
         from widgets.jobs import Job
 
         self.workspace.begin_busy(f"opening {path.name}")
+        ended: list[bool] = []
+
+        def done_with_weights() -> None:  # once: at Cancel or when the read ends
+            if not ended:
+                ended.append(True)
+                self.workspace.end_busy()
 
         def read(found) -> None:
-            self.workspace.end_busy()
+            done_with_weights()
             self._show_project(path, *found)
 
         def failed(error: Exception) -> None:
-            self.workspace.end_busy()
+            done_with_weights()
             self._open_failed(path, error)
 
-        return Job(self.window, f"Opening {path.name}…", lambda cancel: _read(path),
-                   read, failed)
+        job = Job(self.window, f"Opening {path.name}…", lambda cancel: _read(path),
+                  read, failed)
+        # cancelled, its late result is dropped: nothing need wait for the read to end
+        job.dialog.canceled.connect(done_with_weights)
+        return job
 
     def _open_failed(self, path: Path, error: Exception) -> None:
         from core.io.atomic import Cancelled

@@ -178,13 +178,31 @@ class Training(QObject):
                              seed=config.seed, image_size=image_size, channels=channels)
             return split(data, 0.2, config.seed)
 
+        history = self.workspace.history
+
         def loaded(data: Split) -> None:
             # the input may change and the weights are copied: after any job writing them
-            self.workspace.when_idle(lambda: fitted(data))
+            if self.workspace.busy is None:
+                fitted(data)
+                return
+            self.busy, self.control = True, control  # still this run's: Stop drops it
+            self.panel.set_running(True)
+            self._say(f"Waiting for {self.workspace.busy} to end before training…")
+            self.workspace.when_idle(lambda: waited(data))
+
+        def waited(data: Split) -> None:
+            self.busy, self.control = False, None
+            if shiboken6.isValid(self.panel):
+                self.panel.set_running(False)
+                fitted(data)
 
         def fitted(data: Split) -> None:
             if control.stopped:
                 self._say("Stopped before the first epoch; the model is as it was.")
+                return
+            if self.workspace.history is not history:
+                self._say("Another document was opened while the data loaded; nothing "
+                          "was trained.")
                 return
             try:
                 live = self._module_for(data.train)

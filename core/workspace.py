@@ -170,8 +170,14 @@ class Workspace:
         the order it came (one of them may begin another job: the rest wait for it)."""
         if self._busy:
             self._busy.pop()
+        failure: Exception | None = None
         while self._waiting and not self._busy:
-            self._waiting.pop(0)()
+            try:  # one that fails must not strand those after it
+                self._waiting.pop(0)()
+            except Exception as error:
+                failure = failure or error
+        if failure is not None:
+            raise failure
 
     def when_idle(self, callback: Callable[[], Any]) -> None:
         """Run ``callback`` now if no job is busy with the weights, else when the last

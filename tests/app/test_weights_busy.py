@@ -184,3 +184,78 @@ def test_undo_while_an_open_reads_is_refused_plainly(qtbot, make_window, tmp_pat
     assert same(weights(net), initialized)
     qtbot.waitUntil(lambda: job.finished and window.workspace.path == opened_path,
                     timeout=20_000)
+
+
+def test_a_run_waiting_for_busy_weights_stays_running_stoppable_and_single(
+        qtbot, make_window, monkeypatch):
+    window = make_window("mlp")
+    panel = train_ready(qtbot, window)
+    panel.epochs.setValue(1)
+    runs = []
+    original_run = Trainer.run
+    monkeypatch.setattr(Trainer, "run", lambda self: (runs.append(self), original_run(self))[1])
+    steps = window.workspace.history.undo_text
+    window.workspace.begin_busy("a held job")  # as a worker undo of a large step does
+    panel.start.click()
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Waiting for a held job"),
+                    timeout=30_000)
+    assert window.training.busy and panel.stop.isEnabled() and not panel.start.isEnabled()
+    panel.start.click()  # pressed again while it waits: nothing more starts
+    window.workspace.end_busy()
+    qtbot.waitUntil(lambda: not window.training.busy, timeout=30_000)
+    assert len(runs) == 1 and window.workspace.history.undo_text != steps
+
+    # Stopped while it waits: no run starts and the model is as it was.
+    steps = window.workspace.history.undo_text
+    window.workspace.begin_busy("a held job")
+    panel.start.click()
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Waiting for"), timeout=30_000)
+    panel.stop.click()
+    window.workspace.end_busy()
+    qtbot.waitUntil(lambda: not window.training.busy, timeout=30_000)
+    assert panel.status.text() == "Stopped before the first epoch; the model is as it was."
+    assert len(runs) == 1 and window.workspace.history.undo_text == steps
+
+
+def test_a_callback_that_fails_does_not_strand_those_queued_after_it():
+    from core.workspace import Workspace
+
+    workspace, ran = Workspace(Document()), []
+
+    def fails() -> None:
+        raise RuntimeError("a callback's own fault")
+
+    workspace.begin_busy("a job")
+    workspace.when_idle(fails)
+    workspace.when_idle(lambda: ran.append("shown"))
+    with pytest.raises(RuntimeError, match="own fault"):
+        workspace.end_busy()
+    assert ran == ["shown"] and workspace.busy is None
+
+
+def test_a_cancelled_open_leaves_the_weights_free_at_once(qtbot, make_window, tmp_path,
+                                                          monkeypatch):
+    import app.projects
+
+    path = tmp_path / "other.tcanvas"
+    project(path)
+    window = make_window("mlp")
+    ready(qtbot, window)
+    apply_normal(qtbot, window, seed=3)
+    go = threading.Event()
+    original = app.projects._read
+
+    def slow_read(path):  # a big project, or a stalled network share
+        go.wait(30)
+        return original(path)
+
+    monkeypatch.setattr(app.projects, "_read", slow_read)
+    job = window.open_in_background(path)
+    assert window.workspace.busy == "opening other.tcanvas"
+    job.dialog.canceled.emit()  # the person presses Cancel; the read goes on
+    assert window.workspace.busy is None
+    window.actions["undo"].trigger()  # works at once, not "Cannot undo now"
+    assert "Cannot" not in window.statusBar().currentMessage()
+    go.set()
+    qtbot.waitUntil(lambda: job.finished, timeout=20_000)
+    assert window.workspace.busy is None and window.workspace.path is None  # not shown
