@@ -9,6 +9,7 @@ bit.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import time
@@ -23,6 +24,7 @@ from core.runtime.live import LiveModel
 from core.runtime.tensors import LoadWeights
 from core.training.data import Dataset, Split
 from core.training.histograms import Histograms
+from core.training.own_draws import OwnDraws
 from core.training.setup import TrainConfig, make_loss, make_optimizer, make_schedule
 
 SMALL_MODEL = 1_000_000
@@ -135,6 +137,10 @@ class Trainer:
         self.val_x = data.validation.inputs.to(self.device)
         self.val_y = data.validation.targets.to(self.device)
         self.generator = torch.Generator().manual_seed(config.seed)
+        # Dropout's numbers, apart from the order's; the mode costs each operation a call,
+        # so a network without dropout goes without it
+        self.own_draws = OwnDraws(config.seed + 1) if any(
+            isinstance(m, nn.Dropout) for m in module.modules()) else contextlib.nullcontext()
         self.epoch = 0
 
     def threads(self) -> int:
@@ -170,7 +176,8 @@ class Trainer:
                 if self.control.checkpoint():
                     result.stopped = True
                     break
-                stats = self._epoch()
+                with self.own_draws:
+                    stats = self._epoch()
                 if stats is None:
                     result.stopped = True
                     break
