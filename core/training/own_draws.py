@@ -8,39 +8,42 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
-from torch.overrides import TorchFunctionMode
+from torch import nn
 
 
-class OwnDraws(TorchFunctionMode):
-    """While active on a thread (modes are per thread), ``F.dropout`` there keeps each
-    value with probability 1 - p from ``seed``'s generators (one per device), scaled by
-    1 / (1 - p) as PyTorch's own."""
+class OwnDraws:
+    """While entered, each `nn.Dropout` of ``module`` keeps a value with probability
+    1 - p drawn from ``seed``'s generators (one per device) and scales it by 1 / (1 - p),
+    as PyTorch's own does; only those modules change, so nothing else pays for it."""
 
-    def __init__(self, seed: int) -> None:
-        super().__init__()
+    def __init__(self, module: nn.Module, seed: int) -> None:
+        self.dropouts = [m for m in module.modules() if isinstance(m, nn.Dropout)]
         self.seed = seed
         self._generators: dict[torch.device, torch.Generator] = {}
+
+    def __enter__(self) -> OwnDraws:
+        for dropout in self.dropouts:
+            dropout.forward = self._forward_of(dropout)  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        for dropout in self.dropouts:
+            del dropout.forward
 
     def _generator(self, device: torch.device) -> torch.Generator:
         if device not in self._generators:
             self._generators[device] = torch.Generator(device=device).manual_seed(self.seed)
         return self._generators[device]
 
-    def __torch_function__(self, func: Any, types: Any, args: Any = (),
-                           kwargs: Any = None) -> Any:
-        kwargs = kwargs or {}
-        if func is F.dropout:
-            return self._dropout(*args, **kwargs)
-        return func(*args, **kwargs)
-
-    def _dropout(self, input: torch.Tensor, p: float = 0.5, training: bool = True,
-                 inplace: bool = False) -> torch.Tensor:
-        if not training or p == 0.0:
-            return input
-        if p == 1.0:
-            return input.mul_(0) if inplace else input * 0
-        keep = torch.empty_like(input).bernoulli_(1.0 - p,
-                                                  generator=self._generator(input.device))
-        kept = keep.div_(1.0 - p)
-        return input.mul_(kept) if inplace else input * kept
+    def _forward_of(self, dropout: nn.Dropout):
+        def forward(input: torch.Tensor) -> torch.Tensor:
+            p = dropout.p
+            if not dropout.training or p == 0.0:
+                return input
+            if p == 1.0:
+                return input.mul_(0) if dropout.inplace else input * 0
+            keep = torch.empty_like(input).bernoulli_(
+                1.0 - p, generator=self._generator(input.device))
+            kept = keep.div_(1.0 - p)
+            return input.mul_(kept) if dropout.inplace else input * kept
+        return forward

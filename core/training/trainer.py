@@ -9,7 +9,6 @@ bit.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import threading
 import time
@@ -137,10 +136,7 @@ class Trainer:
         self.val_x = data.validation.inputs.to(self.device)
         self.val_y = data.validation.targets.to(self.device)
         self.generator = torch.Generator().manual_seed(config.seed)
-        # Dropout's numbers, apart from the order's; the mode costs each operation a call,
-        # so a network without dropout goes without it
-        self.own_draws = OwnDraws(config.seed + 1) if any(
-            isinstance(m, nn.Dropout) for m in module.modules()) else contextlib.nullcontext()
+        self.own_draws = OwnDraws(module, config.seed + 1)  # dropout's, apart from the order's
         self.epoch = 0
 
     def threads(self) -> int:

@@ -9,7 +9,6 @@ import threading
 
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from core.document.compose import Composer
@@ -31,16 +30,19 @@ def with_dropout() -> nn.Module:
 
 def test_dropout_keeps_each_value_with_its_probability_and_scales_it():
     values = torch.ones(200_000)
-    with OwnDraws(seed=3):
-        out = F.dropout(values, p=0.3, training=True)
+    model = nn.Sequential(nn.Dropout(0.3), nn.Dropout(0.3, inplace=True))
+    with OwnDraws(model, seed=3):
+        out = model[0](values)
         again = values.clone()
-        F.dropout(again, p=0.3, training=True, inplace=True)
-        assert torch.equal(F.dropout(values, p=0.3, training=False), values)
-        assert torch.equal(F.dropout(values, p=1.0), torch.zeros_like(values))
+        model[1](again)
+        model.eval()
+        assert torch.equal(model[0](values), values)
+        model.train()
     kept = out != 0
     assert abs(kept.float().mean().item() - 0.7) < 0.01
     assert torch.allclose(out[kept], torch.full_like(out[kept], 1 / 0.7))
     assert abs(again.mean().item() - 1.0) < 0.02 and not torch.equal(again, out)
+    assert "forward" not in vars(model[0])  # PyTorch's own forward again
 
 
 def test_training_with_dropout_leaves_torchs_generator_alone_and_repeats_from_its_seed(
