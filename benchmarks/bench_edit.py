@@ -289,6 +289,23 @@ class Slots:
         return taken
 
 
+def idle_window(app, settings):
+    """An empty full window as the app makes one (model panels, collector shared with
+    workers), shown and settled: for a benchmark that then opens something in it."""
+    from app.interpreter import share_with_workers
+    from app.main_window import MainWindow
+    from core.workspace import Workspace
+
+    window = MainWindow(Workspace(), settings, ready=True)
+    window.collector = share_with_workers(window)
+    window.resize(1280, 800)
+    window.show()
+    idle = Idle(app, window)
+    idle.paint_due = True
+    idle.wait(time.perf_counter())
+    return window, idle
+
+
 def _total(counts: list[Counter]) -> list[int]:
     return [sum(c.values()) for c in counts]
 

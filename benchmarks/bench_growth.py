@@ -149,24 +149,15 @@ def open_in_window(count: int = 1_000) -> dict[str, float]:
     from pathlib import Path
 
     from bench_canvas import scratch_settings
-    from bench_edit import Idle
+    from bench_edit import idle_window
     from PySide6.QtWidgets import QApplication
 
-    from app.interpreter import share_with_workers
-    from app.main_window import MainWindow
     from core.io.files import save_document
-    from core.workspace import Workspace
 
     app = QApplication.instance() or QApplication([])
     path = Path(tempfile.mkdtemp(prefix="bench_open_")) / "graph.json"
     save_document(distinct_chain(count), path)
-    window = MainWindow(Workspace(), scratch_settings(), ready=True)
-    window.collector = share_with_workers(window)
-    window.resize(1280, 800)
-    window.show()
-    idle = Idle(app, window)
-    idle.paint_due = True
-    idle.wait(time.perf_counter())
+    window, idle = idle_window(app, scratch_settings())
     gc.collect()
     before = _resident_mb()
     start = time.perf_counter()

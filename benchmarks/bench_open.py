@@ -44,20 +44,11 @@ OPEN = textwrap.dedent("""
     sys.path[:0] = [os.getcwd(), sys.argv[3]]
     from PySide6.QtWidgets import QApplication
     from bench_canvas import scratch_settings
-    from bench_edit import Idle
-    from app.interpreter import share_with_workers
-    from app.main_window import MainWindow
-    from core.workspace import Workspace
+    from bench_edit import idle_window
 
     path, how = Path(sys.argv[1]), sys.argv[2]
     app = QApplication.instance() or QApplication([])
-    window = MainWindow(Workspace(), scratch_settings(), ready=True)
-    window.collector = share_with_workers(window)
-    window.resize(1280, 800)
-    window.show()
-    idle = Idle(app, window)
-    idle.paint_due = True
-    idle.wait(time.perf_counter())
+    window, idle = idle_window(app, scratch_settings())
     gc.collect()
 
     if how == "before":  # the file read on a worker, the model made on the GUI thread
